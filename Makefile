@@ -1,0 +1,60 @@
+# The README's commands. Each target installs what it needs (idempotently),
+# so `make demo` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+WASM_BINDGEN_VERSION := 0.2.130
+WASM_TARGET := wasm32-unknown-unknown
+WASM_OUT := sync-daemon/wasm
+DAEMON := sync-daemon
+
+.PHONY: setup rust-setup node-setup wasm build test lint rust-test js-test demo bench clean
+
+setup: rust-setup node-setup
+
+rust-setup:
+	@rustup target add $(WASM_TARGET) >/dev/null 2>&1 || rustup target add $(WASM_TARGET)
+	@if [ "$$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$(WASM_BINDGEN_VERSION)" ]; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (about 3 minutes, once)"; \
+	  cargo install wasm-bindgen-cli --version =$(WASM_BINDGEN_VERSION); \
+	fi
+
+# npm ci only when the lock file changed since the last install.
+node-setup: $(DAEMON)/node_modules/.installed
+$(DAEMON)/node_modules/.installed: $(DAEMON)/package.json $(DAEMON)/package-lock.json
+	cd $(DAEMON) && npm ci --legacy-peer-deps --no-audit --no-fund
+	touch $@
+
+wasm: rust-setup
+	cargo build --release --lib -p crypto-core --target $(WASM_TARGET)
+	wasm-bindgen --target nodejs --out-dir $(WASM_OUT) target/$(WASM_TARGET)/release/crypto_core.wasm
+	@# The package is ESM; wasm-bindgen's nodejs output is CommonJS.
+	echo '{"type":"commonjs"}' > $(WASM_OUT)/package.json
+
+build: setup wasm
+	cargo build --release -p caro-cli
+	cd $(DAEMON) && npx tsc -p tsconfig.build.json
+
+lint: rust-setup
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+rust-test:
+	cargo test --workspace
+
+js-test: node-setup wasm
+	cd $(DAEMON) && npx tsc --noEmit
+	cd $(DAEMON) && npx tsc -p tsconfig.build.json
+	cd $(DAEMON) && npx vitest run
+
+test: setup lint rust-test js-test
+
+demo: build
+	bash scripts/demo.sh
+
+bench: build
+	bash scripts/bench.sh
+
+clean:
+	cargo clean
+	rm -rf $(WASM_OUT) $(DAEMON)/dist $(DAEMON)/node_modules
