@@ -1,0 +1,32 @@
+//! caro sync's crypto core, compiled natively into the `caro` CLI and to WASM
+//! for the `caro-sync-daemon` package, so both derive the same keys and read
+//! and write the same envelopes byte for byte.
+//!
+//! - [`mnemonic`]: the 24-word recovery phrase.
+//! - [`kdf`]: phrase → master key (Argon2id) → subkeys and key id (HKDF-SHA256).
+//! - [`envelope`]: versioned AES-256-GCM envelopes.
+//! - [`aad`]: the associated data that binds an envelope to its place.
+//! - [`record`]: the canonical plaintext of a command entry.
+//!
+//! Nothing here panics on bad input; every failure is a [`CryptoError`].
+
+pub mod aad;
+pub mod envelope;
+mod error;
+pub mod kdf;
+mod key;
+pub mod mnemonic;
+pub mod record;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use aad::{command_aad, device_aad, preference_aad};
+pub use envelope::{open, parse_envelope, seal, seal_with_nonce, EnvelopeInfo};
+pub use error::CryptoError;
+pub use kdf::{derive_master_key, phrase_salt, KeySet};
+pub use key::{SecretKey, KEY_LEN};
+pub use mnemonic::Phrase;
+pub use record::{
+    decode_record, encode_record, open_command, seal_command, seal_command_with_nonce,
+    CommandRecord,
+};

@@ -1,0 +1,169 @@
+//! The plaintext of a synced command entry: canonical JSON of its fields, so
+//! every device and every language produces the same bytes for one entry.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::aad::command_aad;
+use crate::envelope::{open, seal, seal_with_nonce, NONCE_LEN};
+use crate::{CryptoError, SecretKey};
+
+/// One entry of command history as it travels between devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommandRecord {
+    /// The command line.
+    pub command: String,
+    /// When it was recorded, in milliseconds since the Unix epoch.
+    pub created_at: i64,
+    /// What the user asked for, when the command came from a prompt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    /// Why the command does what was asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
+    /// Whether it was run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executed: Option<bool>,
+    /// Whether it exited with status 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
+    /// Exit status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+    /// Run time in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<i64>,
+    /// Working directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    /// Shell, e.g. `zsh`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shell: Option<String>,
+    /// Platform, e.g. `linux`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// caro's safety assessment, e.g. `safe`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safety_level: Option<String>,
+    /// Warnings shown with the command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safety_warnings: Option<Vec<String>>,
+    /// User tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+}
+
+impl CommandRecord {
+    /// A record with only the required fields.
+    pub fn new(command: impl Into<String>, created_at: i64) -> Self {
+        Self {
+            command: command.into(),
+            created_at,
+            prompt: None,
+            explanation: None,
+            executed: None,
+            success: None,
+            exit_code: None,
+            duration_ms: None,
+            cwd: None,
+            shell: None,
+            platform: None,
+            safety_level: None,
+            safety_warnings: None,
+            tags: None,
+        }
+    }
+}
+
+/// Canonical JSON: UTF-8, keys sorted, no insignificant whitespace, absent
+/// optional fields omitted.
+pub fn encode_record(record: &CommandRecord) -> Result<Vec<u8>, CryptoError> {
+    let value = serde_json::to_value(record).map_err(invalid_record)?;
+    let mut out = String::new();
+    write_canonical(&value, &mut out)?;
+    Ok(out.into_bytes())
+}
+
+/// Reads a record from JSON, ignoring fields it does not know (newer devices may add some).
+pub fn decode_record(bytes: &[u8]) -> Result<CommandRecord, CryptoError> {
+    serde_json::from_slice(bytes).map_err(invalid_record)
+}
+
+/// Encodes and seals an entry under the command key, bound to its entry id.
+pub fn seal_command(
+    command_key: &SecretKey,
+    entry_id: &str,
+    record: &CommandRecord,
+) -> Result<Vec<u8>, CryptoError> {
+    seal(command_key, &encode_record(record)?, &command_aad(entry_id))
+}
+
+/// [`seal_command`] with a caller-chosen nonce, for test vectors.
+pub fn seal_command_with_nonce(
+    command_key: &SecretKey,
+    nonce: &[u8; NONCE_LEN],
+    entry_id: &str,
+    record: &CommandRecord,
+) -> Result<Vec<u8>, CryptoError> {
+    seal_with_nonce(
+        command_key,
+        nonce,
+        &encode_record(record)?,
+        &command_aad(entry_id),
+    )
+}
+
+/// Opens an entry's envelope and decodes the record.
+pub fn open_command(
+    command_key: &SecretKey,
+    entry_id: &str,
+    envelope: &[u8],
+) -> Result<CommandRecord, CryptoError> {
+    decode_record(&open(command_key, envelope, &command_aad(entry_id))?)
+}
+
+fn invalid_record(error: serde_json::Error) -> CryptoError {
+    CryptoError::InvalidRecord(error.to_string())
+}
+
+/// Writes `value` with object keys in byte order, whatever map type serde_json
+/// was built with, and integers only.
+fn write_canonical(value: &Value, out: &mut String) -> Result<(), CryptoError> {
+    match value {
+        Value::Null | Value::Bool(_) | Value::String(_) => out.push_str(&value.to_string()),
+        Value::Number(number) => {
+            if !(number.is_i64() || number.is_u64()) {
+                return Err(CryptoError::InvalidRecord(format!(
+                    "{number} is not an integer"
+                )));
+            }
+            out.push_str(&number.to_string());
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out)?;
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (key, item)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(key.clone()).to_string());
+                out.push(':');
+                write_canonical(item, out)?;
+            }
+            out.push('}');
+        }
+    }
+    Ok(())
+}

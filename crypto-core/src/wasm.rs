@@ -1,0 +1,231 @@
+//! The WASM face of crypto-core, and the only file that knows wasm_bindgen.
+//! It converts types and turns every `CryptoError` into a JS `Error` whose
+//! `name` is the variant (`UnknownWord` also carries `word` and `position`,
+//! `UnsupportedVersion` carries `version`). `sync-daemon/src/crypto.ts` wraps
+//! these raw exports in the typed JS API.
+
+use js_sys::{Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use crate::envelope::nonce_from_slice;
+use crate::{
+    command_aad, decode_record, derive_master_key, device_aad, encode_record, open, open_command,
+    parse_envelope, phrase_salt, preference_aad, seal, seal_command, seal_command_with_nonce,
+    seal_with_nonce, CryptoError, KeySet, Phrase, SecretKey,
+};
+
+fn to_js(error: CryptoError) -> JsValue {
+    let js_error = js_sys::Error::new(&error.to_string());
+    js_error.set_name(error.kind());
+    let details: Vec<(&str, JsValue)> = match &error {
+        CryptoError::UnknownWord { word, position } => vec![
+            ("word", JsValue::from_str(word)),
+            ("position", JsValue::from_f64(*position as f64)),
+        ],
+        CryptoError::UnsupportedVersion(version) => {
+            vec![("version", JsValue::from_f64(f64::from(*version)))]
+        }
+        _ => Vec::new(),
+    };
+    for (field, value) in details {
+        // Setting a property on a fresh Error cannot fail; if it did, the name still says it all.
+        let _ = Reflect::set(&js_error, &JsValue::from_str(field), &value);
+    }
+    js_error.into()
+}
+
+fn key(bytes: &[u8]) -> Result<SecretKey, JsValue> {
+    SecretKey::from_bytes(bytes).map_err(to_js)
+}
+
+fn object(fields: &[(&str, JsValue)]) -> Result<JsValue, JsValue> {
+    let object = Object::new();
+    for (name, value) in fields {
+        Reflect::set(&object, &JsValue::from_str(name), value)?;
+    }
+    Ok(object.into())
+}
+
+fn bytes(value: &[u8]) -> JsValue {
+    Uint8Array::from(value).into()
+}
+
+fn record_json(record: &crate::CommandRecord) -> Result<String, JsValue> {
+    let canonical = encode_record(record).map_err(to_js)?;
+    String::from_utf8(canonical).map_err(|e| to_js(CryptoError::InvalidRecord(e.to_string())))
+}
+
+/// A new 24-word phrase from `crypto.getRandomValues`.
+#[wasm_bindgen(js_name = generatePhrase)]
+pub fn generate_phrase() -> Result<String, JsValue> {
+    Phrase::generate()
+        .map(|p| p.expose_secret().to_owned())
+        .map_err(to_js)
+}
+
+/// Validates a phrase and returns its normalized spelling.
+#[wasm_bindgen(js_name = normalizePhrase)]
+pub fn normalize_phrase(phrase: &str) -> Result<String, JsValue> {
+    Phrase::parse(phrase)
+        .map(|p| p.expose_secret().to_owned())
+        .map_err(to_js)
+}
+
+/// The phrase that encodes 32 bytes of entropy.
+#[wasm_bindgen(js_name = phraseFromEntropy)]
+pub fn phrase_from_entropy(entropy: &[u8]) -> Result<String, JsValue> {
+    let entropy: [u8; 32] = entropy
+        .try_into()
+        .map_err(|_| to_js(CryptoError::InvalidKeyLength(entropy.len())))?;
+    Ok(Phrase::from_entropy(&entropy).expose_secret().to_owned())
+}
+
+/// The 32 bytes of entropy a phrase encodes.
+#[wasm_bindgen(js_name = phraseToEntropy)]
+pub fn phrase_to_entropy(phrase: &str) -> Result<Vec<u8>, JsValue> {
+    let phrase = Phrase::parse(phrase).map_err(to_js)?;
+    Ok(phrase.to_entropy().to_vec())
+}
+
+/// The Argon2id salt of a phrase.
+#[wasm_bindgen(js_name = phraseSalt)]
+pub fn phrase_salt_js(phrase: &str) -> Result<Vec<u8>, JsValue> {
+    let phrase = Phrase::parse(phrase).map_err(to_js)?;
+    Ok(phrase_salt(&phrase).to_vec())
+}
+
+/// The Argon2id master key of a phrase.
+#[wasm_bindgen(js_name = deriveMasterKey)]
+pub fn derive_master_key_js(phrase: &str) -> Result<Vec<u8>, JsValue> {
+    let phrase = Phrase::parse(phrase).map_err(to_js)?;
+    let master = derive_master_key(&phrase).map_err(to_js)?;
+    Ok(master.expose_secret().to_vec())
+}
+
+fn key_set_object(keys: &KeySet) -> Result<JsValue, JsValue> {
+    object(&[
+        ("commandKey", bytes(keys.command_key.expose_secret())),
+        ("preferenceKey", bytes(keys.preference_key.expose_secret())),
+        ("jazzAuthKey", bytes(keys.jazz_auth_key.expose_secret())),
+        ("deviceKey", bytes(keys.device_key.expose_secret())),
+        ("keyId", JsValue::from_str(&keys.key_id)),
+    ])
+}
+
+/// Subkeys and key id of a master key.
+#[wasm_bindgen(js_name = keySetFromMasterKey)]
+pub fn key_set_from_master_key(master_key: &[u8]) -> Result<JsValue, JsValue> {
+    let keys = KeySet::from_master_key(&key(master_key)?).map_err(to_js)?;
+    key_set_object(&keys)
+}
+
+/// Subkeys and key id of a phrase (Argon2id, then HKDF).
+#[wasm_bindgen(js_name = deriveKeys)]
+pub fn derive_keys(phrase: &str) -> Result<JsValue, JsValue> {
+    let phrase = Phrase::parse(phrase).map_err(to_js)?;
+    let keys = KeySet::derive(&phrase).map_err(to_js)?;
+    key_set_object(&keys)
+}
+
+/// Seals under a fresh random nonce.
+#[wasm_bindgen(js_name = seal)]
+pub fn seal_js(key_bytes: &[u8], plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, JsValue> {
+    seal(&key(key_bytes)?, plaintext, aad).map_err(to_js)
+}
+
+/// Seals under a given nonce (test vectors only).
+#[wasm_bindgen(js_name = sealWithNonce)]
+pub fn seal_with_nonce_js(
+    key_bytes: &[u8],
+    nonce: &[u8],
+    plaintext: &[u8],
+    aad: &[u8],
+) -> Result<Vec<u8>, JsValue> {
+    let nonce = nonce_from_slice(nonce).map_err(to_js)?;
+    seal_with_nonce(&key(key_bytes)?, &nonce, plaintext, aad).map_err(to_js)
+}
+
+/// Opens an envelope.
+#[wasm_bindgen(js_name = open)]
+pub fn open_js(key_bytes: &[u8], envelope: &[u8], aad: &[u8]) -> Result<Vec<u8>, JsValue> {
+    open(&key(key_bytes)?, envelope, aad).map_err(to_js)
+}
+
+/// `{ version, nonce, ciphertextLength }` of an envelope, read without a key.
+#[wasm_bindgen(js_name = parseEnvelope)]
+pub fn parse_envelope_js(envelope: &[u8]) -> Result<JsValue, JsValue> {
+    let info = parse_envelope(envelope).map_err(to_js)?;
+    object(&[
+        ("version", JsValue::from_f64(f64::from(info.version))),
+        ("nonce", bytes(&info.nonce)),
+        (
+            "ciphertextLength",
+            JsValue::from_f64(info.ciphertext_len as f64),
+        ),
+    ])
+}
+
+/// `caro-sync/v1/command/<entry id>` as bytes.
+#[wasm_bindgen(js_name = commandAad)]
+pub fn command_aad_js(entry_id: &str) -> Vec<u8> {
+    command_aad(entry_id)
+}
+
+/// `caro-sync/v1/preference/<key>` as bytes.
+#[wasm_bindgen(js_name = preferenceAad)]
+pub fn preference_aad_js(key: &str) -> Vec<u8> {
+    preference_aad(key)
+}
+
+/// `caro-sync/v1/device/<device id>` as bytes.
+#[wasm_bindgen(js_name = deviceAad)]
+pub fn device_aad_js(device_id: &str) -> Vec<u8> {
+    device_aad(device_id)
+}
+
+/// Canonical bytes of a record given as JSON text.
+#[wasm_bindgen(js_name = encodeRecord)]
+pub fn encode_record_js(record_json: &str) -> Result<Vec<u8>, JsValue> {
+    let record = decode_record(record_json.as_bytes()).map_err(to_js)?;
+    encode_record(&record).map_err(to_js)
+}
+
+/// A record's bytes, decoded and returned as canonical JSON text.
+#[wasm_bindgen(js_name = decodeRecord)]
+pub fn decode_record_js(plaintext: &[u8]) -> Result<String, JsValue> {
+    record_json(&decode_record(plaintext).map_err(to_js)?)
+}
+
+/// Encodes a record (JSON text) and seals it for its entry id.
+#[wasm_bindgen(js_name = sealCommand)]
+pub fn seal_command_js(
+    command_key: &[u8],
+    entry_id: &str,
+    record_json: &str,
+) -> Result<Vec<u8>, JsValue> {
+    let record = decode_record(record_json.as_bytes()).map_err(to_js)?;
+    seal_command(&key(command_key)?, entry_id, &record).map_err(to_js)
+}
+
+/// [`seal_command_js`] under a given nonce (test vectors only).
+#[wasm_bindgen(js_name = sealCommandWithNonce)]
+pub fn seal_command_with_nonce_js(
+    command_key: &[u8],
+    nonce: &[u8],
+    entry_id: &str,
+    record_json: &str,
+) -> Result<Vec<u8>, JsValue> {
+    let nonce = nonce_from_slice(nonce).map_err(to_js)?;
+    let record = decode_record(record_json.as_bytes()).map_err(to_js)?;
+    seal_command_with_nonce(&key(command_key)?, &nonce, entry_id, &record).map_err(to_js)
+}
+
+/// Opens an entry's envelope; returns the record as canonical JSON text.
+#[wasm_bindgen(js_name = openCommand)]
+pub fn open_command_js(
+    command_key: &[u8],
+    entry_id: &str,
+    envelope: &[u8],
+) -> Result<String, JsValue> {
+    record_json(&open_command(&key(command_key)?, entry_id, envelope).map_err(to_js)?)
+}
