@@ -2,6 +2,9 @@
 // caro-sync-relay [--host 127.0.0.1] [--port 4200] [--db PATH | --in-memory]
 import { startRelay } from "../relay/server.js";
 import { log } from "../log.js";
+import { routeJazzLogs } from "../jazz/logging.js";
+
+routeJazzLogs();
 
 function usage(code: number): never {
   process.stderr.write("usage: caro-sync-relay [--host 127.0.0.1] [--port 4200] [--db PATH | --in-memory]\n");

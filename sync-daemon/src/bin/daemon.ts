@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// caro-sync-daemon [--data-dir DIR]: JSON-RPC 2.0 over stdio (see PROTOCOL.md).
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { Daemon } from "../daemon.js";
+import { makeHandlers } from "../rpc/methods.js";
+import { RpcServer } from "../rpc/server.js";
+import { log } from "../log.js";
+import { routeJazzLogs } from "../jazz/logging.js";
+
+routeJazzLogs();
+
+function dataDirFromArgs(argv: string[]): string {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--data-dir" && argv[i + 1]) return resolve(argv[i + 1]);
+    if (a.startsWith("--data-dir=")) return resolve(a.slice("--data-dir=".length));
+    if (a === "--help" || a === "-h") {
+      process.stderr.write("usage: caro-sync-daemon [--data-dir DIR]   (JSON-RPC 2.0 on stdin/stdout, see PROTOCOL.md)\n");
+      process.exit(0);
+    }
+  }
+  if (process.env.CARO_SYNC_DATA_DIR) return resolve(process.env.CARO_SYNC_DATA_DIR);
+  if (process.env.CARO_HOME) return join(resolve(process.env.CARO_HOME), "sync");
+  return join(homedir(), ".caro", "sync");
+}
+
+const daemon = new Daemon(dataDirFromArgs(process.argv.slice(2)));
+let exiting = false;
+
+// stdout is the protocol channel: nothing else may write to it.
+const out = process.stdout;
+const write = (line: string) => {
+  out.write(line + "\n");
+};
+
+const exit = async (code: number) => {
+  if (exiting) return;
+  exiting = true;
+  // Let queued writes reach the pipe before exiting.
+  await new Promise<void>((r) => (out.writableLength === 0 ? r() : out.once("drain", () => r())));
+  process.exit(code);
+};
+
+const server = new RpcServer({
+  write,
+  handlers: makeHandlers(daemon, () => {
+    // daemon.shutdown answered: exit once the response is written.
+    setImmediate(() => void exit(0));
+  }),
+});
+daemon.notify = (method, params) => server.notify(method, params);
+
+const stop = async (why: string) => {
+  if (daemon.shuttingDown) return;
+  log.info("stopping", { reason: why });
+  try {
+    await daemon.shutdown(5000);
+  } catch (err) {
+    log.warn("shutdown", { error: String(err) });
+  }
+  await exit(0);
+};
+
+process.stdin.on("data", (chunk: Buffer) => server.feed(chunk));
+process.stdin.on("end", () => {
+  void server.end().then(() => stop("stdin closed"));
+});
+process.on("SIGTERM", () => void stop("SIGTERM"));
+process.on("SIGINT", () => void stop("SIGINT"));
+process.on("uncaughtException", (err) => {
+  log.error("uncaught exception", { error: err.message });
+});
+process.on("unhandledRejection", (err) => {
+  log.error("unhandled rejection", { error: err instanceof Error ? err.message : String(err) });
+});
+log.debug("daemon started", { pid: process.pid });

@@ -1,0 +1,270 @@
+// SyncClient: spawns caro-sync-daemon and calls its JSON-RPC methods with typed results.
+import { spawn, type ChildProcess } from "node:child_process";
+import { EventEmitter } from "node:events";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import type { ErrorKind } from "../rpc/errors.js";
+
+export type DaemonState = "UNINITIALIZED" | "INITIALIZING" | "ONLINE" | "OFFLINE";
+
+export interface Entry {
+  id: string;
+  deviceId: string;
+  createdAt: number;
+  envelope: string;
+}
+export interface Tombstone {
+  id: string;
+  deviceId: string;
+  createdAt: number;
+  op: "delete";
+}
+export type SyncItem = Entry | Tombstone;
+
+export interface InitParams {
+  relay: string;
+  /** base64 of the 32-byte jazz-auth key (deriveKeys(phrase).jazzAuthKey). */
+  jazzAuthKey: string;
+  deviceId: string;
+  deviceName?: string;
+  platform?: string;
+  create?: boolean;
+}
+export interface InitResult {
+  accountId: string;
+  state: DaemonState;
+}
+export interface PushResult {
+  accepted: number;
+  duplicates: number;
+  rejected: { id: string | null; kind: string; message: string }[];
+  acknowledged: boolean;
+}
+export interface PullResult {
+  entries: SyncItem[];
+  cursor: string;
+  hasMore: boolean;
+}
+export interface StatusResult {
+  state: DaemonState;
+  accountId: string | null;
+  deviceId: string | null;
+  relay: string | null;
+  connected: boolean;
+  pending: number;
+}
+export interface HealthResult {
+  healthy: boolean;
+  uptime: number;
+  state: DaemonState;
+  relay: { url: string | null; connected: boolean; latencyMs: number | null };
+  storage: { entries: number; sizeBytes: number };
+  queue: { pending: number; failed: number };
+}
+export interface DeviceRecord {
+  deviceId: string;
+  envelope: string;
+  updatedAt: number;
+}
+export interface PrefRecord {
+  key: string;
+  envelope: string;
+  updatedAt: number;
+  deviceId: string;
+}
+
+/** An error answered by the daemon: `kind` is PROTOCOL.md's `data.kind`. */
+export class DaemonError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly kind: ErrorKind | string,
+    readonly data: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = "DaemonError";
+  }
+}
+
+export interface SyncClientOptions {
+  /** The daemon's data directory (jazz.sqlite, meta.json, daemon.lock). */
+  dataDir: string;
+  /** Extra environment, e.g. { CARO_SYNC_LOG_LEVEL: "debug" }. */
+  env?: Record<string, string>;
+  /** Where the daemon's stderr goes: "inherit" (default), "ignore" or a callback per chunk. */
+  stderr?: "inherit" | "ignore" | ((chunk: string) => void);
+  /** Path of the daemon script; defaults to this package's dist/bin/daemon.js. */
+  daemonPath?: string;
+  /** Node binary; default process.execPath. */
+  node?: string;
+}
+
+export interface SyncClientEvents {
+  "sync.changed": [{ devices: string[] }];
+  "sync.state": [{ state: DaemonState }];
+  exit: [{ code: number | null; signal: NodeJS.Signals | null }];
+}
+
+export function defaultDaemonPath(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "daemon.js");
+}
+
+export class SyncClient extends EventEmitter<SyncClientEvents> {
+  readonly child: ChildProcess;
+  private nextId = 1;
+  private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private buf = "";
+  private exited: Promise<void>;
+  private exitedFlag = false;
+
+  private constructor(opts: SyncClientOptions) {
+    super();
+    const stderr = opts.stderr ?? "inherit";
+    this.child = spawn(opts.node ?? process.execPath, [opts.daemonPath ?? defaultDaemonPath(), "--data-dir", opts.dataDir], {
+      stdio: ["pipe", "pipe", typeof stderr === "function" ? "pipe" : stderr],
+      env: { ...process.env, ...opts.env },
+    });
+    if (typeof stderr === "function") this.child.stderr!.on("data", (c: Buffer) => stderr(c.toString("utf8")));
+    this.child.stdout!.setEncoding("utf8");
+    this.child.stdout!.on("data", (chunk: string) => this.onData(chunk));
+    this.child.stdin!.on("error", () => {});
+    this.exited = new Promise((resolve) => {
+      this.child.on("exit", (code, signal) => {
+        this.exitedFlag = true;
+        for (const p of this.pending.values()) p.reject(new Error(`daemon exited (code ${code}, signal ${signal})`));
+        this.pending.clear();
+        this.emit("exit", { code, signal });
+        resolve();
+      });
+    });
+  }
+
+  /** Spawns a daemon. */
+  static spawn(opts: SyncClientOptions): SyncClient {
+    return new SyncClient(opts);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  private onData(chunk: string): void {
+    this.buf += chunk;
+    let nl: number;
+    while ((nl = this.buf.indexOf("\n")) !== -1) {
+      const line = this.buf.slice(0, nl);
+      this.buf = this.buf.slice(nl + 1);
+      if (!line.trim()) continue;
+      let msg: { id?: number | string | null; result?: unknown; error?: { code: number; message: string; data?: Record<string, unknown> }; method?: string; params?: unknown };
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (msg.method && msg.id === undefined) {
+        this.emit(msg.method as keyof SyncClientEvents, msg.params as never);
+        continue;
+      }
+      const p = typeof msg.id === "number" ? this.pending.get(msg.id) : undefined;
+      if (!p) continue;
+      this.pending.delete(msg.id as number);
+      if (msg.error) {
+        const data = msg.error.data ?? {};
+        p.reject(new DaemonError(msg.error.code, msg.error.message, String(data.kind ?? "unknown"), data));
+      } else {
+        p.resolve(msg.result);
+      }
+    }
+  }
+
+  /** Calls any method; prefer the typed wrappers below. */
+  call<T = unknown>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+    if (this.exitedFlag) return Promise.reject(new Error("daemon has exited"));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.child.stdin!.write(JSON.stringify({ jsonrpc: "2.0", id, method, params }) + "\n");
+    });
+  }
+
+  ping() {
+    return this.call<{ pong: true }>("daemon.ping");
+  }
+  health() {
+    return this.call<HealthResult>("daemon.health");
+  }
+  init(params: InitParams) {
+    return this.call<InitResult>("sync.init", { ...params });
+  }
+  status() {
+    return this.call<StatusResult>("sync.status");
+  }
+  reset() {
+    return this.call<{ state: DaemonState }>("sync.reset");
+  }
+  push(entries: SyncItem[], opts: { ackTimeoutMs?: number } = {}) {
+    return this.call<PushResult>("sync.push", { entries, ...opts });
+  }
+  pull(cursor?: string | null, opts: { limit?: number; excludeDeviceId?: string } = {}) {
+    return this.call<PullResult>("sync.pull", { cursor: cursor ?? null, ...opts });
+  }
+  /** Pulls until hasMore is false; returns every item and the final cursor. */
+  async pullAll(cursor?: string | null, opts: { limit?: number; excludeDeviceId?: string } = {}) {
+    const entries: SyncItem[] = [];
+    let c = cursor ?? null;
+    for (;;) {
+      const r = await this.pull(c, opts);
+      entries.push(...r.entries);
+      c = r.cursor;
+      if (!r.hasMore) return { entries, cursor: c };
+    }
+  }
+  subscribe() {
+    return this.call<{ subscribed: boolean }>("sync.subscribe");
+  }
+  unsubscribe() {
+    return this.call<{ subscribed: boolean }>("sync.unsubscribe");
+  }
+  registerDevice(rec: DeviceRecord) {
+    return this.call<{ applied: boolean }>("device.register", { ...rec });
+  }
+  listDevices() {
+    return this.call<{ devices: DeviceRecord[] }>("device.list");
+  }
+  setPref(rec: PrefRecord) {
+    return this.call<{ applied: boolean }>("prefs.set", { ...rec });
+  }
+  listPrefs() {
+    return this.call<{ prefs: PrefRecord[] }>("prefs.list");
+  }
+
+  /** Resolves when the daemon process has exited. */
+  waitExit(): Promise<void> {
+    return this.exited;
+  }
+
+  /** daemon.shutdown, then SIGTERM after graceMs, then SIGKILL. */
+  async close(opts: { timeoutMs?: number; graceMs?: number } = {}): Promise<void> {
+    if (this.exitedFlag) return;
+    const graceMs = opts.graceMs ?? 10_000;
+    const timeoutMs = opts.timeoutMs ?? 5000;
+    await Promise.race([this.call("daemon.shutdown", { timeoutMs }).catch(() => undefined), this.exited]);
+    const wait = (ms: number) => Promise.race([this.exited.then(() => true), sleep(ms).then(() => false)]);
+    if (await wait(graceMs)) return;
+    this.child.kill("SIGTERM");
+    if (await wait(graceMs)) return;
+    this.child.kill("SIGKILL");
+    await this.exited;
+  }
+
+  /** Kills the daemon at once (tests: crash simulation). */
+  async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    if (this.exitedFlag) return;
+    this.child.kill(signal);
+    await this.exited;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}

@@ -1,0 +1,505 @@
+// The synced data: per-device append-only logs of sealed items in bounded chunks,
+// device records and preferences, all under the account's root CoMap.
+//
+// root (CoMap) { version: 1, logs, devices, prefs }
+//   logs    (CoMap) deviceId -> DeviceLog id
+//   DeviceLog (CoMap) "0", "1", ... -> Chunk id   (chunk k holds seq 1000k .. 1000k+999)
+//   Chunk   (CoList of plain JSON StoredItem)     one transaction per push per chunk
+//   devices (CoMap) deviceId -> { envelope, updatedAt }
+//   prefs   (CoMap) JSON([key, deviceId]) -> { key, envelope, updatedAt, deviceId }
+//
+// A device's log has exactly one writer (its daemon; one daemon per data dir), and
+// every item carries that device's sequence number, so a pull cursor is just
+// "how many items of each device were delivered": exact, clock-free, and robust
+// against out-of-order arrival (a gap holds later items back).
+import type { CoID, JsonValue, LocalNode, RawAccount, RawCoID, RawCoList, RawCoMap, RawCoValue } from "cojson";
+import { log } from "../log.js";
+
+export const CHUNK_SIZE = 1000;
+
+export interface WireItem {
+  id: string;
+  deviceId: string;
+  createdAt: number;
+  envelope?: string;
+  op?: "delete";
+}
+
+export interface StoredItem extends WireItem {
+  seq: number;
+}
+
+export interface DeviceRecord {
+  deviceId: string;
+  envelope: string;
+  updatedAt: number;
+}
+
+export interface PrefRecord {
+  key: string;
+  envelope: string;
+  updatedAt: number;
+  deviceId: string;
+}
+
+type AnyMap = RawCoMap<{ [key: string]: JsonValue | undefined }>;
+type ChunkList = RawCoList<JsonValue>;
+
+/** A decoded, indexed view of one chunk, rebuilt when the chunk grows. */
+class ChunkView {
+  length = -1;
+  /** slots[seq - base] */
+  slots: (StoredItem | undefined)[] = [];
+  count = 0;
+  constructor(
+    readonly id: RawCoID,
+    readonly deviceId: string,
+    readonly index: number,
+    readonly list: ChunkList,
+  ) {}
+
+  get base(): number {
+    return this.index * CHUNK_SIZE;
+  }
+
+  /** Re-reads the list; returns the items that are new since the last refresh. */
+  refresh(): StoredItem[] {
+    const raw = this.list.asArray();
+    if (raw.length === this.length) return [];
+    this.length = raw.length;
+    const fresh: StoredItem[] = [];
+    for (const value of raw) {
+      const item = value as unknown as StoredItem;
+      if (!item || typeof item !== "object" || typeof item.seq !== "number") continue;
+      const slot = item.seq - this.base;
+      if (slot < 0 || slot >= CHUNK_SIZE || this.slots[slot]) continue;
+      this.slots[slot] = item;
+      this.count++;
+      fresh.push(item);
+    }
+    return fresh;
+  }
+
+  /** One past the highest seq present. */
+  nextSeq(): number {
+    for (let i = this.slots.length - 1; i >= 0; i--) if (this.slots[i]) return this.base + i + 1;
+    return this.base;
+  }
+}
+
+class DeviceLogView {
+  chunks = new Map<number, ChunkView>();
+  constructor(
+    readonly deviceId: string,
+    readonly map: AnyMap,
+  ) {}
+
+  chunkIds(): Map<number, RawCoID> {
+    const out = new Map<number, RawCoID>();
+    for (const key of this.map.keys()) {
+      const k = Number(key);
+      const id = this.map.get(key);
+      if (Number.isInteger(k) && k >= 0 && typeof id === "string") out.set(k, id as RawCoID);
+    }
+    return out;
+  }
+}
+
+export interface PushOutcome {
+  accepted: number;
+  duplicates: number;
+  /** CoValues that must reach the relay for this push to count as acknowledged. */
+  touched: Set<RawCoID>;
+}
+
+export interface PullOutcome {
+  entries: WireItem[];
+  positions: Record<string, number>;
+  hasMore: boolean;
+}
+
+export class History {
+  private logsMap!: AnyMap;
+  private devicesMap!: AnyMap;
+  private prefsMap!: AnyMap;
+  private logs = new Map<string, DeviceLogView>();
+  private ownLog!: DeviceLogView;
+  private nextSeq = 0;
+  /** entry id -> chunk holding it */
+  private entryIds = new Map<string, RawCoID>();
+  /** tombstoned id -> chunk holding the tombstone */
+  private tombstones = new Map<string, RawCoID>();
+  private unsubscribers: (() => void)[] = [];
+  private watched = new Set<RawCoID>();
+  private changeListener: ((deviceId: string) => void) | undefined;
+
+  private constructor(
+    readonly node: LocalNode,
+    readonly account: RawAccount,
+    readonly deviceId: string,
+  ) {}
+
+  /** Creates the root structure in a freshly created account. */
+  static createRoot(account: RawAccount): void {
+    const logs = account.createMap();
+    const devices = account.createMap();
+    const prefs = account.createMap();
+    const root = account.createMap({ version: 1, logs: logs.id, devices: devices.id, prefs: prefs.id });
+    account.set("root", root.id, "trusting");
+  }
+
+  static async open(node: LocalNode, account: RawAccount, deviceId: string): Promise<History> {
+    const h = new History(node, account, deviceId);
+    await h.init();
+    return h;
+  }
+
+  private async load<T extends RawCoValue>(id: RawCoID, what: string): Promise<T> {
+    const value = await this.node.load(id as CoID<T>);
+    if (value === "unavailable") throw new Error(`${what} unavailable`);
+    await waitStreamed(value);
+    return value;
+  }
+
+  private async init(): Promise<void> {
+    const rootId = this.account.get("root") as RawCoID | undefined;
+    if (!rootId) throw new Error("account has no root");
+    const root = await this.load<AnyMap>(rootId, "root");
+    const get = (k: string) => {
+      const v = root.get(k);
+      if (typeof v !== "string") throw new Error(`root.${k} missing`);
+      return v as RawCoID;
+    };
+    [this.logsMap, this.devicesMap, this.prefsMap] = await Promise.all([
+      this.load<AnyMap>(get("logs"), "logs"),
+      this.load<AnyMap>(get("devices"), "devices"),
+      this.load<AnyMap>(get("prefs"), "prefs"),
+    ]);
+    let ownId = this.logsMap.get(this.deviceId) as RawCoID | undefined;
+    if (!ownId) {
+      const map = this.account.createMap() as AnyMap;
+      this.logsMap.set(this.deviceId, map.id);
+      ownId = map.id;
+      log.info("created device log");
+    }
+    await this.refresh();
+    const own = this.logs.get(this.deviceId);
+    if (!own) throw new Error("own device log unavailable");
+    this.ownLog = own;
+    let next = 0;
+    for (const view of own.chunks.values()) next = Math.max(next, view.nextSeq());
+    this.nextSeq = next;
+    this.watch(this.logsMap);
+  }
+
+  /** Brings the in-memory index up to date with every log and chunk in the store. */
+  async refresh(): Promise<void> {
+    const loads: Promise<void>[] = [];
+    for (const deviceId of this.logsMap.keys()) {
+      const logId = this.logsMap.get(deviceId);
+      if (typeof logId !== "string") continue;
+      let view = this.logs.get(deviceId);
+      if (!view) {
+        loads.push(
+          (async () => {
+            const map = await this.node.load(logId as CoID<AnyMap>);
+            if (map === "unavailable") return;
+            await waitStreamed(map);
+            if (this.logs.has(deviceId)) return;
+            const v = new DeviceLogView(deviceId, map);
+            this.logs.set(deviceId, v);
+            if (deviceId !== this.deviceId) this.watch(map);
+            await this.refreshLog(v);
+          })(),
+        );
+      } else {
+        loads.push(this.refreshLog(view));
+      }
+    }
+    await Promise.all(loads);
+  }
+
+  private async refreshLog(view: DeviceLogView): Promise<void> {
+    const loads: Promise<void>[] = [];
+    for (const [k, id] of view.chunkIds()) {
+      const chunk = view.chunks.get(k);
+      if (chunk) {
+        this.indexItems(chunk, chunk.refresh());
+        continue;
+      }
+      loads.push(
+        (async () => {
+          const list = await this.node.load(id as CoID<ChunkList>);
+          if (list === "unavailable") return;
+          await waitStreamed(list);
+          if (view.chunks.has(k)) return;
+          const c = new ChunkView(id, view.deviceId, k, list);
+          view.chunks.set(k, c);
+          this.indexItems(c, c.refresh());
+          if (c.count < CHUNK_SIZE && view.deviceId !== this.deviceId) this.watch(list);
+        })(),
+      );
+    }
+    await Promise.all(loads);
+  }
+
+  private indexItems(chunk: ChunkView, items: StoredItem[]): void {
+    for (const item of items) {
+      if (item.op === "delete") {
+        if (!this.tombstones.has(item.id)) this.tombstones.set(item.id, chunk.id);
+      } else if (!this.entryIds.has(item.id)) {
+        this.entryIds.set(item.id, chunk.id);
+      }
+    }
+  }
+
+  /** Subscribes to a CoValue so remote changes are noticed (and it stays live). */
+  private watch(value: RawCoValue): void {
+    if (this.watched.has(value.id)) return;
+    this.watched.add(value.id);
+    let first = true;
+    const unsub = value.subscribe(() => {
+      if (first) {
+        first = false;
+        return;
+      }
+      this.onRemoteChange();
+    });
+    this.unsubscribers.push(unsub);
+  }
+
+  private changeScheduled = false;
+  private onRemoteChange(): void {
+    if (this.changeScheduled) return;
+    this.changeScheduled = true;
+    setImmediate(() => {
+      this.changeScheduled = false;
+      void this.detectChanges();
+    });
+  }
+
+  private async detectChanges(): Promise<void> {
+    const before = new Map<string, number>();
+    for (const [d, v] of this.logs) before.set(d, countItems(v));
+    try {
+      await this.refresh();
+    } catch (err) {
+      log.warn("refresh after remote change failed", { error: String(err) });
+      return;
+    }
+    const changed: string[] = [];
+    for (const [d, v] of this.logs) {
+      if (d === this.deviceId) continue;
+      if (countItems(v) !== (before.get(d) ?? 0)) changed.push(d);
+    }
+    if (changed.length) for (const d of changed) this.changeListener?.(d);
+  }
+
+  onChange(listener: (deviceId: string) => void): void {
+    this.changeListener = listener;
+  }
+
+  close(): void {
+    for (const u of this.unsubscribers) u();
+    this.unsubscribers = [];
+  }
+
+  // ---- entries -------------------------------------------------------------
+
+  async push(items: WireItem[]): Promise<PushOutcome & { duplicateIds: string[] }> {
+    await this.refresh();
+    const touched = new Set<RawCoID>();
+    const fresh: WireItem[] = [];
+    const seen = new Set<string>();
+    const duplicateIds: string[] = [];
+    for (const item of items) {
+      const isDelete = item.op === "delete";
+      const key = (isDelete ? "d:" : "e:") + item.id;
+      let existing: RawCoID | undefined;
+      if (isDelete) existing = this.tombstones.get(item.id);
+      else existing = this.entryIds.get(item.id) ?? this.tombstones.get(item.id);
+      if (existing || seen.has(key)) {
+        if (existing) touched.add(existing);
+        duplicateIds.push(item.id);
+        continue;
+      }
+      seen.add(key);
+      fresh.push(item);
+    }
+    // Group by chunk, one transaction per chunk.
+    let i = 0;
+    while (i < fresh.length) {
+      const k = Math.floor(this.nextSeq / CHUNK_SIZE);
+      const room = (k + 1) * CHUNK_SIZE - this.nextSeq;
+      const slice = fresh.slice(i, i + room);
+      const chunk = this.ownChunk(k);
+      const stored: StoredItem[] = slice.map((it, j) => toStored(it, this.nextSeq + j));
+      chunk.list.appendItems(stored as unknown as JsonValue[]);
+      this.indexItems(chunk, chunk.refresh());
+      touched.add(chunk.id);
+      this.nextSeq += slice.length;
+      i += slice.length;
+    }
+    if (fresh.length) touched.add(this.ownLog.map.id);
+    return { accepted: fresh.length, duplicates: items.length - fresh.length, touched, duplicateIds };
+  }
+
+  private ownChunk(k: number): ChunkView {
+    const existing = this.ownLog.chunks.get(k);
+    if (existing) return existing;
+    const list = this.account.createList() as ChunkList;
+    this.ownLog.map.set(String(k), list.id);
+    const view = new ChunkView(list.id, this.deviceId, k, list);
+    view.refresh();
+    this.ownLog.chunks.set(k, view);
+    return view;
+  }
+
+  /** Reads items after `positions` (per-device delivered counts). */
+  async pull(
+    positions: Record<string, number>,
+    limit: number,
+    maxBytes: number,
+    excludeDeviceId?: string,
+  ): Promise<PullOutcome> {
+    await this.refresh();
+    const out: WireItem[] = [];
+    const next: Record<string, number> = { ...positions };
+    let bytes = 0;
+    let hasMore = false;
+    const devices = [...this.logs.keys()].sort();
+    outer: for (const deviceId of devices) {
+      const view = this.logs.get(deviceId)!;
+      let pos = next[deviceId] ?? 0;
+      for (;;) {
+        const chunk = view.chunks.get(Math.floor(pos / CHUNK_SIZE));
+        const item = chunk?.slots[pos - chunk.base];
+        if (!item) break;
+        const deliver = deviceId !== excludeDeviceId && !(item.op !== "delete" && this.tombstones.has(item.id));
+        if (deliver) {
+          const wire = toWire(item);
+          const size = approxSize(wire);
+          if (out.length >= limit || (out.length > 0 && bytes + size > maxBytes)) {
+            hasMore = true;
+            if (pos > 0) next[deviceId] = pos;
+            break outer;
+          }
+          out.push(wire);
+          bytes += size;
+        }
+        pos++;
+      }
+      if (pos > 0) next[deviceId] = pos;
+    }
+    return { entries: out, positions: next, hasMore };
+  }
+
+  /** Own chunks whose content the relay has not confirmed yet (and their item counts). */
+  ownChunks(): ChunkView[] {
+    return [...this.ownLog.chunks.values()];
+  }
+
+  ownStructure(): RawCoID[] {
+    return [this.logsMap.id, this.ownLog.map.id, this.devicesMap.id, this.prefsMap.id];
+  }
+
+  itemCount(): number {
+    let n = 0;
+    for (const v of this.logs.values()) n += countItems(v);
+    return n;
+  }
+
+  // ---- devices and prefs ----------------------------------------------------
+
+  registerDevice(rec: DeviceRecord): { applied: boolean; touched: RawCoID[] } {
+    const current = this.devicesMap.get(rec.deviceId) as unknown as Omit<DeviceRecord, "deviceId"> | undefined;
+    if (current && typeof current.updatedAt === "number" && current.updatedAt > rec.updatedAt) {
+      return { applied: false, touched: [] };
+    }
+    this.devicesMap.set(rec.deviceId, { envelope: rec.envelope, updatedAt: rec.updatedAt });
+    return { applied: true, touched: [this.devicesMap.id] };
+  }
+
+  listDevices(): DeviceRecord[] {
+    const out: DeviceRecord[] = [];
+    for (const deviceId of this.devicesMap.keys()) {
+      const v = this.devicesMap.get(deviceId) as unknown as Omit<DeviceRecord, "deviceId"> | undefined;
+      if (!v || typeof v.envelope !== "string" || typeof v.updatedAt !== "number") continue;
+      out.push({ deviceId, envelope: v.envelope, updatedAt: v.updatedAt });
+    }
+    return out.sort((a, b) => cmpStr(a.deviceId, b.deviceId));
+  }
+
+  setPref(rec: PrefRecord): { applied: boolean; touched: RawCoID[] } {
+    const winner = this.prefWinners().get(rec.key);
+    if (winner && cmpPref(winner, rec) >= 0) return { applied: false, touched: [] };
+    this.prefsMap.set(JSON.stringify([rec.key, rec.deviceId]), { ...rec });
+    return { applied: true, touched: [this.prefsMap.id] };
+  }
+
+  listPrefs(): PrefRecord[] {
+    return [...this.prefWinners().values()].sort((a, b) => cmpStr(a.key, b.key));
+  }
+
+  private prefWinners(): Map<string, PrefRecord> {
+    const winners = new Map<string, PrefRecord>();
+    for (const slot of this.prefsMap.keys()) {
+      const v = this.prefsMap.get(slot) as unknown as PrefRecord | undefined;
+      if (!v || typeof v.key !== "string" || typeof v.envelope !== "string") continue;
+      if (typeof v.updatedAt !== "number" || typeof v.deviceId !== "string") continue;
+      const rec = { key: v.key, envelope: v.envelope, updatedAt: v.updatedAt, deviceId: v.deviceId };
+      const w = winners.get(rec.key);
+      if (!w || cmpPref(rec, w) > 0) winners.set(rec.key, rec);
+    }
+    return winners;
+  }
+}
+
+function cmpStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function cmpPref(a: PrefRecord, b: PrefRecord): number {
+  return a.updatedAt !== b.updatedAt ? (a.updatedAt < b.updatedAt ? -1 : 1) : cmpStr(a.deviceId, b.deviceId);
+}
+
+function countItems(v: DeviceLogView): number {
+  let n = 0;
+  for (const c of v.chunks.values()) n += c.count;
+  return n;
+}
+
+function toStored(item: WireItem, seq: number): StoredItem {
+  return item.op === "delete"
+    ? { seq, id: item.id, deviceId: item.deviceId, createdAt: item.createdAt, op: "delete" }
+    : { seq, id: item.id, deviceId: item.deviceId, createdAt: item.createdAt, envelope: item.envelope };
+}
+
+function toWire(item: StoredItem): WireItem {
+  return item.op === "delete"
+    ? { id: item.id, deviceId: item.deviceId, createdAt: item.createdAt, op: "delete" }
+    : { id: item.id, deviceId: item.deviceId, createdAt: item.createdAt, envelope: item.envelope };
+}
+
+function approxSize(item: WireItem): number {
+  return 80 + item.id.length + item.deviceId.length + (item.envelope?.length ?? 0);
+}
+
+/** Waits until a CoValue loaded from a peer has all of its content (large values stream in pieces). */
+export async function waitStreamed(value: RawCoValue, timeoutMs = 10_000): Promise<void> {
+  const core = value.core;
+  if (!core.isStreaming()) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      unsub();
+      resolve();
+    }, timeoutMs);
+    const unsub = core.subscribe(() => {
+      if (!core.isStreaming()) {
+        clearTimeout(timer);
+        queueMicrotask(() => unsub());
+        resolve();
+      }
+    });
+  });
+}

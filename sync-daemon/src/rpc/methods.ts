@@ -1,0 +1,200 @@
+// The JSON-RPC methods: parameter validation, then the daemon. See PROTOCOL.md.
+import { parseEnvelope } from "../crypto.js";
+import type { Daemon } from "../daemon.js";
+import type { WireItem } from "../jazz/history.js";
+import { invalidParams, RpcError } from "./errors.js";
+import type { Handler } from "./server.js";
+import type { Params } from "./validate.js";
+import { bool, decodeBase64, int, str } from "./validate.js";
+
+export const MAX_PUSH_ITEMS = 10_000;
+export const MAX_ENVELOPE_BYTES = 1024 * 1024;
+export const MAX_ID_CHARS = 128;
+export const MAX_PULL_LIMIT = 10_000;
+
+export interface Rejected {
+  id: string | null;
+  kind: "invalid-entry" | "invalid-base64" | "invalid-envelope";
+  message: string;
+}
+
+/** Checks one envelope: strict base64, size, crypto-core's parseEnvelope. */
+export function checkEnvelope(b64: string): { kind: Rejected["kind"]; message: string } | undefined {
+  if (b64.length > Math.ceil(MAX_ENVELOPE_BYTES / 3) * 4) {
+    return { kind: "invalid-envelope", message: `envelope larger than ${MAX_ENVELOPE_BYTES} bytes` };
+  }
+  const bytes = decodeBase64(b64);
+  if (!bytes) return { kind: "invalid-base64", message: "envelope is not valid base64" };
+  try {
+    parseEnvelope(bytes);
+  } catch (err) {
+    const e = err as Error;
+    return { kind: "invalid-envelope", message: `${e.name}: ${e.message}` };
+  }
+  return undefined;
+}
+
+function checkItem(raw: unknown): { item?: WireItem; rejected?: Rejected } {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    return { rejected: { id: null, kind: "invalid-entry", message: "an entry must be an object" } };
+  }
+  const r = raw as Record<string, unknown>;
+  const id = typeof r.id === "string" ? r.id : null;
+  const bad = (message: string): { rejected: Rejected } => ({ rejected: { id, kind: "invalid-entry", message } });
+  if (id === null || id.length === 0 || id.length > MAX_ID_CHARS) return bad(`id must be a string of 1-${MAX_ID_CHARS} characters`);
+  if (typeof r.deviceId !== "string" || r.deviceId.length === 0 || r.deviceId.length > MAX_ID_CHARS) {
+    return bad(`deviceId must be a string of 1-${MAX_ID_CHARS} characters`);
+  }
+  if (typeof r.createdAt !== "number" || !Number.isSafeInteger(r.createdAt)) return bad("createdAt must be an integer");
+  if (r.op !== undefined) {
+    if (r.op !== "delete") return bad('op must be "delete" when present');
+    if (r.envelope !== undefined) return bad("a delete carries no envelope");
+    return { item: { id, deviceId: r.deviceId, createdAt: r.createdAt, op: "delete" } };
+  }
+  if (typeof r.envelope !== "string") return bad("envelope must be a base64 string");
+  const problem = checkEnvelope(r.envelope);
+  if (problem) return { rejected: { id, ...problem } };
+  return { item: { id, deviceId: r.deviceId, createdAt: r.createdAt, envelope: r.envelope } };
+}
+
+function envelopeParam(p: Params, key: string): string {
+  const v = str(p, key);
+  const problem = checkEnvelope(v);
+  if (problem) throw new RpcError("invalid-envelope", `${key}: ${problem.message}`, { path: key });
+  return v;
+}
+
+// ---- cursor -------------------------------------------------------------------
+
+export function encodeCursor(positions: Record<string, number>): string {
+  const sorted: Record<string, number> = {};
+  for (const k of Object.keys(positions).sort()) sorted[k] = positions[k];
+  return Buffer.from(JSON.stringify({ v: 1, p: sorted })).toString("base64url");
+}
+
+export function decodeCursor(cursor: unknown): Record<string, number> {
+  if (cursor === undefined || cursor === null || cursor === "") return {};
+  if (typeof cursor !== "string") throw invalidParams("cursor", "expected a string or null");
+  let parsed: unknown;
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error("not base64url");
+    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw invalidParams("cursor", "not a cursor returned by sync.pull");
+  }
+  const c = parsed as { v?: unknown; p?: unknown };
+  if (!c || c.v !== 1 || typeof c.p !== "object" || c.p === null || Array.isArray(c.p)) {
+    throw invalidParams("cursor", "not a cursor returned by sync.pull");
+  }
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(c.p as Record<string, unknown>)) {
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
+      throw invalidParams("cursor", "not a cursor returned by sync.pull");
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+// ---- handlers -------------------------------------------------------------------
+
+export function makeHandlers(daemon: Daemon, onShutdown: () => void): Record<string, Handler> {
+  return {
+    "daemon.ping": () => ({ pong: true }),
+
+    "daemon.health": () => daemon.health(),
+
+    "daemon.shutdown": async (p) => {
+      const timeoutMs = int(p, "timeoutMs", { min: 0, max: 60_000, default: 5000 });
+      if (daemon.shuttingDown) throw new RpcError("shutting-down", "the daemon is shutting down");
+      const r = await daemon.shutdown(timeoutMs);
+      onShutdown();
+      return r;
+    },
+
+    "sync.init": async (p) => {
+      if (daemon.shuttingDown) throw new RpcError("shutting-down", "the daemon is shutting down");
+      const relay = str(p, "relay", { max: 2048 });
+      let url: URL;
+      try {
+        url = new URL(relay);
+      } catch {
+        throw invalidParams("relay", "not a URL");
+      }
+      if (url.protocol !== "ws:" && url.protocol !== "wss:") throw invalidParams("relay", "must be a ws:// or wss:// URL");
+      const keyB64 = str(p, "jazzAuthKey");
+      const seed = decodeBase64(keyB64);
+      if (!seed || seed.length !== 32) throw invalidParams("jazzAuthKey", "must be base64 of exactly 32 bytes");
+      const deviceId = str(p, "deviceId", { max: MAX_ID_CHARS });
+      const deviceName = str(p, "deviceName", { min: 0, max: 256, optional: true }) ?? "";
+      const platform = str(p, "platform", { min: 0, max: 64, optional: true }) ?? "";
+      const create = bool(p, "create", false);
+      return daemon.init({ relay, seed, deviceId, deviceName, platform, create });
+    },
+
+    "sync.status": () => daemon.status(),
+
+    "sync.reset": () => {
+      if (daemon.shuttingDown) throw new RpcError("shutting-down", "the daemon is shutting down");
+      return daemon.reset();
+    },
+
+    "sync.push": async (p) => {
+      daemon.requireInitialized();
+      const entries = p.entries;
+      if (!Array.isArray(entries)) throw invalidParams("entries", "expected an array");
+      if (entries.length > MAX_PUSH_ITEMS) throw invalidParams("entries", `at most ${MAX_PUSH_ITEMS} entries per call`);
+      const ackTimeoutMs = int(p, "ackTimeoutMs", { min: 0, max: 60_000, default: 5000 });
+      const rejected: Rejected[] = [];
+      const items: WireItem[] = [];
+      for (const raw of entries) {
+        const { item, rejected: rej } = checkItem(raw);
+        if (item) items.push(item);
+        else if (rej) rejected.push(rej);
+      }
+      const r = await daemon.push(items, ackTimeoutMs);
+      return { accepted: r.accepted, duplicates: r.duplicates, rejected, acknowledged: r.acknowledged };
+    },
+
+    "sync.pull": async (p) => {
+      daemon.requireInitialized();
+      const positions = decodeCursor(p.cursor);
+      const limit = int(p, "limit", { min: 1, max: MAX_PULL_LIMIT, default: 1000 });
+      const exclude = str(p, "excludeDeviceId", { optional: true, max: MAX_ID_CHARS });
+      const r = await daemon.pull(positions, limit, exclude);
+      return { entries: r.entries, cursor: encodeCursor(r.positions), hasMore: r.hasMore };
+    },
+
+    "sync.subscribe": () => {
+      daemon.requireInitialized();
+      daemon.subscribed = true;
+      return { subscribed: true };
+    },
+
+    "sync.unsubscribe": () => {
+      daemon.subscribed = false;
+      return { subscribed: false };
+    },
+
+    "device.register": (p) => {
+      daemon.requireInitialized();
+      const deviceId = str(p, "deviceId", { max: MAX_ID_CHARS });
+      const envelope = envelopeParam(p, "envelope");
+      const updatedAt = int(p, "updatedAt");
+      return daemon.registerDevice({ deviceId, envelope, updatedAt });
+    },
+
+    "device.list": () => daemon.listDevices(),
+
+    "prefs.set": (p) => {
+      daemon.requireInitialized();
+      const key = str(p, "key", { max: 256 });
+      const envelope = envelopeParam(p, "envelope");
+      const updatedAt = int(p, "updatedAt");
+      const deviceId = str(p, "deviceId", { max: MAX_ID_CHARS });
+      return daemon.setPref({ key, envelope, updatedAt, deviceId });
+    },
+
+    "prefs.list": () => daemon.listPrefs(),
+  };
+}

@@ -1,0 +1,42 @@
+// Parameter validation helpers: each returns the typed value or throws invalid-params.
+import { invalidParams } from "./errors.js";
+
+export type Params = Record<string, unknown>;
+
+export function str(p: Params, key: string, opts: { min?: number; max?: number; optional?: boolean } = {}): string {
+  const v = p[key];
+  if (v === undefined && opts.optional) return undefined as unknown as string;
+  if (typeof v !== "string") throw invalidParams(key, "expected a string");
+  if (v.length < (opts.min ?? 1)) throw invalidParams(key, `must have at least ${opts.min ?? 1} characters`);
+  if (opts.max !== undefined && v.length > opts.max) throw invalidParams(key, `must have at most ${opts.max} characters`);
+  return v;
+}
+
+export function int(
+  p: Params,
+  key: string,
+  opts: { min?: number; max?: number; default?: number } = {},
+): number {
+  const v = p[key];
+  if (v === undefined && opts.default !== undefined) return opts.default;
+  if (typeof v !== "number" || !Number.isSafeInteger(v)) throw invalidParams(key, "expected an integer");
+  if (opts.min !== undefined && v < opts.min) throw invalidParams(key, `must be >= ${opts.min}`);
+  if (opts.max !== undefined && v > opts.max) throw invalidParams(key, `must be <= ${opts.max}`);
+  return v;
+}
+
+export function bool(p: Params, key: string, def: boolean): boolean {
+  const v = p[key];
+  if (v === undefined) return def;
+  if (typeof v !== "boolean") throw invalidParams(key, "expected a boolean");
+  return v;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Strict standard base64 (with padding); returns the bytes or undefined. */
+export function decodeBase64(s: string): Uint8Array | undefined {
+  if (!BASE64.test(s)) return undefined;
+  const buf = Buffer.from(s, "base64");
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
