@@ -87,16 +87,23 @@ impl KeySet {
 
     /// HKDF-SHA256 with an empty salt over the master key, one expand per purpose.
     pub fn from_master_key(master_key: &SecretKey) -> Result<Self, CryptoError> {
-        let hkdf = Hkdf::<Sha256>::new(Some(&[]), master_key.expose_secret());
         let subkey = |info: &str| -> Result<SecretKey, CryptoError> {
             let mut okm = Zeroizing::new([0u8; KEY_LEN]);
-            hkdf.expand(info.as_bytes(), okm.as_mut())
-                .map_err(|e| CryptoError::KeyDerivationFailed(e.to_string()))?;
+            hkdf_sha256(
+                master_key.expose_secret(),
+                &[],
+                info.as_bytes(),
+                okm.as_mut(),
+            )?;
             Ok(SecretKey::from_array(*okm))
         };
         let mut key_id = [0u8; KEY_ID_LEN];
-        hkdf.expand(INFO_KEY_ID.as_bytes(), &mut key_id)
-            .map_err(|e| CryptoError::KeyDerivationFailed(e.to_string()))?;
+        hkdf_sha256(
+            master_key.expose_secret(),
+            &[],
+            INFO_KEY_ID.as_bytes(),
+            &mut key_id,
+        )?;
         Ok(Self {
             command_key: subkey(INFO_COMMAND_KEY)?,
             preference_key: subkey(INFO_PREFERENCE_KEY)?,
@@ -105,6 +112,19 @@ impl KeySet {
             key_id: to_hex(&key_id),
         })
     }
+}
+
+/// HKDF-SHA256 (RFC 5869): extract with `salt` over `ikm`, expand with `info`
+/// to fill `okm` (at most 8160 bytes).
+pub fn hkdf_sha256(
+    ikm: &[u8],
+    salt: &[u8],
+    info: &[u8],
+    okm: &mut [u8],
+) -> Result<(), CryptoError> {
+    Hkdf::<Sha256>::new(Some(salt), ikm)
+        .expand(info, okm)
+        .map_err(|e| CryptoError::KeyDerivationFailed(e.to_string()))
 }
 
 impl fmt::Debug for KeySet {

@@ -85,8 +85,18 @@ pub fn encode_record(record: &CommandRecord) -> Result<Vec<u8>, CryptoError> {
     Ok(out.into_bytes())
 }
 
-/// Reads a record from JSON, ignoring fields it does not know (newer devices may add some).
+/// Reads a record from a JSON object, ignoring fields it does not know (newer
+/// devices may add some). Duplicate fields are an error.
 pub fn decode_record(bytes: &[u8]) -> Result<CommandRecord, CryptoError> {
+    // serde would also read a struct from an array of its fields; a record is an object.
+    let first = bytes
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    if first.is_some_and(|&b| b != b'{') {
+        return Err(CryptoError::InvalidRecord(
+            "a record is a JSON object".to_owned(),
+        ));
+    }
     serde_json::from_slice(bytes).map_err(invalid_record)
 }
 
