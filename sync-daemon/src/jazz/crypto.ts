@@ -1,11 +1,26 @@
 // The cojson crypto provider (native napi addon, wasm fallback) and accounts from a seed.
 import { cojsonInternals, type AgentSecret, type CryptoProvider, type RawAccountID } from "cojson";
-import { NapiCrypto } from "cojson/crypto/NapiCrypto";
+import { log } from "../log.js";
 
 let provider: Promise<CryptoProvider> | undefined;
 
+/**
+ * The native addon (cojson-core-napi) where a prebuilt binary exists for this
+ * platform, else the WebAssembly build: same algorithms, same ids.
+ */
 export function jazzCrypto(): Promise<CryptoProvider> {
-  provider ??= NapiCrypto.create() as Promise<CryptoProvider>;
+  provider ??= (async () => {
+    if (process.env.CARO_SYNC_JAZZ_CRYPTO !== "wasm") {
+      try {
+        const { NapiCrypto } = await import("cojson/crypto/NapiCrypto");
+        return (await NapiCrypto.create()) as CryptoProvider;
+      } catch (err) {
+        log.debug("native Jazz crypto unavailable, using wasm", { error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    const { WasmCrypto } = await import("cojson/crypto/WasmCrypto");
+    return (await WasmCrypto.create()) as CryptoProvider;
+  })();
   return provider;
 }
 

@@ -1,0 +1,84 @@
+// Offline: relay stopped, A pushes, A is killed with SIGKILL, relay restarts, A
+// restarts: B receives everything, nothing twice.
+import { randomBytes, randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Entry, SyncClient, SyncItem } from "../src/client/SyncClient.js";
+import { b64, cleanupTemp, spawnDaemon, spawnRelay, tempDir, waitFor, type RelayProcess } from "./helpers.js";
+
+const seed = b64(randomBytes(32));
+const envelope = () => b64(Buffer.concat([Buffer.from([1]), randomBytes(12), randomBytes(100)]));
+const entry = (i: number): Entry => ({ id: randomUUID(), deviceId: "dev-a", createdAt: i, envelope: envelope() });
+
+let relay: RelayProcess | undefined;
+const clients: SyncClient[] = [];
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close({ graceMs: 2000 })));
+  await relay?.stop();
+  cleanupTemp();
+});
+
+describe("offline, SIGKILL, restart", () => {
+  it("B receives everything A pushed while the relay was down, nothing twice", async () => {
+    const relayDir = tempDir("caro-relay-");
+    const db = join(relayDir, "relay.sqlite");
+    relay = await spawnRelay({ db });
+    const port = relay.port;
+    const dirA = tempDir();
+    let a = spawnDaemon(dirA);
+    const b = spawnDaemon(tempDir());
+    clients.push(b);
+    await a.init({ relay: relay.url, jazzAuthKey: seed, deviceId: "dev-a", create: true });
+    const online = [entry(0), entry(1)];
+    expect((await a.push(online)).acknowledged).toBe(true);
+    await b.init({ relay: relay.url, jazzAuthKey: seed, deviceId: "dev-b" });
+    await b.subscribe();
+
+    const received: SyncItem[] = [];
+    let cursor: string | null = null;
+    const drain = async () => {
+      for (;;) {
+        const r = await b.pull(cursor);
+        received.push(...r.entries);
+        cursor = r.cursor;
+        if (!r.hasMore) return;
+      }
+    };
+    await drain();
+    expect(received).toEqual(online);
+
+    // Relay down: A keeps accepting pushes into its local store.
+    await relay.stop();
+    await waitFor(async () => ((await a.status()).state === "OFFLINE" ? true : undefined), 15_000, "A offline");
+    const offline = Array.from({ length: 1200 }, (_, i) => entry(100 + i)); // crosses a chunk boundary
+    for (let i = 0; i < offline.length; i += 300) {
+      const r = await a.push(offline.slice(i, i + 300), { ackTimeoutMs: 200 });
+      expect(r).toMatchObject({ accepted: 300, duplicates: 0, rejected: [], acknowledged: false });
+    }
+    expect((await a.status()).pending).toBeGreaterThanOrEqual(1200);
+
+    // Crash: no shutdown, no flush.
+    await a.kill("SIGKILL");
+
+    // Relay back on the same port with the same store, then A restarts from its local store.
+    relay = await spawnRelay({ db, port });
+    a = spawnDaemon(dirA);
+    clients.push(a);
+    const init = await a.init({ relay: relay.url, jazzAuthKey: seed, deviceId: "dev-a" });
+    expect(["ONLINE", "OFFLINE"]).toContain(init.state);
+
+    await waitFor(async () => {
+      await drain();
+      return received.length >= online.length + offline.length ? true : undefined;
+    }, 60_000, "B to receive every offline entry");
+    expect(received).toEqual([...online, ...offline]);
+    const ids = received.map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+
+    // The CLI's re-push of the unacknowledged batch is now acknowledged as duplicates.
+    const repush = await a.push(offline.slice(0, 300));
+    expect(repush).toEqual({ accepted: 0, duplicates: 300, rejected: [], acknowledged: true });
+    await waitFor(async () => ((await a.status()).pending === 0 ? true : undefined), 15_000, "A pending 0");
+  });
+});
