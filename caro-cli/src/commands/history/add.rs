@@ -1,0 +1,112 @@
+//! `caro history add`: the shell hooks' hot path. Kept lean: one database
+//! open, one small preference read, regexes compiled only when checked, one
+//! transaction.
+
+use std::io::{Read, Write};
+
+use anyhow::{anyhow, Context, Result};
+use serde::Deserialize;
+
+use crate::cli::AddArgs;
+use crate::config::Preferences;
+use crate::privacy::{ExcludePatterns, PrivacyFilter, Refusal};
+use crate::safety;
+use crate::store::NewEntry;
+use crate::time::now_ms;
+
+/// The most `--json-stdin` reads.
+const MAX_JSON_BYTES: u64 = 1024 * 1024;
+
+/// The entry as `--json-stdin` takes it (the fields of `list --json`; others
+/// such as `id` or `safetyLevel` are ignored: caro sets them).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AddJson {
+    command: String,
+    prompt: Option<String>,
+    explanation: Option<String>,
+    exit_code: Option<i64>,
+    duration_ms: Option<i64>,
+    cwd: Option<String>,
+    shell: Option<String>,
+    created_at: Option<i64>,
+    executed: Option<bool>,
+}
+
+pub fn run(args: AddArgs) -> Result<()> {
+    let input = if args.json_stdin {
+        read_json_stdin()?
+    } else {
+        AddJson {
+            command: args.command.unwrap_or_default(),
+            prompt: args.prompt,
+            explanation: args.explanation,
+            exit_code: args.exit_code,
+            duration_ms: args.duration_ms,
+            cwd: args.cwd,
+            shell: args.shell,
+            created_at: None,
+            executed: None,
+        }
+    };
+    let command = input.command.trim();
+    if command.is_empty() {
+        return Err(anyhow!("the command is empty; nothing to record"));
+    }
+
+    let mut store = crate::commands::open_store()?;
+    let prefs = Preferences::from_stored(&store.preferences()?);
+    let excludes = ExcludePatterns::new(&prefs.exclude_patterns)
+        .map_err(|e| anyhow!("{e}; fix it with `caro config set exclude_patterns ...`"))?;
+    let filter = PrivacyFilter::new(prefs.secrets_filter, excludes);
+    match filter.check(
+        command,
+        input.prompt.as_deref(),
+        input.explanation.as_deref(),
+    ) {
+        Ok(()) => {}
+        Err(excluded @ Refusal::Excluded { .. }) => {
+            eprintln!("caro: {excluded}");
+            return Ok(());
+        }
+        Err(refusal) => return Err(refusal.into()),
+    }
+
+    let assessment = safety::assess(command);
+    let entry = NewEntry {
+        command: command.to_string(),
+        prompt: input.prompt.filter(|p| !p.trim().is_empty()),
+        explanation: input.explanation.filter(|e| !e.trim().is_empty()),
+        safety_level: assessment.level,
+        safety_warnings: assessment.warnings,
+        executed: input.executed.unwrap_or(input.exit_code.is_some()),
+        success: input.exit_code.map(|code| code == 0),
+        exit_code: input.exit_code,
+        duration_ms: input.duration_ms.filter(|d| *d >= 0),
+        cwd: input.cwd,
+        shell: input.shell,
+        platform: Some(std::env::consts::OS.to_string()),
+        created_at: input.created_at.unwrap_or_else(now_ms),
+    };
+    let id = store.record(&entry)?;
+    let mut out = crate::commands::stdout();
+    writeln!(out, "{id}")?;
+    out.flush()?;
+    Ok(())
+}
+
+fn read_json_stdin() -> Result<AddJson> {
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .take(MAX_JSON_BYTES + 1)
+        .read_to_end(&mut buf)
+        .context("cannot read the entry from stdin")?;
+    if buf.len() as u64 > MAX_JSON_BYTES {
+        return Err(anyhow!(
+            "stdin holds more than {MAX_JSON_BYTES} bytes; --json-stdin takes one entry"
+        ));
+    }
+    serde_json::from_slice(&buf).context(
+        "stdin is not one JSON entry; expected an object such as {\"command\": \"ls\", \"exitCode\": 0}",
+    )
+}

@@ -1,0 +1,176 @@
+//! `caro history import bash|zsh|fish`: reads the shell's own history file,
+//! skips what it cannot read or must not store, and inserts the rest in one
+//! transaction under stable ids, so importing again adds only what is new.
+
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{anyhow, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::ImportArgs;
+use crate::config::Preferences;
+use crate::import::{self, ParsedHistory};
+use crate::privacy::{ExcludePatterns, PrivacyFilter, Refusal};
+use crate::safety;
+use crate::store::NewEntry;
+
+/// Entries that passed the checks, and why the others did not.
+#[derive(Default)]
+struct Sorted {
+    entries: Vec<(String, NewEntry)>,
+    secrets: usize,
+    excluded: usize,
+    too_long: usize,
+}
+
+pub fn run(args: &ImportArgs) -> Result<()> {
+    let path: PathBuf = match &args.file {
+        Some(file) => file.clone(),
+        None => args.shell.default_history_file().ok_or_else(|| {
+            anyhow!(
+                "cannot tell where your {} history is; pass --file PATH",
+                args.shell.name()
+            )
+        })?,
+    };
+    let bytes = std::fs::read(&path).with_context(|| {
+        format!(
+            "cannot read {}; check the path, or pass --file PATH",
+            path.display()
+        )
+    })?;
+    let mtime_ms = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or_else(crate::time::now_ms, |d| d.as_millis() as i64);
+
+    let parsed = import::parse(args.shell, &bytes);
+    drop(bytes);
+    if parsed.commands.is_empty() && !parsed.skipped.is_empty() {
+        return Err(anyhow!(
+            "{} has no {} history this caro can read: all {} lines were skipped ({}); \
+             check that it is a {} history file, or pass the right shell",
+            path.display(),
+            args.shell.name(),
+            parsed.skipped.len(),
+            describe_first_skip(&parsed),
+            args.shell.name(),
+        ));
+    }
+
+    let mut store = crate::commands::open_store()?;
+    let prefs = Preferences::from_stored(&store.preferences()?);
+    let excludes = ExcludePatterns::new(&prefs.exclude_patterns)
+        .map_err(|e| anyhow!("{e}; fix it with `caro config set exclude_patterns ...`"))?;
+    let filter = PrivacyFilter::new(prefs.secrets_filter, excludes);
+    let sorted = sort(args.shell, &parsed, &filter, mtime_ms);
+
+    let progress = progress_bar(sorted.entries.len());
+    let counts = store.import(&sorted.entries, |done| progress.set_position(done as u64))?;
+    progress.finish_and_clear();
+
+    let mut out = crate::commands::stdout();
+    writeln!(
+        out,
+        "imported {} commands from {} ({} already present)",
+        counts.inserted,
+        path.display(),
+        counts.duplicates
+    )?;
+    let refused = [
+        (sorted.secrets, "held a secret"),
+        (sorted.excluded, "matched an exclude pattern"),
+        (sorted.too_long, "were over 10 KB"),
+    ];
+    for (n, why) in refused {
+        if n > 0 {
+            writeln!(out, "not imported: {n} commands {why}")?;
+        }
+    }
+    out.flush()?;
+    if !parsed.skipped.is_empty() {
+        eprintln!(
+            "caro: skipped {} unreadable lines in {} ({}); the rest was imported",
+            parsed.skipped.len(),
+            path.display(),
+            describe_first_skip(&parsed),
+        );
+    }
+    Ok(())
+}
+
+fn describe_first_skip(parsed: &ParsedHistory) -> String {
+    parsed
+        .skipped
+        .first()
+        .map(|s| format!("first at line {}: {}", s.line, s.reason))
+        .unwrap_or_default()
+}
+
+/// Applies the privacy checks and risk rules, and gives each command its id.
+fn sort(
+    shell: crate::shell::Shell,
+    parsed: &ParsedHistory,
+    filter: &PrivacyFilter,
+    mtime_ms: i64,
+) -> Sorted {
+    let mut sorted = Sorted::default();
+    let mut occurrences: HashMap<(Option<i64>, &str), u32> =
+        HashMap::with_capacity(parsed.commands.len());
+    let count = parsed.commands.len() as i64;
+    for (i, cmd) in parsed.commands.iter().enumerate() {
+        let seen = occurrences
+            .entry((cmd.timestamp_ms, cmd.command.as_str()))
+            .or_insert(0);
+        let occurrence = *seen;
+        *seen += 1;
+        match filter.check(&cmd.command, None, None) {
+            Ok(()) => {}
+            Err(Refusal::Secret { .. }) => {
+                sorted.secrets += 1;
+                continue;
+            }
+            Err(Refusal::Excluded { .. }) => {
+                sorted.excluded += 1;
+                continue;
+            }
+            Err(Refusal::TooLong { .. }) => {
+                sorted.too_long += 1;
+                continue;
+            }
+        }
+        let id = import::import_id(shell, cmd.timestamp_ms, &cmd.command, occurrence);
+        let assessment = safety::assess(&cmd.command);
+        // Without timestamps, keep the file's order, ending at its last change.
+        let created_at = cmd.timestamp_ms.unwrap_or(mtime_ms - (count - i as i64));
+        sorted.entries.push((
+            id,
+            NewEntry {
+                command: cmd.command.clone(),
+                safety_level: assessment.level,
+                safety_warnings: assessment.warnings,
+                executed: true,
+                duration_ms: cmd.duration_ms,
+                shell: Some(shell.name().to_string()),
+                platform: Some(std::env::consts::OS.to_string()),
+                created_at,
+                ..NewEntry::default()
+            },
+        ));
+    }
+    sorted
+}
+
+fn progress_bar(len: usize) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len as u64);
+    if let Ok(style) = ProgressStyle::with_template("importing {bar:30} {pos}/{len} ({eta})") {
+        bar.set_style(style);
+    }
+    bar
+}

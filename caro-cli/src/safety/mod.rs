@@ -1,0 +1,104 @@
+//! Risk levels: every entry is rated safe, moderate, high or critical by the
+//! rule table in [`rules`], and keeps the warnings of the rules it matched.
+
+pub mod rules;
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use regex::bytes::RegexSet;
+use serde::{Deserialize, Serialize};
+
+pub use rules::{Rule, RULES};
+
+/// How much damage a command can do.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum RiskLevel {
+    #[default]
+    Safe,
+    /// Worth a second look: discards work or changes shared state.
+    Moderate,
+    /// Can destroy data or open the machine to others.
+    High,
+    /// Can destroy the system or a disk.
+    Critical,
+}
+
+impl RiskLevel {
+    pub const ALL: [RiskLevel; 4] = [
+        RiskLevel::Safe,
+        RiskLevel::Moderate,
+        RiskLevel::High,
+        RiskLevel::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskLevel::Safe => "safe",
+            RiskLevel::Moderate => "moderate",
+            RiskLevel::High => "high",
+            RiskLevel::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for RiskLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for RiskLevel {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        RiskLevel::ALL
+            .into_iter()
+            .find(|level| level.as_str() == s)
+            .ok_or_else(|| format!("unknown risk level '{s}'"))
+    }
+}
+
+/// The verdict on one command.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Assessment {
+    pub level: RiskLevel,
+    /// Ids of the rules that decided, most severe first.
+    pub rule_ids: Vec<&'static str>,
+    /// Their warning texts, in the same order.
+    pub warnings: Vec<String>,
+}
+
+fn rule_set() -> &'static RegexSet {
+    static SET: OnceLock<RegexSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        RegexSet::new(RULES.iter().map(|r| r.pattern)).expect("risk rule patterns are valid")
+    })
+}
+
+/// Rates a command. Within a family of rules (e.g. every `rm` rule) only the
+/// most severe match speaks, so `rm -rf /` is critical with one warning, not
+/// also "recursive delete".
+pub fn assess(command: &str) -> Assessment {
+    let matches = rule_set().matches(command.as_bytes());
+    if !matches.matched_any() {
+        return Assessment::default();
+    }
+    let mut hits: Vec<&Rule> = matches.iter().map(|i| &RULES[i]).collect();
+    hits.sort_by_key(|r| std::cmp::Reverse(r.level));
+    let mut decided: Vec<&Rule> = Vec::with_capacity(hits.len());
+    for rule in hits {
+        if !decided.iter().any(|d| d.family == rule.family) {
+            decided.push(rule);
+        }
+    }
+    Assessment {
+        level: decided[0].level,
+        rule_ids: decided.iter().map(|r| r.id).collect(),
+        warnings: decided.iter().map(|r| r.warning.to_string()).collect(),
+    }
+}

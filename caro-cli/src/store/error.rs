@@ -1,0 +1,94 @@
+//! Store failures, each phrased for the person who has to fix it.
+
+use std::io;
+use std::path::PathBuf;
+
+use rusqlite::ErrorCode;
+
+/// What can go wrong with the history database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "{path} is not a readable caro history database ({detail}); move it aside \
+         (mv {path} {path}.bak) and caro will start a new one"
+    )]
+    Corrupt { path: PathBuf, detail: String },
+
+    #[error(
+        "{path} is locked by another process (waited {waited_ms} ms); retry in a moment, \
+         or find the process holding it with `fuser {path}`"
+    )]
+    Locked { path: PathBuf, waited_ms: u64 },
+
+    #[error(
+        "cannot write {path} ({detail}); make it and its directory writable, \
+         or set CARO_HOME to a writable directory"
+    )]
+    Unwritable { path: PathBuf, detail: String },
+
+    #[error(
+        "{path} was written by a newer caro (schema version {found}, this caro knows up to \
+         {known}); upgrade caro"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+
+    #[error("no history entry with id {}; `caro history list` shows the ids", .ids.join(", "))]
+    UnknownIds { ids: Vec<String> },
+
+    #[error("{path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    /// Inside the store only: becomes one of the variants above, with the
+    /// path, before it leaves a public method.
+    #[error(transparent)]
+    Raw(#[from] rusqlite::Error),
+}
+
+impl StoreError {
+    /// Gives a raw SQLite error its meaning and the database path.
+    pub(crate) fn classify(self, path: &std::path::Path, busy_timeout_ms: u64) -> StoreError {
+        let StoreError::Raw(err) = self else {
+            return self;
+        };
+        let path = path.to_path_buf();
+        match err.sqlite_error_code() {
+            Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
+                path,
+                detail: err.to_string(),
+            },
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked {
+                path,
+                waited_ms: busy_timeout_ms,
+            },
+            Some(
+                ErrorCode::ReadOnly
+                | ErrorCode::CannotOpen
+                | ErrorCode::PermissionDenied
+                | ErrorCode::DiskFull
+                | ErrorCode::SystemIoFailure,
+            ) => StoreError::Unwritable {
+                path,
+                detail: err.to_string(),
+            },
+            _ => StoreError::Sqlite { path, source: err },
+        }
+    }
+
+    /// An I/O failure creating or opening the database file.
+    pub(crate) fn from_io(path: &std::path::Path, err: &io::Error) -> StoreError {
+        StoreError::Unwritable {
+            path: path.to_path_buf(),
+            detail: err.to_string(),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,211 @@
+//! The SQLite history store: one database per `CARO_HOME`, in WAL mode with a
+//! busy timeout so that concurrent `caro` processes wait for each other rather
+//! than fail. Every write is one `BEGIN IMMEDIATE` transaction, and anything a
+//! sync layer must carry (entries, deletes, preferences) is enqueued in
+//! `sync_queue` inside that same transaction.
+
+mod entries;
+mod error;
+mod model;
+mod preferences;
+pub mod schema;
+mod sync;
+mod sync_state;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
+
+pub use entries::{ImportCounts, ListFilter, PruneCounts, Stats};
+pub use error::{Result, StoreError};
+pub use model::{HistoryEntry, NewEntry};
+pub use preferences::StoredPreference;
+pub use sync::{EntityType, RemoteTombstone, SyncOperation, SyncQueueItem};
+pub use sync_state::{KnownDevice, PageCounts, SyncIdentity};
+
+use crate::paths;
+
+/// How long a process waits for another one's write before giving up.
+pub const DEFAULT_BUSY_TIMEOUT_MS: u64 = 5_000;
+
+/// Overrides [`DEFAULT_BUSY_TIMEOUT_MS`] (milliseconds); tests use a short one.
+pub const BUSY_TIMEOUT_ENV: &str = "CARO_BUSY_TIMEOUT_MS";
+
+/// An open history database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    busy_timeout_ms: u64,
+}
+
+impl Store {
+    /// Opens (creating if needed, mode 0600) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        let timeout = std::env::var(BUSY_TIMEOUT_ENV)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_BUSY_TIMEOUT_MS);
+        Self::open_with_busy_timeout(path, timeout)
+    }
+
+    /// Like [`Store::open`] with an explicit busy timeout.
+    pub fn open_with_busy_timeout(path: &Path, busy_timeout_ms: u64) -> Result<Self> {
+        paths::create_private_file(path).map_err(|e| StoreError::from_io(path, &e))?;
+        let classify = |e: StoreError| e.classify(path, busy_timeout_ms);
+        let conn = Connection::open(path).map_err(|e| classify(e.into()))?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            busy_timeout_ms,
+        };
+        store.configure().map_err(classify)?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn configure(&mut self) -> Result<()> {
+        self.conn
+            .busy_timeout(Duration::from_millis(self.busy_timeout_ms))?;
+        self.enable_wal()?;
+        // In WAL mode NORMAL loses no committed write on a process crash and
+        // skips the fsync per commit that dominates a one-entry insert.
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.migrate()
+    }
+
+    /// WAL is a property of the file: set once, by whichever process gets there
+    /// first. Changing the journal mode needs a lock the busy handler does not
+    /// always wait for, so retry until the busy timeout.
+    fn enable_wal(&self) -> Result<()> {
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+        if mode.eq_ignore_ascii_case("wal") {
+            return Ok(());
+        }
+        let deadline = Instant::now() + Duration::from_millis(self.busy_timeout_ms);
+        loop {
+            match self
+                .conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+            {
+                Ok(_) => return Ok(()),
+                Err(e)
+                    if matches!(
+                        e.sqlite_error_code(),
+                        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+                    ) && Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version = user_version(&self.conn)?;
+        if version == schema::LATEST_VERSION {
+            return Ok(());
+        }
+        if version > schema::LATEST_VERSION {
+            return Err(self.too_new(version));
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another process may have migrated while this one waited for the lock.
+        let version = user_version(&tx)?;
+        if version > schema::LATEST_VERSION {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known: schema::LATEST_VERSION,
+            });
+        }
+        for migration in &schema::MIGRATIONS[usize::try_from(version).unwrap_or(0)..] {
+            tx.execute_batch(migration)?;
+        }
+        tx.pragma_update(None, "user_version", schema::LATEST_VERSION)?;
+        ensure_current_device(&tx)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn too_new(&self, found: i64) -> StoreError {
+        StoreError::TooNew {
+            path: self.path.clone(),
+            found,
+            known: schema::LATEST_VERSION,
+        }
+    }
+
+    /// Runs a read, giving any SQLite error its meaning and the path.
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        f(&self.conn).map_err(|e| e.classify(&self.path, self.busy_timeout_ms))
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction: all of it or none of it.
+    fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let result = (|| {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })();
+        result.map_err(|e: StoreError| e.classify(&self.path, self.busy_timeout_ms))
+    }
+
+    /// This installation's device id, generated once when the database was created.
+    pub fn current_device_id(&self) -> Result<String> {
+        self.read(|conn| Ok(current_device_id(conn)?))
+    }
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+fn current_device_id(conn: &Connection) -> rusqlite::Result<String> {
+    conn.prepare_cached("SELECT id FROM devices WHERE is_current = 1")?
+        .query_row([], |r| r.get(0))
+}
+
+fn ensure_current_device(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    let existing: Option<String> = tx
+        .query_row("SELECT id FROM devices WHERE is_current = 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if existing.is_some() {
+        return Ok(());
+    }
+    let now = crate::time::now_ms();
+    tx.execute(
+        "INSERT INTO devices (id, name, platform, is_current, created_at, updated_at, last_seen_at)
+         VALUES (?1, ?2, ?3, 1, ?4, ?4, ?4)",
+        rusqlite::params![
+            uuid::Uuid::now_v7().to_string(),
+            hostname(),
+            std::env::consts::OS,
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown".to_string())
+}

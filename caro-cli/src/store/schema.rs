@@ -1,0 +1,113 @@
+//! The schema, as a list of migrations: migration `n` (1-based) brings a
+//! database from `user_version` n-1 to n. Append only; never edit a shipped one.
+
+/// Version 1: the product's data model.
+///
+/// Invariants the triggers rely on: the text columns (command, prompt,
+/// explanation) never change while an entry is live; a soft delete sets
+/// `deleted_at` and clears them in the same UPDATE, and an entry is in the
+/// full-text index exactly while `deleted_at IS NULL`.
+const V1: &str = r#"
+CREATE TABLE devices (
+    id           TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    platform     TEXT NOT NULL,
+    is_current   INTEGER NOT NULL DEFAULT 0 CHECK (is_current IN (0, 1)),
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL,
+    last_seen_at INTEGER
+);
+CREATE UNIQUE INDEX devices_one_current ON devices (is_current) WHERE is_current = 1;
+
+CREATE TABLE command_history (
+    id                TEXT PRIMARY KEY,
+    prompt            TEXT,
+    command           TEXT NOT NULL,
+    explanation       TEXT,
+    executed          INTEGER NOT NULL DEFAULT 0,
+    success           INTEGER,
+    exit_code         INTEGER,
+    execution_time_ms INTEGER,
+    working_dir       TEXT,
+    shell_type        TEXT,
+    platform          TEXT,
+    safety_level      TEXT NOT NULL DEFAULT 'safe'
+                      CHECK (safety_level IN ('safe', 'moderate', 'high', 'critical')),
+    safety_warnings   TEXT NOT NULL DEFAULT '[]',
+    device_id         TEXT NOT NULL,
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL,
+    synced_at         INTEGER,
+    deleted_at        INTEGER,
+    schema_version    INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX command_history_created_at ON command_history (created_at);
+CREATE INDEX command_history_synced_at ON command_history (synced_at);
+CREATE INDEX command_history_deleted_at ON command_history (deleted_at);
+
+CREATE VIRTUAL TABLE command_history_fts USING fts5 (
+    command, prompt, explanation,
+    content = 'command_history', content_rowid = 'rowid'
+);
+-- A hit in the command counts most, then the prompt, then the explanation.
+INSERT INTO command_history_fts (command_history_fts, rank) VALUES ('rank', 'bm25(10.0, 4.0, 2.0)');
+CREATE TRIGGER command_history_fts_insert AFTER INSERT ON command_history
+WHEN new.deleted_at IS NULL BEGIN
+    INSERT INTO command_history_fts (rowid, command, prompt, explanation)
+    VALUES (new.rowid, new.command, new.prompt, new.explanation);
+END;
+CREATE TRIGGER command_history_fts_soft_delete AFTER UPDATE OF deleted_at ON command_history
+WHEN old.deleted_at IS NULL AND new.deleted_at IS NOT NULL BEGIN
+    INSERT INTO command_history_fts (command_history_fts, rowid, command, prompt, explanation)
+    VALUES ('delete', old.rowid, old.command, old.prompt, old.explanation);
+END;
+CREATE TRIGGER command_history_fts_delete AFTER DELETE ON command_history
+WHEN old.deleted_at IS NULL BEGIN
+    INSERT INTO command_history_fts (command_history_fts, rowid, command, prompt, explanation)
+    VALUES ('delete', old.rowid, old.command, old.prompt, old.explanation);
+END;
+
+CREATE TABLE sync_identity (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    key_id     TEXT NOT NULL,
+    account_id TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE sync_queue (
+    id              INTEGER PRIMARY KEY,
+    operation       TEXT NOT NULL CHECK (operation IN ('upsert', 'delete')),
+    entity_type     TEXT NOT NULL CHECK (entity_type IN ('command', 'preference', 'device')),
+    entity_id       TEXT NOT NULL,
+    payload         TEXT,
+    created_at      INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_attempt_at INTEGER,
+    error           TEXT
+);
+CREATE INDEX sync_queue_entity ON sync_queue (entity_type, entity_id);
+
+CREATE TABLE sync_preferences (
+    key        TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    updated_by TEXT NOT NULL,
+    synced_at  INTEGER
+);
+"#;
+
+/// Version 2: what `caro sync` remembers about its account: the relay, the
+/// daemon's pull cursor (written in the same transaction as the entries it
+/// covers) and when the last sync finished.
+const V2_SYNC_STATE: &str = r#"
+ALTER TABLE sync_identity ADD COLUMN relay_url TEXT;
+ALTER TABLE sync_identity ADD COLUMN pull_cursor TEXT;
+ALTER TABLE sync_identity ADD COLUMN last_sync_at INTEGER;
+"#;
+
+/// All migrations in order; the database's `user_version` is how many ran.
+pub const MIGRATIONS: &[&str] = &[V1, V2_SYNC_STATE];
+
+/// The `user_version` of a fully migrated database.
+pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
