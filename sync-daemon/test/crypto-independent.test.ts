@@ -1,0 +1,297 @@
+// test-vectors/*.json (except rpc/) checked with implementations that share no
+// code with crypto-core: Node's crypto (AES-256-GCM, HKDF, SHA-256),
+// @noble/hashes (Argon2id) and @scure/bip39 (BIP39), plus the format rules
+// (normalization, envelope layout, canonical JSON, record fields) written out
+// again here in plain TypeScript. A bug in crypto-core cannot agree with itself.
+import { createCipheriv, createDecipheriv, createHash, hkdfSync } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { argon2id } from "@noble/hashes/argon2";
+import { entropyToMnemonic, mnemonicToEntropy, validateMnemonic } from "@scure/bip39";
+import { wordlist } from "@scure/bip39/wordlists/english";
+import { describe, expect, it } from "vitest";
+
+type Test = Record<string, unknown> & { tcId: number; comment: string; result: "valid" | "invalid"; error?: string };
+interface Group {
+  type: string;
+  tests: Test[];
+}
+
+function load(file: string): { group: Group; test: Test; label: string }[] {
+  const root = JSON.parse(readFileSync(new URL(`../../test-vectors/${file}`, import.meta.url), "utf8")) as {
+    testGroups: Group[];
+  };
+  return root.testGroups.flatMap((group) =>
+    group.tests.map((test) => ({ group, test, label: `${file}/${test.tcId}: ${test.comment}` })),
+  );
+}
+
+const hex = (test: Test, field: string): Buffer => Buffer.from(test[field] as string, "hex");
+const str = (test: Test, field: string): string => test[field] as string;
+const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
+
+// ---------------------------------------------------------------- phrases
+
+const WORDS = new Set(wordlist);
+
+function normalize(input: string): string {
+  return input.trim().toLowerCase().split(/\s+/).filter(Boolean).join(" ");
+}
+
+/** The phrase rules of the issue, in their order: size, word count, words, checksum. */
+function phraseError(input: string): { error: string; wordCount?: number; word?: string; position?: number } | undefined {
+  if (Buffer.byteLength(input, "utf8") > 4096) return { error: "InputTooLarge" };
+  const words = normalize(input).split(" ").filter(Boolean);
+  if (words.length !== 24) return { error: "InvalidWordCount", wordCount: words.length };
+  const unknown = words.findIndex((w) => !WORDS.has(w));
+  if (unknown >= 0) return { error: "UnknownWord", word: words[unknown], position: unknown + 1 };
+  if (!validateMnemonic(words.join(" "), wordlist)) return { error: "InvalidChecksum" };
+  return undefined;
+}
+
+function expectPhraseError(test: Test, input: string): void {
+  const found = phraseError(input);
+  expect(found?.error).toBe(test.error);
+  for (const detail of ["wordCount", "word", "position"] as const) {
+    if (test[detail] !== undefined) expect(found?.[detail]).toBe(test[detail]);
+  }
+}
+
+describe("mnemonic.json, independently (@scure/bip39)", () => {
+  for (const { group, test, label } of load("mnemonic.json")) {
+    it(label, () => {
+      if (group.type === "MnemonicEntropyTest") {
+        expect(entropyToMnemonic(hex(test, "entropy"), wordlist)).toBe(test.phrase);
+        expect(toHex(mnemonicToEntropy(str(test, "phrase"), wordlist))).toBe(test.entropy);
+      } else if (group.type === "MnemonicNormalizationTest") {
+        expect(phraseError(str(test, "input"))).toBeUndefined();
+        expect(normalize(str(test, "input"))).toBe(test.phrase);
+      } else {
+        expectPhraseError(test, str(test, "input"));
+      }
+    });
+  }
+});
+
+// ---------------------------------------------------------------- keys
+
+function subkeys(master: Uint8Array): Record<string, string> {
+  const expand = (info: string, length: number) =>
+    toHex(new Uint8Array(hkdfSync("sha256", master, new Uint8Array(0), info, length)));
+  return {
+    commandKey: expand("caro-sync-command-v1", 32),
+    preferenceKey: expand("caro-sync-preference-v1", 32),
+    jazzAuthKey: expand("caro-sync-jazz-auth-v1", 32),
+    deviceKey: expand("caro-sync-device-v1", 32),
+    keyId: expand("caro-sync-key-id-v1", 8),
+  };
+}
+
+const expectedSubkeys = (test: Test) =>
+  Object.fromEntries(["commandKey", "preferenceKey", "jazzAuthKey", "deviceKey", "keyId"].map((f) => [f, test[f]]));
+
+describe("kdf.json, independently (@noble/hashes argon2id, node:crypto hkdf and sha256)", () => {
+  // noble's Argon2id takes seconds at 64 MiB: run it once per distinct phrase.
+  const masterKeys = new Map<string, string>();
+  for (const { group, test, label } of load("kdf.json")) {
+    it(label, () => {
+      if (test.result === "invalid") {
+        expectPhraseError(test, str(test, "phrase"));
+        return;
+      }
+      if (group.type === "SubkeyTest") {
+        expect(subkeys(hex(test, "masterKey"))).toEqual(expectedSubkeys(test));
+        return;
+      }
+      const normalized = normalize(str(test, "phrase"));
+      expect(phraseError(str(test, "phrase"))).toBeUndefined();
+      expect(normalized).toBe(test.normalizedPhrase);
+      const salt = createHash("sha256").update(normalized, "utf8").digest().subarray(0, 16);
+      expect(toHex(salt)).toBe(test.salt);
+      let master = masterKeys.get(normalized);
+      if (master === undefined) {
+        master = toHex(argon2id(Buffer.from(normalized, "utf8"), salt, { m: 65536, t: 3, p: 4, dkLen: 32, version: 0x13 }));
+        masterKeys.set(normalized, master);
+      }
+      expect(master).toBe(test.masterKey);
+      expect(subkeys(Buffer.from(master, "hex"))).toEqual(expectedSubkeys(test));
+    });
+  }
+});
+
+// ---------------------------------------------------------------- envelopes
+
+function nodeSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Buffer {
+  const cipher = createCipheriv("aes-256-gcm", key, nonce);
+  cipher.setAAD(aad);
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([Buffer.of(1), nonce, ciphertext, cipher.getAuthTag()]);
+}
+
+/** Envelope v1 opened by Node; returns the error kind the layout rules give. */
+function nodeOpen(key: Uint8Array, envelope: Uint8Array, aad: Uint8Array): Buffer | { error: string } {
+  if (key.length !== 32) return { error: "InvalidKeyLength" };
+  if (envelope.length > 0 && envelope[0] !== 1) return { error: "UnsupportedVersion" };
+  if (envelope.length < 29) return { error: "EnvelopeTooShort" };
+  const decipher = createDecipheriv("aes-256-gcm", key, envelope.subarray(1, 13));
+  decipher.setAAD(aad);
+  decipher.setAuthTag(envelope.subarray(envelope.length - 16));
+  try {
+    return Buffer.concat([decipher.update(envelope.subarray(13, envelope.length - 16)), decipher.final()]);
+  } catch {
+    return { error: "AuthenticationFailed" };
+  }
+}
+
+describe("envelope.json, independently (node:crypto aes-256-gcm)", () => {
+  for (const { test, label } of load("envelope.json")) {
+    it(label, () => {
+      const [key, nonce, aad, plaintext] = ["key", "nonce", "aad", "plaintext"].map((f) => hex(test, f));
+      if (test.result === "valid") {
+        expect(toHex(nodeSeal(key, nonce, plaintext, aad))).toBe(test.envelope);
+        expect(nodeOpen(key, hex(test, "envelope"), aad)).toEqual(plaintext);
+      } else if (test.envelope !== undefined) {
+        expect(nodeOpen(key, hex(test, "envelope"), aad)).toEqual({ error: test.error });
+      } else {
+        const error = key.length !== 32 ? "InvalidKeyLength" : nonce.length !== 12 ? "InvalidNonceLength" : undefined;
+        expect(error).toBe(test.error);
+      }
+    });
+  }
+});
+
+// ---------------------------------------------------------------- records
+
+/** JSON parsed strictly enough to see what JSON.parse hides: number literals and duplicate keys. */
+type Json = null | boolean | string | { num: string } | Json[] | { pairs: [string, Json][] };
+
+function parseJson(text: string): Json {
+  let i = 0;
+  const ws = () => {
+    while (/[ \t\n\r]/.test(text[i] ?? "")) i++;
+  };
+  const fail = (): never => {
+    throw new Error(`bad JSON at ${i}`);
+  };
+  const value = (): Json => {
+    ws();
+    const c = text[i];
+    if (c === "{") {
+      i++;
+      const pairs: [string, Json][] = [];
+      ws();
+      if (text[i] === "}") return i++, { pairs };
+      for (;;) {
+        ws();
+        const key = value();
+        if (typeof key !== "string") fail();
+        ws();
+        if (text[i++] !== ":") fail();
+        pairs.push([key as string, value()]);
+        ws();
+        const next = text[i++];
+        if (next === "}") return { pairs };
+        if (next !== ",") fail();
+      }
+    }
+    if (c === "[") {
+      i++;
+      const items: Json[] = [];
+      ws();
+      if (text[i] === "]") return i++, items;
+      for (;;) {
+        items.push(value());
+        ws();
+        const next = text[i++];
+        if (next === "]") return items;
+        if (next !== ",") fail();
+      }
+    }
+    const literal = /^(?:"(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(
+      text.slice(i),
+    );
+    if (!literal) return fail();
+    i += literal[0].length;
+    const raw = literal[0];
+    if (raw.startsWith('"')) return JSON.parse(raw) as string;
+    if (raw === "true" || raw === "false" || raw === "null") return JSON.parse(raw) as boolean | null;
+    return { num: raw };
+  };
+  const result = value();
+  ws();
+  if (i !== text.length) fail();
+  return result;
+}
+
+const STRING_FIELDS = ["command", "prompt", "explanation", "cwd", "shell", "platform", "safetyLevel"];
+const BOOL_FIELDS = ["executed", "success"];
+const INT_FIELDS = ["createdAt", "exitCode", "durationMs"];
+const LIST_FIELDS = ["safetyWarnings", "tags"];
+const I64 = [-(2n ** 63n), 2n ** 63n - 1n];
+
+/** The record rules of the issue: returns the entry, or throws. */
+function decodeEntry(bytes: Uint8Array): Record<string, unknown> {
+  const json = parseJson(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  if (json === null || typeof json !== "object" || !("pairs" in json)) throw new Error("not an object");
+  const entry: Record<string, unknown> = {};
+  const known = new Set([...STRING_FIELDS, ...BOOL_FIELDS, ...INT_FIELDS, ...LIST_FIELDS]);
+  for (const [key, value] of json.pairs) {
+    if (!known.has(key)) continue;
+    if (key in entry) throw new Error(`duplicate ${key}`);
+    entry[key] = value;
+    if (value === null) continue;
+    if (STRING_FIELDS.includes(key) && typeof value !== "string") throw new Error(`${key} not a string`);
+    if (BOOL_FIELDS.includes(key) && typeof value !== "boolean") throw new Error(`${key} not a boolean`);
+    if (LIST_FIELDS.includes(key) && !(Array.isArray(value) && value.every((v) => typeof v === "string")))
+      throw new Error(`${key} not a list of strings`);
+    if (INT_FIELDS.includes(key)) {
+      if (typeof value !== "object" || Array.isArray(value) || !("num" in value) || !/^-?\d+$/.test(value.num))
+        throw new Error(`${key} not an integer`);
+      const n = BigInt(value.num);
+      if (n < I64[0] || n > I64[1]) throw new Error(`${key} out of range`);
+      entry[key] = Number(n);
+    }
+  }
+  for (const required of ["command", "createdAt"]) {
+    if (entry[required] === undefined || entry[required] === null) throw new Error(`missing ${required}`);
+  }
+  return Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== null));
+}
+
+/** Canonical JSON: keys sorted, no whitespace, JSON.stringify's string escaping. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+describe("record.json, independently (node:crypto, canonical JSON in TypeScript)", () => {
+  for (const { group, test, label } of load("record.json")) {
+    it(label, () => {
+      if (group.type === "CommandRecordDecodeTest") {
+        expect(decodeEntry(hex(test, "plaintext"))).toEqual(test.entry);
+        expect(toHex(Buffer.from(canonical(test.entry)))).toBe(test.canonical);
+        return;
+      }
+      const [key, nonce, plaintext, envelope] = ["key", "nonce", "plaintext", "envelope"].map((f) => hex(test, f));
+      const aad = Buffer.from(`caro-sync/v1/command/${str(test, "entryId")}`);
+      expect(toHex(aad)).toBe(test.aad);
+      const opened = nodeOpen(key, envelope, aad);
+      if (test.result === "valid") {
+        expect(toHex(Buffer.from(canonical(test.entry)))).toBe(test.plaintext);
+        expect(toHex(nodeSeal(key, nonce, plaintext, aad))).toBe(test.envelope);
+        expect(opened).toEqual(plaintext);
+        expect(decodeEntry(plaintext)).toEqual(test.entry);
+      } else if (test.error === "AuthenticationFailed") {
+        expect(opened).toEqual({ error: "AuthenticationFailed" });
+      } else {
+        expect(test.error).toBe("InvalidRecord");
+        expect(opened).toEqual(plaintext);
+        expect(() => decodeEntry(plaintext)).toThrow();
+      }
+    });
+  }
+});
