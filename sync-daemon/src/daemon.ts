@@ -338,7 +338,10 @@ export class Daemon {
       // Local durability: the SQLite storage writes synchronously when the
       // transaction is made; wait for the storage's confirmation anyway.
       await Promise.all([...r.touched].map((id) => s.node.syncManager.waitForStorageSync(id)));
-      const acknowledged = ackTimeoutMs > 0 ? await this.waitAcked(r.touched, ackTimeoutMs) : false;
+      const acknowledged =
+        ackTimeoutMs > 0
+          ? await this.waitAcked(r.touched, ackTimeoutMs)
+          : this.connected() && [...r.touched].every((id) => this.isSynced(id));
       return { accepted: r.accepted, duplicates: r.duplicates, acknowledged };
     });
   }
