@@ -5,6 +5,18 @@ import { join } from "node:path";
 import { LocalNode, type CryptoProvider, type RawAccount, type RawAccountID, type RawCoID } from "cojson";
 import { WebSocketPeerWithReconnection } from "cojson-transport-ws";
 import { WebSocket } from "ws";
+
+/**
+ * ws's client with an all-zero frame mask, which ws (both ends) recognises and
+ * skips. RFC 6455 masking protects HTTP intermediaries from scripts running in
+ * browsers; this client is not a browser, and the payload is Jazz-encrypted.
+ * Saves ~25% of the CPU of a large push.
+ */
+class UnmaskedWebSocket extends WebSocket {
+  constructor(url: string) {
+    super(url, { generateMask: (mask: Buffer) => void mask.fill(0) });
+  }
+}
 import { accountFromSeed, jazzCrypto } from "./jazz/crypto.js";
 import { History, type DeviceRecord, type PrefRecord, type WireItem } from "./jazz/history.js";
 import { openSqliteStorage, type OpenedStorage } from "./jazz/storage.js";
@@ -208,7 +220,7 @@ export class Daemon {
       reconnectionTimeout: 500,
       addPeer: (x) => node.syncManager.addPeer(x),
       removePeer: () => {},
-      WebSocketConstructor: WebSocket as unknown as ConstructorParameters<
+      WebSocketConstructor: UnmaskedWebSocket as unknown as ConstructorParameters<
         typeof WebSocketPeerWithReconnection
       >[0]["WebSocketConstructor"],
       onPingReceived: ({ serverTime, localReceiveTime }) => {

@@ -182,18 +182,56 @@ export class History {
       ownId = map.id;
       log.info("created device log");
     }
-    await this.refresh();
-    const own = this.logs.get(this.deviceId);
-    if (!own) throw new Error("own device log unavailable");
-    this.ownLog = own;
-    let next = 0;
-    for (const view of own.chunks.values()) next = Math.max(next, view.nextSeq());
-    this.nextSeq = next;
+    // Only what the next push needs: this device's log and its last chunk. The
+    // rest (other devices, the id index) loads in the background right away and
+    // is awaited by the first push or pull.
+    const ownMap = await this.load<AnyMap>(ownId, "own device log");
+    if (!this.logs.has(this.deviceId)) this.logs.set(this.deviceId, new DeviceLogView(this.deviceId, ownMap));
+    this.ownLog = this.logs.get(this.deviceId)!;
+    const ids = this.ownLog.chunkIds();
+    const last = ids.size ? Math.max(...ids.keys()) : -1;
+    if (last >= 0) {
+      const list = await this.load<ChunkList>(ids.get(last)!, "own chunk");
+      if (!this.ownLog.chunks.has(last)) {
+        const c = new ChunkView(list.id, this.deviceId, last, list);
+        this.ownLog.chunks.set(last, c);
+        this.indexItems(c, c.refresh());
+      }
+    }
+    this.nextSeq = last >= 0 ? this.ownLog.chunks.get(last)!.nextSeq() : 0;
     this.watch(this.logsMap);
+    this.background = this.refresh().catch((err) => log.warn("initial load", { error: String(err) }));
   }
 
-  /** Brings the in-memory index up to date with every log and chunk in the store. */
-  async refresh(): Promise<void> {
+  /** The initial background load (tests and benchmarks may await it). */
+  background: Promise<void> = Promise.resolve();
+
+  private refreshRunning: Promise<void> | undefined;
+  private refreshQueued: Promise<void> | undefined;
+
+  /**
+   * Brings the in-memory index up to date with every log and chunk in the store.
+   * Single-flight: a call while one runs waits for it and then runs once more
+   * (coalesced), so a caller always sees everything known when it called.
+   */
+  refresh(): Promise<void> {
+    if (this.refreshQueued) return this.refreshQueued;
+    if (!this.refreshRunning) {
+      this.refreshRunning = this.refreshOnce().finally(() => {
+        this.refreshRunning = undefined;
+      });
+      return this.refreshRunning;
+    }
+    this.refreshQueued = this.refreshRunning
+      .catch(() => undefined)
+      .then(() => {
+        this.refreshQueued = undefined;
+        return this.refresh();
+      });
+    return this.refreshQueued;
+  }
+
+  private async refreshOnce(): Promise<void> {
     const loads: Promise<void>[] = [];
     for (const deviceId of this.logsMap.keys()) {
       const logId = this.logsMap.get(deviceId);
