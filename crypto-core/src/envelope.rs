@@ -1,7 +1,7 @@
 //! Envelope v1: `0x01 ‖ 12-byte nonce ‖ AES-256-GCM ciphertext ‖ 16-byte tag`,
 //! always sealed with associated data that names the envelope's place.
 
-use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::aead::{Aead, AeadInOut, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 
 use crate::{CryptoError, SecretKey};
@@ -84,22 +84,19 @@ pub fn seal_with_nonce(
 ) -> Result<Vec<u8>, CryptoError> {
     check_len(plaintext, MAX_PLAINTEXT_LEN)?;
     check_len(aad, MAX_AAD_LEN)?;
-    let ciphertext = cipher(key)
-        .encrypt(
-            &Nonce::from(*nonce),
-            Payload {
-                msg: plaintext,
-                aad,
-            },
-        )
+    // One buffer: header, then the plaintext encrypted in place, then the tag.
+    let mut envelope = Vec::with_capacity(MIN_ENVELOPE_LEN + plaintext.len());
+    envelope.push(ENVELOPE_VERSION);
+    envelope.extend_from_slice(nonce);
+    envelope.extend_from_slice(plaintext);
+    let body = envelope.get_mut(HEADER_LEN..).unwrap_or_default();
+    let tag = cipher(key)
+        .encrypt_inout_detached(&Nonce::from(*nonce), aad, body.into())
         .map_err(|_| CryptoError::InputTooLarge {
             len: plaintext.len(),
             max: MAX_PLAINTEXT_LEN,
         })?;
-    let mut envelope = Vec::with_capacity(HEADER_LEN + ciphertext.len());
-    envelope.push(ENVELOPE_VERSION);
-    envelope.extend_from_slice(nonce);
-    envelope.extend_from_slice(&ciphertext);
+    envelope.extend_from_slice(&tag);
     Ok(envelope)
 }
 
