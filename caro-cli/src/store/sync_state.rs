@@ -283,7 +283,8 @@ impl Store {
         self.read(|conn| {
             Ok(
                 conn.query_row("SELECT count(*), count(error) FROM sync_queue", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
+                    let (pending, failed): (i64, i64) = (r.get(0)?, r.get(1)?);
+                    Ok((pending.unsigned_abs(), failed.unsigned_abs()))
                 })?,
             )
         })

@@ -1,0 +1,65 @@
+//! `caro sync devices`: the account's devices, names decrypted.
+
+use std::io::Write;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::{options, DevicesArgs};
+use crate::paths::Paths;
+use crate::sync::engine::{self, require_setup, Report, Session};
+use crate::time::{format_age, now_ms};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DeviceJson {
+    id: String,
+    name: String,
+    platform: String,
+    current: bool,
+    updated_at: i64,
+}
+
+pub fn run(args: &DevicesArgs) -> Result<()> {
+    let paths = Paths::from_env()?;
+    let setup = require_setup(&paths)?;
+    let opts = options(args.verbose, true);
+    let devices = engine::runtime()?.block_on(async {
+        let mut session = Session::open(setup, None, opts).await?;
+        let mut report = Report::default();
+        let pulled = session.pull_devices(&mut report).await;
+        let devices = session.store.known_devices();
+        session.close().await;
+        pulled?;
+        anyhow::Ok(devices?)
+    })?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let list: Vec<DeviceJson> = devices
+            .into_iter()
+            .map(|d| DeviceJson {
+                id: d.id,
+                name: d.name,
+                platform: d.platform,
+                current: d.is_current,
+                updated_at: d.updated_at,
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &list)?;
+        writeln!(out)?;
+    } else {
+        let now = now_ms();
+        for d in devices {
+            writeln!(
+                out,
+                "{}  {:<20} {:<8} {:>10}{}",
+                d.id,
+                d.name,
+                d.platform,
+                format_age(d.updated_at, now),
+                if d.is_current { "  (this device)" } else { "" }
+            )?;
+        }
+    }
+    Ok(out.flush()?)
+}

@@ -1,0 +1,143 @@
+//! `caro sync init`: create the account on a first device, show its phrase once.
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use crypto_core::{KeySet, Phrase};
+use serde::Serialize;
+
+use super::{options, prepare_fresh_setup, InitArgs};
+use crate::paths::Paths;
+use crate::sync::engine::{
+    self, current_device, init_account, open_store, register_device, Session, Setup,
+};
+use crate::sync::keys::{self, SyncKeys};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InitJson<'a> {
+    phrase: &'a str,
+    key_id: &'a str,
+    account_id: &'a str,
+    device_id: &'a str,
+}
+
+pub fn run(args: &InitArgs) -> Result<()> {
+    let paths = Paths::from_env()?;
+    let mut store = open_store(&paths)?;
+    prepare_fresh_setup(&paths, &store)?;
+    let relay = crate::sync::resolve_relay(args.relay.as_deref(), None);
+    let phrase = Phrase::generate()?;
+    let keys = SyncKeys::from(KeySet::derive(&phrase)?);
+    let opts = options(args.verbose, args.json);
+    let daemon_dir = crate::sync::daemon_dir(&paths);
+
+    let runtime = engine::runtime()?;
+    runtime.block_on(async {
+        let mut device = current_device(&store)?;
+        if let Some(name) = &args.device_name {
+            device.name.clone_from(name);
+        }
+        let client = engine::start_daemon(&paths, opts)?;
+        let created = async {
+            let init = init_account(&client, &keys, &relay, &device, true, &daemon_dir).await?;
+            register_device(&client, &keys, &device).await?;
+            anyhow::Ok(init)
+        }
+        .await;
+        let init = match created {
+            Ok(init) => init,
+            Err(err) => {
+                client.close(Duration::ZERO).await;
+                let _ = std::fs::remove_dir_all(&daemon_dir);
+                return Err(err);
+            }
+        };
+
+        // Only now, with the account on the relay, does anything change locally.
+        if let Some(name) = &args.device_name {
+            store.rename_current_device(name)?;
+        }
+        keys::write(&crate::sync::key_file(&paths), &keys)?;
+        let queued = store.join_sync_account(&keys.key_id, &init.account_id, &relay)?;
+        let identity = store
+            .sync_identity()?
+            .context("the sync identity was not saved")?;
+        let mut session = Session::attach(
+            Setup {
+                paths: paths.clone(),
+                store,
+                keys,
+                identity,
+            },
+            client,
+            &init,
+            relay,
+            opts,
+        )?;
+        let synced = session.sync().await;
+        let key_id = session.keys.key_id.clone();
+        let device_id = session.device_id.clone();
+        session.close().await;
+
+        let mut out = std::io::stdout().lock();
+        if args.json {
+            serde_json::to_writer_pretty(
+                &mut out,
+                &InitJson {
+                    phrase: phrase.expose_secret(),
+                    key_id: &key_id,
+                    account_id: &init.account_id,
+                    device_id: &device_id,
+                },
+            )?;
+            writeln!(out)?;
+        } else {
+            writeln!(
+                out,
+                "Sync is set up: account {}, key id {key_id}, this device {} ({device_id}).\n",
+                init.account_id, device.name
+            )?;
+            write_phrase(&mut out, &phrase)?;
+            writeln!(
+                out,
+                "\nOn your other devices run `caro sync join` and type these words."
+            )?;
+        }
+        out.flush()?;
+        let report = synced
+            .context("the account is ready, but the first sync failed; run `caro sync` to retry")?;
+        if !args.json {
+            eprintln!(
+                "first sync ({queued} local change(s) queued): {}",
+                report.summary()
+            );
+        }
+        Ok(())
+    })
+}
+
+/// The phrase in a numbered grid, with the warning that goes with it.
+fn write_phrase(out: &mut impl Write, phrase: &Phrase) -> Result<()> {
+    writeln!(out, "Your recovery phrase (shown only this once):\n")?;
+    let words: Vec<&str> = phrase.expose_secret().split_whitespace().collect();
+    let rows = words.len().div_ceil(4);
+    for row in 0..rows {
+        let mut line = String::from("  ");
+        for col in 0..4 {
+            let n = col * rows + row;
+            if let Some(word) = words.get(n) {
+                line.push_str(&format!("{:>2}. {word:<12}", n + 1));
+            }
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    writeln!(
+        out,
+        "\nWrite these 24 words down and keep them somewhere safe and private.\n\
+         Anyone who has them can read your synced history. caro cannot show them\n\
+         again, and without them no other device can join this account."
+    )?;
+    Ok(())
+}

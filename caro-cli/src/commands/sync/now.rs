@@ -1,0 +1,74 @@
+//! `caro sync` / `caro sync now`: push, pull, summary.
+
+use std::io::Write;
+
+use anyhow::{bail, Result};
+use serde_json::json;
+
+use super::{options, NowArgs};
+use crate::paths::Paths;
+use crate::sync::engine::{self, describe_skipped, failure_kind, require_setup, Session};
+
+pub fn run(args: &NowArgs) -> Result<()> {
+    let paths = Paths::from_env()?;
+    let setup = require_setup(&paths)?;
+    let opts = options(args.verbose, args.quiet || args.json);
+    let outcome = engine::runtime()?.block_on(async {
+        let mut session = Session::open(setup, args.relay.as_deref(), opts).await?;
+        let synced = session.sync().await;
+        let relay = session.relay.clone();
+        session.close().await;
+        synced.map(|report| (report, relay))
+    });
+    let (report, relay) = match outcome {
+        Ok(done) => done,
+        // A background sync that finds another sync running has nothing to do.
+        Err(err) if args.quiet && failure_kind(&err) == Some("store-locked") => return Ok(()),
+        Err(err) => return Err(err),
+    };
+    if args.json {
+        let skipped: Vec<_> = report
+            .skipped
+            .iter()
+            .map(|s| json!({"id": s.id, "deviceId": s.device_id, "kind": s.kind, "message": s.message}))
+            .collect();
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(
+            &mut out,
+            &json!({
+                "pushed": report.pushed,
+                "alreadyThere": report.already_there,
+                "unconfirmed": report.unconfirmed,
+                "rejected": report.rejected,
+                "pulled": report.pulled,
+                "deleted": report.deleted,
+                "preferences": report.preferences,
+                "devices": report.devices,
+                "skipped": skipped,
+                "elapsedMs": report.elapsed.as_millis() as u64,
+            }),
+        )?;
+        writeln!(out)?;
+    } else if !args.quiet {
+        println!("{}", report.summary());
+    }
+    if !args.quiet {
+        for line in describe_skipped(&report.skipped, 10) {
+            eprintln!("caro: {line}");
+        }
+    }
+    if !report.rejected.is_empty() {
+        bail!(
+            "the sync daemon rejected {} item(s); they stay queued: {}",
+            report.rejected.len(),
+            report.rejected.join(", ")
+        );
+    }
+    if report.unconfirmed > 0 {
+        bail!(
+            "the relay at {relay} has not confirmed {} item(s) yet; they stay queued for the next sync",
+            report.unconfirmed
+        );
+    }
+    Ok(())
+}

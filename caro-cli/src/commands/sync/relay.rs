@@ -1,0 +1,28 @@
+//! `caro sync relay`: the package's relay in the foreground (this process
+//! becomes it, so signals and the exit status are the relay's own).
+
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+
+use anyhow::{Context, Result};
+
+use super::RelayArgs;
+use crate::daemon::locate;
+
+pub fn run(args: &RelayArgs) -> Result<()> {
+    let program = locate::relay()?;
+    let mut command = Command::new(&program.program);
+    command
+        .args(&program.args)
+        .args(["--host", &args.host, "--port", &args.port.to_string()]);
+    match &args.db {
+        Some(db) => {
+            command.arg("--db").arg(db);
+        }
+        None => {
+            command.arg("--in-memory");
+        }
+    }
+    let err = command.exec();
+    Err(err).with_context(|| format!("cannot start the relay ({})", program.display()))
+}

@@ -1,0 +1,179 @@
+//! `caro sync status`: what this device knows, and what the daemon says.
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::{options, StatusArgs};
+use crate::daemon::protocol::{self as rpc, Health, NoParams};
+use crate::paths::Paths;
+use crate::sync::engine::{self, current_device, load_setup, Session};
+use crate::time::{format_age, now_ms};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Status {
+    configured: bool,
+    key_id: Option<String>,
+    account_id: Option<String>,
+    device_id: String,
+    device_name: String,
+    relay: Option<RelayStatus>,
+    last_sync_at: Option<i64>,
+    queue: Queue,
+    daemon: Option<DaemonStatus>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelayStatus {
+    url: String,
+    reachable: bool,
+    latency_ms: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct Queue {
+    pending: u64,
+    failed: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DaemonStatus {
+    program: Option<String>,
+    health: Option<Health>,
+    error: Option<String>,
+}
+
+pub fn run(args: &StatusArgs) -> Result<()> {
+    let paths = Paths::from_env()?;
+    let store = engine::open_store(&paths)?;
+    let device = current_device(&store)?;
+    let (pending, failed) = store.sync_queue_counts()?;
+    drop(store);
+    let mut status = Status {
+        configured: false,
+        key_id: None,
+        account_id: None,
+        device_id: device.id,
+        device_name: device.name,
+        relay: None,
+        last_sync_at: None,
+        queue: Queue { pending, failed },
+        daemon: None,
+    };
+    if let Some(setup) = load_setup(&paths)? {
+        status.configured = true;
+        status.key_id = Some(setup.identity.key_id.clone());
+        status.account_id.clone_from(&setup.identity.account_id);
+        status.last_sync_at = setup.identity.last_sync_at;
+        let relay = crate::sync::resolve_relay(None, setup.identity.relay_url.as_deref());
+        let opts = options(args.verbose, true);
+        let probed = engine::runtime()?.block_on(async {
+            let session = Session::open(setup, None, opts).await?;
+            let program = session.client.program().to_string();
+            let health: Result<Health, _> = session
+                .client
+                .call(rpc::HEALTH, &NoParams {}, Duration::from_secs(10))
+                .await;
+            session.close().await;
+            anyhow::Ok((program, health?))
+        });
+        let (reachable, latency, daemon) = match probed {
+            Ok((program, health)) => (
+                health.relay.connected,
+                health.relay.latency_ms,
+                DaemonStatus {
+                    program: Some(program),
+                    health: Some(health),
+                    error: None,
+                },
+            ),
+            Err(err) => (
+                false,
+                None,
+                DaemonStatus {
+                    program: None,
+                    health: None,
+                    error: Some(format!("{err:#}")),
+                },
+            ),
+        };
+        status.relay = Some(RelayStatus {
+            url: relay,
+            reachable,
+            latency_ms: latency,
+        });
+        status.daemon = Some(daemon);
+    }
+
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &status)?;
+        writeln!(out)?;
+        return Ok(out.flush()?);
+    }
+    let Some(relay) = &status.relay else {
+        writeln!(
+            out,
+            "sync:       not set up (run `caro sync init`, or `caro sync join` with another device's phrase)"
+        )?;
+        writeln!(
+            out,
+            "device:     {} ({})",
+            status.device_name, status.device_id
+        )?;
+        writeln!(out, "queue:      {} pending", status.queue.pending)?;
+        return Ok(out.flush()?);
+    };
+    writeln!(
+        out,
+        "key id:     {}",
+        status.key_id.as_deref().unwrap_or("-")
+    )?;
+    writeln!(
+        out,
+        "account:    {}",
+        status.account_id.as_deref().unwrap_or("-")
+    )?;
+    writeln!(
+        out,
+        "device:     {} ({})",
+        status.device_name, status.device_id
+    )?;
+    let reach = match (relay.reachable, relay.latency_ms) {
+        (true, Some(ms)) => format!("reachable, {ms:.0} ms"),
+        (true, None) => "reachable".to_string(),
+        (false, _) => "unreachable".to_string(),
+    };
+    writeln!(out, "relay:      {} ({reach})", relay.url)?;
+    let last = status
+        .last_sync_at
+        .map_or_else(|| "never".to_string(), |at| format_age(at, now_ms()));
+    writeln!(out, "last sync:  {last}")?;
+    writeln!(
+        out,
+        "queue:      {} pending, {} failed",
+        status.queue.pending, status.queue.failed
+    )?;
+    match status.daemon.as_ref() {
+        Some(DaemonStatus {
+            health: Some(h), ..
+        }) => writeln!(
+            out,
+            "daemon:     {}, {}, {} items stored ({:.1} MB)",
+            if h.healthy { "healthy" } else { "UNHEALTHY" },
+            h.state,
+            h.storage.entries,
+            h.storage.size_bytes as f64 / 1e6
+        )?,
+        Some(DaemonStatus {
+            error: Some(error), ..
+        }) => writeln!(out, "daemon:     {error}")?,
+        _ => {}
+    }
+    Ok(out.flush()?)
+}

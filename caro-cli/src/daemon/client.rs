@@ -1,0 +1,447 @@
+//! A JSON-RPC 2.0 client for the daemon over its stdin and stdout.
+//!
+//! One reader task routes responses to their callers by id and notifications
+//! to a channel; another keeps the last lines of the daemon's stderr, so that
+//! when the daemon dies its last words go into the error. Every call has a
+//! timeout. [`DaemonClient::close`] asks the daemon to shut down, then ends
+//! its stdin, then sends SIGTERM, then SIGKILL, waiting a little between.
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::path::Path;
+use std::process::{ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::locate::CommandLine;
+use super::protocol::{ShutdownParams, ShutdownResult, SHUTDOWN};
+
+/// How many lines of the daemon's stderr an error quotes.
+const STDERR_TAIL_LINES: usize = 12;
+
+/// Something the daemon said without being asked (`sync.changed`, `sync.state`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    pub method: String,
+    pub params: Value,
+}
+
+/// Why a call to the daemon failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error("cannot start the sync daemon ({program}): {source}")]
+    Spawn {
+        program: String,
+        #[source]
+        source: io::Error,
+    },
+    /// The daemon answered with a JSON-RPC error; `kind` is its `data.kind`.
+    #[error("{message}")]
+    Rpc {
+        method: String,
+        code: i64,
+        kind: String,
+        message: String,
+    },
+    #[error("the sync daemon stopped ({status}) during {method}{tail}")]
+    Died {
+        method: String,
+        status: String,
+        /// The end of its stderr, formatted for the message.
+        tail: String,
+    },
+    #[error("the sync daemon did not answer {method} within {}s", timeout.as_secs_f32())]
+    Timeout { method: String, timeout: Duration },
+    #[error("the sync daemon's answer to {method} is not what PROTOCOL.md says: {detail}")]
+    Protocol { method: String, detail: String },
+}
+
+impl DaemonError {
+    /// The daemon's `data.kind` for an error it answered with.
+    pub fn kind(&self) -> Option<&str> {
+        match self {
+            DaemonError::Rpc { kind, .. } => Some(kind),
+            _ => None,
+        }
+    }
+}
+
+type Answer = Result<Value, RpcErrorObject>;
+
+#[derive(Debug, Deserialize)]
+struct RpcErrorObject {
+    code: i64,
+    message: String,
+    #[serde(default)]
+    data: Option<RpcErrorData>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RpcErrorData {
+    #[serde(default)]
+    kind: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Incoming {
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(default)]
+    result: Value,
+    #[serde(default)]
+    error: Option<RpcErrorObject>,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    params: Value,
+}
+
+#[derive(Serialize)]
+struct Request<'a, P> {
+    jsonrpc: &'static str,
+    id: u64,
+    method: &'a str,
+    params: &'a P,
+}
+
+#[derive(Default)]
+struct Waiters {
+    by_id: HashMap<u64, oneshot::Sender<Answer>>,
+    /// The daemon's stdout ended: no answer will ever come.
+    closed: bool,
+}
+
+struct Shared {
+    waiters: Mutex<Waiters>,
+    stderr_tail: Mutex<VecDeque<String>>,
+}
+
+impl Shared {
+    fn waiters(&self) -> std::sync::MutexGuard<'_, Waiters> {
+        self.waiters.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A running daemon and the connection to it.
+pub struct DaemonClient {
+    program: String,
+    pid: Option<u32>,
+    child: Mutex<Child>,
+    stdin: tokio::sync::Mutex<Option<ChildStdin>>,
+    shared: Arc<Shared>,
+    next_id: AtomicU64,
+    notifications: Option<mpsc::UnboundedReceiver<Notification>>,
+    stderr_done: watch::Receiver<bool>,
+}
+
+impl DaemonClient {
+    /// Starts the daemon on `data_dir` in its own process group (a Ctrl-C in
+    /// the terminal reaches caro, which then shuts the daemon down in order).
+    /// With `echo_stderr` its log lines are copied to caro's stderr as they come.
+    pub fn spawn(
+        command: &CommandLine,
+        data_dir: &Path,
+        echo_stderr: bool,
+    ) -> Result<Self, DaemonError> {
+        let program = command.display();
+        let mut child = Command::new(&command.program)
+            .args(&command.args)
+            .arg("--data-dir")
+            .arg(data_dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|source| DaemonError::Spawn {
+                program: program.clone(),
+                source,
+            })?;
+        let (Some(stdin), Some(stdout), Some(stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            return Err(DaemonError::Spawn {
+                program,
+                source: io::Error::other("the child's stdio pipes are missing"),
+            });
+        };
+        let shared = Arc::new(Shared {
+            waiters: Mutex::new(Waiters::default()),
+            stderr_tail: Mutex::new(VecDeque::with_capacity(STDERR_TAIL_LINES)),
+        });
+        let (notify_tx, notify_rx) = mpsc::unbounded_channel();
+        let (done_tx, done_rx) = watch::channel(false);
+        tokio::spawn(read_stdout(stdout, Arc::clone(&shared), notify_tx));
+        tokio::spawn(read_stderr(
+            stderr,
+            Arc::clone(&shared),
+            echo_stderr,
+            done_tx,
+        ));
+        Ok(DaemonClient {
+            program,
+            pid: child.id(),
+            child: Mutex::new(child),
+            stdin: tokio::sync::Mutex::new(Some(stdin)),
+            shared,
+            next_id: AtomicU64::new(1),
+            notifications: Some(notify_rx),
+            stderr_done: done_rx,
+        })
+    }
+
+    /// The daemon's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.pid
+    }
+
+    /// The command line it was started with.
+    pub fn program(&self) -> &str {
+        &self.program
+    }
+
+    /// The notifications channel; can be taken once.
+    pub fn take_notifications(&mut self) -> Option<mpsc::UnboundedReceiver<Notification>> {
+        self.notifications.take()
+    }
+
+    /// Calls `method` and waits up to `timeout` for its answer.
+    pub async fn call<P: Serialize, R: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: &P,
+        timeout: Duration,
+    ) -> Result<R, DaemonError> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        let registered = {
+            let mut waiters = self.shared.waiters();
+            if !waiters.closed {
+                waiters.by_id.insert(id, tx);
+            }
+            !waiters.closed
+        };
+        if !registered {
+            return Err(self.died(method).await);
+        }
+        let mut line = serde_json::to_vec(&Request {
+            jsonrpc: "2.0",
+            id,
+            method,
+            params,
+        })
+        .map_err(|e| DaemonError::Protocol {
+            method: method.to_string(),
+            detail: format!("cannot encode the request: {e}"),
+        })?;
+        line.push(b'\n');
+        let written = {
+            let mut stdin = self.stdin.lock().await;
+            match stdin.as_mut() {
+                Some(stdin) => stdin.write_all(&line).await.is_ok(),
+                None => false,
+            }
+        };
+        if !written {
+            self.shared.waiters().by_id.remove(&id);
+            return Err(self.died(method).await);
+        }
+        let answer = match tokio::time::timeout(timeout, rx).await {
+            Err(_) => {
+                self.shared.waiters().by_id.remove(&id);
+                return Err(DaemonError::Timeout {
+                    method: method.to_string(),
+                    timeout,
+                });
+            }
+            Ok(Err(_)) => return Err(self.died(method).await),
+            Ok(Ok(answer)) => answer,
+        };
+        match answer {
+            Ok(value) => serde_json::from_value(value).map_err(|e| DaemonError::Protocol {
+                method: method.to_string(),
+                detail: e.to_string(),
+            }),
+            Err(error) => Err(DaemonError::Rpc {
+                method: method.to_string(),
+                code: error.code,
+                kind: error
+                    .data
+                    .and_then(|d| d.kind)
+                    .unwrap_or_else(|| "unknown".to_string()),
+                message: error.message,
+            }),
+        }
+    }
+
+    /// Builds the error for a daemon that went away, with its exit status and
+    /// the end of its stderr (given a moment to drain).
+    async fn died(&self, method: &str) -> DaemonError {
+        let mut done = self.stderr_done.clone();
+        let _ = tokio::time::timeout(Duration::from_millis(500), done.wait_for(|d| *d)).await;
+        let mut status = None;
+        for _ in 0..10 {
+            status = self
+                .child
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .try_wait()
+                .ok()
+                .flatten();
+            if status.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let tail: Vec<String> = self
+            .shared
+            .stderr_tail
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect();
+        DaemonError::Died {
+            method: method.to_string(),
+            status: status.map_or_else(|| "still running".to_string(), describe_status),
+            tail: if tail.is_empty() {
+                String::new()
+            } else {
+                format!("; its last log lines:\n    {}", tail.join("\n    "))
+            },
+        }
+    }
+
+    /// Stops the daemon: `daemon.shutdown` (it flushes to the relay for up to
+    /// `flush_timeout`), then end of stdin, then SIGTERM, then SIGKILL.
+    /// Returns whether the daemon said everything reached the relay.
+    pub async fn close(self, flush_timeout: Duration) -> bool {
+        let timeout_ms = u64::try_from(flush_timeout.as_millis()).unwrap_or(u64::MAX);
+        let acknowledged = self
+            .call::<_, ShutdownResult>(
+                SHUTDOWN,
+                &ShutdownParams { timeout_ms },
+                flush_timeout + Duration::from_secs(3),
+            )
+            .await
+            .is_ok_and(|r| r.acknowledged);
+        self.stdin.lock().await.take();
+        let mut child = self
+            .child
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner);
+        if tokio::time::timeout(Duration::from_secs(3), child.wait())
+            .await
+            .is_err()
+        {
+            if let Some(pid) = self.pid.and_then(|p| i32::try_from(p).ok()) {
+                let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+            }
+            if tokio::time::timeout(Duration::from_secs(2), child.wait())
+                .await
+                .is_err()
+            {
+                let _ = child.kill().await;
+            }
+        }
+        acknowledged
+    }
+}
+
+fn describe_status(status: ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exit code {code}"),
+        (None, Some(signal)) => Signal::try_from(signal)
+            .map_or_else(|_| format!("signal {signal}"), |s| format!("killed by {s}")),
+        _ => status.to_string(),
+    }
+}
+
+async fn read_stdout(
+    stdout: ChildStdout,
+    shared: Arc<Shared>,
+    notifications: mpsc::UnboundedSender<Notification>,
+) {
+    let mut lines = BufReader::with_capacity(1 << 16, stdout).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Ok(message) = serde_json::from_str::<Incoming>(&line) else {
+            note_stderr(
+                &shared,
+                "caro: the daemon wrote a line that is not JSON-RPC".into(),
+            );
+            continue;
+        };
+        match (message.id, message.method) {
+            (None, Some(method)) => {
+                let _ = notifications.send(Notification {
+                    method,
+                    params: message.params,
+                });
+            }
+            (Some(id), _) => {
+                let Some(id) = id.as_u64() else {
+                    // An error about a line the daemon could not attribute
+                    // (parse error, line too long): nobody to give it to.
+                    if let Some(error) = message.error {
+                        note_stderr(&shared, format!("caro: daemon error: {}", error.message));
+                    }
+                    continue;
+                };
+                let answer = match message.error {
+                    Some(error) => Err(error),
+                    None => Ok(message.result),
+                };
+                if let Some(waiter) = shared.waiters().by_id.remove(&id) {
+                    let _ = waiter.send(answer);
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    let mut waiters = shared.waiters();
+    waiters.closed = true;
+    // Dropping the senders wakes every caller with "the daemon went away".
+    waiters.by_id.clear();
+}
+
+async fn read_stderr(
+    stderr: ChildStderr,
+    shared: Arc<Shared>,
+    echo: bool,
+    done: watch::Sender<bool>,
+) {
+    let mut lines = BufReader::new(stderr).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if echo {
+            eprintln!("daemon: {line}");
+        }
+        note_stderr(&shared, line);
+    }
+    let _ = done.send(true);
+}
+
+fn note_stderr(shared: &Shared, line: String) {
+    let mut tail = shared
+        .stderr_tail
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if tail.len() == STDERR_TAIL_LINES {
+        tail.pop_front();
+    }
+    tail.push_back(line);
+}

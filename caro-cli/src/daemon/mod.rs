@@ -1,0 +1,11 @@
+//! The sync daemon (`caro-sync-daemon`, the Node.js package in
+//! `sync-daemon/`) as a child process: finding its program ([`locate`]), and
+//! talking newline-delimited JSON-RPC 2.0 to it over stdio ([`client`]) with
+//! the typed messages of its PROTOCOL.md ([`protocol`]).
+
+pub mod client;
+pub mod locate;
+pub mod protocol;
+
+pub use client::{DaemonClient, DaemonError, Notification};
+pub use locate::CommandLine;

@@ -1,0 +1,46 @@
+//! `caro sync`: end-to-end encrypted sync of the history through the sync
+//! daemon. This module owns the key file ([`keys`]), the mapping between
+//! stored entries and sealed records ([`seal`]), the push/pull engine
+//! ([`engine`]), the long-running [`watch`] loop and the background sync
+//! that `caro history add` may start ([`auto`]).
+//!
+//! Only the jazz-auth key ever crosses to the daemon; entries, preferences
+//! and device records cross sealed, each bound to its id by its AAD.
+
+pub mod auto;
+pub mod engine;
+pub mod keys;
+pub mod seal;
+pub mod watch;
+
+use std::path::PathBuf;
+
+use crate::paths::Paths;
+
+/// The self-hosted relay's default address (`caro sync relay`).
+pub const DEFAULT_RELAY: &str = "ws://127.0.0.1:4200";
+/// Overrides the stored relay (a `--relay` flag overrides this).
+pub const RELAY_ENV: &str = "CARO_SYNC_RELAY";
+
+/// The key file: `<data dir>/sync.key`.
+pub fn key_file(paths: &Paths) -> PathBuf {
+    paths.data_dir.join("sync.key")
+}
+
+/// The daemon's own directory (its Jazz store, meta and lock file).
+pub fn daemon_dir(paths: &Paths) -> PathBuf {
+    paths.data_dir.join("sync-daemon")
+}
+
+/// The relay to use: the flag, else `CARO_SYNC_RELAY`, else the stored one,
+/// else the self-hosted default.
+pub fn resolve_relay(flag: Option<&str>, stored: Option<&str>) -> String {
+    flag.map(str::to_string)
+        .or_else(|| {
+            std::env::var(RELAY_ENV)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+        })
+        .or_else(|| stored.map(str::to_string))
+        .unwrap_or_else(|| DEFAULT_RELAY.to_string())
+}
