@@ -8,7 +8,7 @@ WASM_TARGET := wasm32-unknown-unknown
 WASM_OUT := sync-daemon/wasm
 DAEMON := sync-daemon
 
-.PHONY: setup rust-setup node-setup wasm build test lint rust-test js-test demo bench clean
+.PHONY: setup rust-setup node-setup wasm daemon build test lint rust-test js-test demo bench clean
 
 setup: rust-setup node-setup
 
@@ -31,20 +31,22 @@ wasm: rust-setup
 	@# The package is ESM; wasm-bindgen's nodejs output is CommonJS.
 	echo '{"type":"commonjs"}' > $(WASM_OUT)/package.json
 
-build: setup wasm
-	cargo build --release -p caro-cli
+# The daemon's JS build: caro-cli's end-to-end tests and the demo run it.
+daemon: node-setup wasm
 	cd $(DAEMON) && npx tsc -p tsconfig.build.json
+
+build: setup daemon
+	cargo build --release -p caro-cli
 
 lint: rust-setup
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
-rust-test:
+rust-test: daemon
 	cargo test --workspace
 
-js-test: node-setup wasm
+js-test: daemon
 	cd $(DAEMON) && npx tsc --noEmit
-	cd $(DAEMON) && npx tsc -p tsconfig.build.json
 	cd $(DAEMON) && npx vitest run
 
 test: setup lint rust-test js-test
@@ -53,7 +55,7 @@ demo: build
 	bash scripts/demo.sh
 
 bench: build
-	bash scripts/bench.sh
+	@for script in scripts/bench/*.sh; do bash "$$script"; done
 
 clean:
 	cargo clean
