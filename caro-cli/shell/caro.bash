@@ -25,7 +25,8 @@ __caro_precmd() {
     [[ -n $start ]] || return 0
     local line histnum cmd
     line=$(HISTTIMEFORMAT='' builtin history 1)
-    [[ $line =~ ^[[:space:]]*([0-9]+)[*[:space:]]+(.*)$ ]] || return 0
+    # `history 1` prints "%5d%c %s": number, '*' or ' ', one space, the line.
+    [[ $line =~ ^[[:space:]]*([0-9]+)[*[:space:]][[:space:]](.*)$ ]] || return 0
     histnum=${BASH_REMATCH[1]} cmd=${BASH_REMATCH[2]}
     # Same history number: the line was not added (ignorespace, ignoredups).
     [[ $histnum != "$__caro_last_histnum" ]] || return 0
@@ -33,9 +34,10 @@ __caro_precmd() {
     [[ -n $cmd && $cmd != ' '* ]] || return 0
     command -v caro >/dev/null 2>&1 || return 0
     local args=(history add --command="$cmd" --exit-code="$status" --cwd="$PWD" --shell=bash)
+    # EPOCHREALTIME (bash 5+) is "seconds.microseconds".
     if [[ -n $start && -n ${EPOCHREALTIME-} ]]; then
         local now=${EPOCHREALTIME/[.,]/} then=${start/[.,]/}
-        args+=(--duration-ms="$(( (10#$now - 10#$then) / 1000 ))")
+        args+=(--created-at="$(( 10#$then / 1000 ))" --duration-ms="$(( (10#$now - 10#$then) / 1000 ))")
     fi
     (caro "${args[@]}" </dev/null >/dev/null 2>&1 &)
     return 0

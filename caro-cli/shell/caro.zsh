@@ -20,7 +20,8 @@ __caro_precmd() {
     (( $+commands[caro] )) || return 0
     local -a args=(history add --command="$cmd" --exit-code="$exit_code" --cwd="$PWD" --shell=zsh)
     if [[ -n $start && -n $EPOCHREALTIME ]]; then
-        args+=(--duration-ms="$(( int((EPOCHREALTIME - start) * 1000) ))")
+        local -i started_ms='start * 1000' duration_ms='(EPOCHREALTIME - start) * 1000'
+        args+=(--created-at="$started_ms" --duration-ms="$duration_ms")
     fi
     caro "${args[@]}" </dev/null >/dev/null 2>&1 &!
     return 0

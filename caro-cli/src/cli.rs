@@ -69,10 +69,14 @@ pub struct AddArgs {
     /// The shell it ran in
     #[arg(long)]
     pub shell: Option<String>,
+    /// When it started, in ms since the Unix epoch (default: now, less
+    /// --duration-ms)
+    #[arg(long, value_parser = clap::value_parser!(i64).range(0..))]
+    pub created_at: Option<i64>,
     /// Read the entry as one JSON object from stdin instead (fields as in
     /// `list --json`: command, prompt, explanation, exitCode, durationMs, cwd,
     /// shell, createdAt)
-    #[arg(long, conflicts_with_all = ["command", "prompt", "explanation", "exit_code", "duration_ms", "cwd", "shell"])]
+    #[arg(long, conflicts_with_all = ["command", "prompt", "explanation", "exit_code", "duration_ms", "cwd", "shell", "created_at"])]
     pub json_stdin: bool,
 }
 
@@ -94,8 +98,9 @@ pub struct ListArgs {
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// Words to find in commands, prompts and explanations (prefixes match)
-    #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+    /// Words to find in commands, prompts and explanations (prefixes match;
+    /// put words that start with '-' after `--`)
+    #[arg(required = true, num_args = 1..)]
     pub query: Vec<String>,
     /// How many entries to show
     #[arg(long, short = 'n', default_value_t = 20)]

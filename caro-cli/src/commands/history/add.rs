@@ -45,7 +45,7 @@ pub fn run(args: AddArgs) -> Result<()> {
             duration_ms: args.duration_ms,
             cwd: args.cwd,
             shell: args.shell,
-            created_at: None,
+            created_at: args.created_at,
             executed: None,
         }
     };
@@ -86,7 +86,11 @@ pub fn run(args: AddArgs) -> Result<()> {
         cwd: input.cwd,
         shell: input.shell,
         platform: Some(std::env::consts::OS.to_string()),
-        created_at: input.created_at.unwrap_or_else(now_ms),
+        // An entry is dated when its command started: hooks record after it
+        // ended, in the background, so the recording time would misorder it.
+        created_at: input
+            .created_at
+            .unwrap_or_else(|| now_ms() - input.duration_ms.unwrap_or(0).clamp(0, 86_400_000)),
     };
     let id = store.record(&entry)?;
     let mut out = crate::commands::stdout();

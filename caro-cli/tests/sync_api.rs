@@ -1,0 +1,183 @@
+//! The store API the sync layer calls: applying remote entries, tombstones
+//! and preferences, and draining the queue.
+
+use caro::safety::RiskLevel;
+use caro::store::{
+    EntityType, HistoryEntry, NewEntry, RemoteTombstone, Store, StoredPreference, SyncOperation,
+};
+use serde_json::json;
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("history.db")).unwrap();
+    (dir, store)
+}
+
+fn remote_entry(id: &str) -> HistoryEntry {
+    HistoryEntry {
+        id: id.to_string(),
+        command: "make deploy".to_string(),
+        prompt: Some("ship it".to_string()),
+        explanation: None,
+        safety_level: RiskLevel::Safe,
+        safety_warnings: vec![],
+        exit_code: Some(0),
+        duration_ms: Some(5),
+        cwd: Some("/srv".to_string()),
+        shell: Some("zsh".to_string()),
+        device_id: "0190aaaa-0000-7000-8000-0000000000d2".to_string(),
+        created_at: 1_700_000_000_000,
+        executed: true,
+        success: Some(true),
+        platform: Some("macos".to_string()),
+    }
+}
+
+const REMOTE_ID: &str = "0190aaaa-0000-7000-8000-000000000001";
+
+#[test]
+fn remote_entries_insert_once_and_are_never_enqueued() {
+    let (_dir, mut store) = store();
+    let entry = remote_entry(REMOTE_ID);
+    assert!(store.insert_remote_entry(&entry).unwrap());
+    assert!(!store.insert_remote_entry(&entry).unwrap());
+    assert_eq!(store.entry(REMOTE_ID).unwrap(), Some(entry.clone()));
+    assert!(store.pending_sync_items(10).unwrap().is_empty());
+    let found = store.search("deploy", 10).unwrap();
+    assert_eq!(found, vec![entry]);
+}
+
+#[test]
+fn remote_tombstones_delete_and_outlive_late_upserts() {
+    let (_dir, mut store) = store();
+    store.insert_remote_entry(&remote_entry(REMOTE_ID)).unwrap();
+    let tombstone = RemoteTombstone {
+        id: REMOTE_ID.to_string(),
+        device_id: "d2".to_string(),
+        created_at: 1_700_000_000_000,
+        deleted_at: 1_700_000_100_000,
+    };
+    assert!(store.apply_remote_tombstone(&tombstone).unwrap());
+    assert!(!store.apply_remote_tombstone(&tombstone).unwrap());
+    assert_eq!(store.entry(REMOTE_ID).unwrap(), None);
+    assert!(store.search("deploy", 10).unwrap().is_empty());
+
+    // A delete that arrives before its entry: the entry is then ignored.
+    let early = "0190aaaa-0000-7000-8000-000000000002";
+    store
+        .apply_remote_tombstone(&RemoteTombstone {
+            id: early.to_string(),
+            ..tombstone
+        })
+        .unwrap();
+    assert!(!store.insert_remote_entry(&remote_entry(early)).unwrap());
+    assert_eq!(store.entry(early).unwrap(), None);
+    assert!(store.pending_sync_items(10).unwrap().is_empty());
+}
+
+#[test]
+fn queue_items_are_marked_done_and_failures_counted() {
+    let (_dir, mut store) = store();
+    let id = store
+        .record(&NewEntry {
+            command: "ls".to_string(),
+            created_at: 1_700_000_000_000,
+            ..NewEntry::default()
+        })
+        .unwrap();
+    store.set_preference("retention_days", &json!(30)).unwrap();
+    let items = store.pending_sync_items(10).unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(
+        (items[0].operation, items[0].entity_type),
+        (SyncOperation::Upsert, EntityType::Command)
+    );
+    assert_eq!(items[0].entity_id, id);
+    assert_eq!(items[1].entity_type, EntityType::Preference);
+
+    store
+        .record_sync_failure(items[0].id, "relay unreachable")
+        .unwrap();
+    let failed = &store.pending_sync_items(10).unwrap()[0];
+    assert_eq!(failed.attempts, 1);
+    assert_eq!(failed.error.as_deref(), Some("relay unreachable"));
+
+    store.mark_sync_done(&[items[0].id, items[1].id]).unwrap();
+    assert!(store.pending_sync_items(10).unwrap().is_empty());
+    assert!(store
+        .preference("retention_days")
+        .unwrap()
+        .unwrap()
+        .synced_at
+        .is_some());
+}
+
+#[test]
+fn preferences_merge_last_writer_wins() {
+    let (_dir, mut store) = store();
+    let local = store
+        .set_preference("safety_level", &json!("strict"))
+        .unwrap();
+    let older = StoredPreference {
+        key: "safety_level".to_string(),
+        value: json!("permissive"),
+        updated_at: local.updated_at - 1,
+        updated_by: "zzzz".to_string(),
+        synced_at: None,
+    };
+    assert!(!store.apply_remote_preference(&older).unwrap());
+    assert_eq!(
+        store.preference("safety_level").unwrap().unwrap().value,
+        json!("strict")
+    );
+
+    let newer = StoredPreference {
+        updated_at: local.updated_at + 1,
+        ..older
+    };
+    assert!(store.apply_remote_preference(&newer).unwrap());
+    let now = store.preference("safety_level").unwrap().unwrap();
+    assert_eq!(now.value, json!("permissive"));
+    assert_eq!(now.updated_by, "zzzz");
+    // The local change lost: it is no longer pushed.
+    assert!(store.pending_sync_items(10).unwrap().is_empty());
+
+    // A later local change stamps after the remote one.
+    let again = store
+        .set_preference("safety_level", &json!("moderate"))
+        .unwrap();
+    assert!(again.updated_at > newer.updated_at);
+}
+
+#[test]
+fn opening_twice_migrates_once_and_keeps_the_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.db");
+    let first = Store::open(&path).unwrap().current_device_id().unwrap();
+    let second = Store::open(&path).unwrap().current_device_id().unwrap();
+    assert_eq!(first, second);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, caro::store::schema::LATEST_VERSION);
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn a_database_from_a_newer_caro_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.db");
+    drop(Store::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let err = Store::open(&path).err().unwrap().to_string();
+    assert!(
+        err.contains("written by a newer caro (schema version 99"),
+        "{err}"
+    );
+}
