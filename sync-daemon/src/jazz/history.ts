@@ -200,7 +200,10 @@ export class History {
     }
     this.nextSeq = last >= 0 ? this.ownLog.chunks.get(last)!.nextSeq() : 0;
     this.watch(this.logsMap);
-    this.background = this.refresh().catch((err) => log.warn("initial load", { error: String(err) }));
+    // Deferred one macrotask so the caller's answer (sync.init) is written first.
+    this.background = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.refresh())
+      .catch((err) => log.warn("initial load", { error: String(err) }));
   }
 
   /** The initial background load (tests and benchmarks may await it). */
