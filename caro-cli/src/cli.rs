@@ -25,6 +25,8 @@ pub enum Command {
     /// Read and change preferences
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// End-to-end encrypted sync with your other devices (alone: sync now)
+    Sync(crate::commands::SyncArgs),
 }
 
 #[derive(Debug, Subcommand)]

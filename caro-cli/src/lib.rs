@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod daemon;
 pub mod error;
 pub mod import;
 pub mod paths;
@@ -14,4 +15,5 @@ pub mod privacy;
 pub mod safety;
 pub mod shell;
 pub mod store;
+pub mod sync;
 pub mod time;

@@ -5,6 +5,7 @@
 mod config;
 mod history;
 mod init;
+mod sync;
 
 use std::io::{self, BufWriter, StdoutLock, Write};
 
@@ -13,6 +14,7 @@ use anyhow::Result;
 use crate::cli::{Cli, Command};
 use crate::paths::Paths;
 use crate::store::Store;
+pub use sync::SyncArgs;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
@@ -20,6 +22,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::History(command) => history::run(command),
         Command::Init(args) => init::run(&args),
         Command::Config(command) => config::run(command),
+        Command::Sync(args) => sync::run(args),
     }
 }
 

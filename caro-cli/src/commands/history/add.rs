@@ -96,6 +96,7 @@ pub fn run(args: AddArgs) -> Result<()> {
     let mut out = crate::commands::stdout();
     writeln!(out, "{id}")?;
     out.flush()?;
+    crate::sync::auto::after_add(&store);
     Ok(())
 }
 

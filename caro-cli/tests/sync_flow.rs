@@ -1,0 +1,155 @@
+//! The two-device flow of `make demo`, with assertions: init, join, both
+//! ways, watch, deletes and preferences, export, status and devices, and no
+//! plaintext on the relay.
+
+mod sync_support;
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::Value;
+use sync_support::{occurrences, terminate, Device, Relay};
+
+#[test]
+fn two_devices_share_one_history_and_the_relay_sees_no_plaintext() {
+    let relay = Relay::start();
+    let a = Device::new("A", &relay);
+    let b = Device::new("B", &relay);
+    let marker = "PLAINTEXT-MARKER-7c1e";
+
+    // A records before sync exists: init pushes it.
+    a.add(&format!("echo {marker} one"));
+    a.add("git status");
+    let phrase = a.init();
+    assert_eq!(phrase.split_whitespace().count(), 24);
+    let key_mode = std::fs::metadata(a.key_file())
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(key_mode & 0o777, 0o600);
+    let key_text = std::fs::read_to_string(a.key_file()).unwrap();
+    assert!(key_text.contains("jazzAuthKey") && !key_text.contains(&phrase));
+    assert_eq!(a.pending(), 0, "init pushed the existing history");
+    a.add(&format!("cargo build --release # {marker} two"));
+    assert_eq!(a.sync()["pushed"], 1);
+
+    b.join(&phrase);
+    assert_eq!(b.sync_until(3, 5), 3);
+    assert_eq!(b.commands(), a.commands());
+    let b_entries = b.entries();
+    let a_entries = a.entries();
+    for (x, y) in a_entries.iter().zip(&b_entries) {
+        assert_eq!(x.id, y.id);
+        assert_eq!(
+            x.device_id, y.device_id,
+            "entries keep their recording device"
+        );
+        assert_eq!(x.created_at, y.created_at);
+        assert_eq!(x.exit_code, y.exit_code);
+    }
+
+    // B to A through `caro sync watch`.
+    let mut watch = a
+        .caro()
+        .args(["sync", "watch"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(watch.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.starts_with("watching "), "{first}");
+    b.add("echo from B via watch");
+    b.sync();
+    assert_eq!(a.wait_for(4, Duration::from_secs(30)), 4);
+    assert!(a.commands().contains(&"echo from B via watch".to_string()));
+
+    // And A to B: `history add` on A while A watches reaches the relay by itself.
+    a.add("echo from A while watching");
+    assert_eq!(b.sync_until(5, 10), 5);
+    terminate(&mut watch);
+    let status = watch.wait().unwrap();
+    assert!(status.success(), "watch stops cleanly on SIGTERM: {status}");
+
+    // A delete on B hides the entry on A; a preference set on A reaches B.
+    let victim = b
+        .entries()
+        .into_iter()
+        .find(|e| e.command == "git status")
+        .unwrap();
+    b.ok(&["history", "delete", &victim.id]);
+    b.sync();
+    a.ok(&["config", "set", "retention_days", "30"]);
+    a.sync_until(4, 5);
+    assert!(!a.commands().contains(&"git status".to_string()));
+    assert_eq!(a.commands(), b.commands());
+    for _ in 0..5 {
+        b.sync();
+        if b.ok(&["config", "get", "retention_days"]).trim() == "30" {
+            break;
+        }
+    }
+    assert_eq!(b.ok(&["config", "get", "retention_days"]).trim(), "30");
+
+    // Export: decrypted, private file.
+    let file = b.home.path().join("export.json");
+    b.ok(&["sync", "export", "--output", file.to_str().unwrap()]);
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let export: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(export["exportVersion"], 1);
+    assert_eq!(export["commands"].as_array().unwrap().len(), 4);
+    assert!(export["devices"].as_array().unwrap().len() >= 2);
+
+    // Devices and status.
+    let devices: Value = serde_json::from_str(&a.ok(&["sync", "devices", "--json"])).unwrap();
+    assert_eq!(devices.as_array().unwrap().len(), 2);
+    let status: Value = serde_json::from_str(&a.ok(&["sync", "status", "--json"])).unwrap();
+    assert_eq!(status["configured"], true);
+    assert_eq!(status["relay"]["reachable"], true);
+    assert_eq!(status["relay"]["url"], relay.url.as_str());
+    assert_eq!(status["queue"]["pending"], 0);
+    assert_eq!(status["daemon"]["health"]["healthy"], true);
+
+    // The relay never saw a command in clear.
+    let storage = relay.storage_bytes();
+    assert!(!storage.is_empty(), "the relay stored something");
+    assert_eq!(occurrences(&storage, marker.as_bytes()), 0);
+    assert_eq!(occurrences(&storage, b"from B via watch"), 0);
+}
+
+#[test]
+fn init_refuses_twice_and_reset_starts_over() {
+    let relay = Relay::start();
+    let a = Device::new("A", &relay);
+    a.add("ls -la");
+    a.init();
+    let again = a.run(&["sync", "init"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(sync_support::stderr(&again).contains("caro sync reset"));
+
+    let refused = a.run(&["sync", "reset"]);
+    assert_eq!(refused.status.code(), Some(2), "no --yes and no terminal");
+    assert!(a.key_file().exists());
+
+    a.ok(&["sync", "reset", "--yes"]);
+    assert!(!a.key_file().exists());
+    assert!(!a.daemon_dir().exists());
+    assert_eq!(a.entries().len(), 1, "history stays");
+    let not_set_up = a.run(&["sync"]);
+    assert_eq!(not_set_up.status.code(), Some(1));
+    assert!(sync_support::stderr(&not_set_up).contains("caro sync init"));
+
+    // A new account after the reset gets the old history again.
+    let phrase = a.init();
+    let b = Device::new("B", &relay);
+    b.join(&phrase);
+    assert_eq!(b.sync_until(1, 5), 1);
+
+    a.ok(&["sync", "reset", "--yes", "--purge"]);
+    assert!(a.entries().is_empty());
+}
