@@ -38,7 +38,11 @@ const exit = async (code: number) => {
   if (exiting) return;
   exiting = true;
   // Let queued writes reach the pipe before exiting.
-  await new Promise<void>((r) => (out.writableLength === 0 ? r() : out.once("drain", () => r())));
+  await new Promise<void>((r) => {
+    if (out.writableLength === 0 || out.destroyed) return r();
+    out.once("drain", () => r());
+    setTimeout(r, 2000).unref();
+  });
   process.exit(code);
 };
 
@@ -62,6 +66,8 @@ const stop = async (why: string) => {
   await exit(0);
 };
 
+// The client went away (EPIPE on stdout): flush to the relay and exit.
+out.on("error", () => void stop("stdout closed"));
 process.stdin.on("data", (chunk: Buffer) => server.feed(chunk));
 process.stdin.on("end", () => {
   void server.end().then(() => stop("stdin closed"));
