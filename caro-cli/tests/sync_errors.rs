@@ -1,0 +1,215 @@
+//! What goes wrong, and what the user is told: a phrase with no account, a
+//! mistyped word, a key file others can read, a relay that is down, and an
+//! envelope tampered with on its way (pushed straight to the daemon).
+
+mod sync_support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use caro::daemon::protocol::{
+    self as rpc, InitParams, InitResult, PushParams, PushResult, WireItem,
+};
+use caro::daemon::{CommandLine, DaemonClient};
+use crypto_core::{seal_command, CommandRecord, KeySet, Phrase};
+use serde_json::Value;
+use sync_support::{stderr, Device, Relay};
+
+#[test]
+fn a_phrase_without_an_account_changes_nothing() {
+    let relay = Relay::start();
+    let b = Device::new("B", &relay);
+    b.add("echo before");
+    let phrase = Phrase::generate().unwrap();
+    let out = b.join_output(phrase.expose_secret());
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
+    assert!(
+        message.contains(&format!("no sync account for this phrase on {}", relay.url)),
+        "{message}"
+    );
+    assert!(!b.key_file().exists());
+    assert!(b.store().sync_identity().unwrap().is_none());
+    assert!(!b.daemon_dir().exists());
+    assert_eq!(b.pending(), 1, "the queue is untouched");
+}
+
+#[test]
+fn a_mistyped_word_is_named_before_any_network_call() {
+    // No relay at all: the phrase is refused first.
+    let b = Device {
+        name: "B",
+        home: tempfile::tempdir().unwrap(),
+        relay: "ws://127.0.0.1:9".to_string(),
+    };
+    let phrase = Phrase::generate().unwrap();
+    let mut words: Vec<&str> = phrase.expose_secret().split(' ').collect();
+    words[6] = "zebrra";
+    let out = b.join_output(&words.join(" "));
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
+    assert!(message.contains("word 7"), "{message}");
+    assert!(message.contains("\"zebrra\""), "{message}");
+    assert!(!b.key_file().exists());
+
+    let short = b.join_output("abandon abandon abandon");
+    assert!(stderr(&short).contains("24 words"), "{}", stderr(&short));
+}
+
+#[test]
+fn a_key_file_others_can_read_is_refused() {
+    let relay = Relay::start();
+    let a = Device::new("A", &relay);
+    a.init();
+    std::fs::set_permissions(a.key_file(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = a.run(&["sync"]);
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
+    let path = a.key_file().display().to_string();
+    assert!(message.contains(&path), "{message}");
+    assert!(message.contains("0644"), "{message}");
+    assert!(message.contains(&format!("chmod 600 {path}")), "{message}");
+    std::fs::set_permissions(a.key_file(), std::fs::Permissions::from_mode(0o600)).unwrap();
+    a.ok(&["sync"]);
+}
+
+#[test]
+fn a_relay_that_is_down_is_named_and_the_queue_stays() {
+    let mut relay = Relay::start();
+    let a = Device::new("A", &relay);
+    a.init();
+    relay.stop();
+    for i in 0..3 {
+        a.add(&format!("echo offline {i}"));
+    }
+    let out = a.run(&["sync"]);
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
+    assert!(message.contains(&relay.url), "{message}");
+    assert!(message.contains("cannot reach the sync relay"), "{message}");
+    assert_eq!(a.pending(), 3, "the queue is intact");
+
+    // A device that has never seen the account cannot join without the relay.
+    let b = Device::new("B", &relay);
+    let phrase = Phrase::generate().unwrap();
+    let out = b.join_output(phrase.expose_secret());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains(&relay.url), "{}", stderr(&out));
+}
+
+#[test]
+fn a_tampered_envelope_is_skipped_and_reported() {
+    let relay = Relay::start();
+    let a = Device::new("A", &relay);
+    let phrase = a.init();
+    let keys = KeySet::derive(&Phrase::parse(&phrase).unwrap()).unwrap();
+
+    // A daemon of our own on the same account writes three items as
+    // "device X": one sound, one with a flipped ciphertext byte, one sealed
+    // for another entry id.
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let line = sync_support::daemon_command_line();
+        let words = shell_words::split(&line).unwrap();
+        let program = CommandLine {
+            program: words[0].clone().into(),
+            args: words[1..].iter().map(Into::into).collect(),
+        };
+        let client = DaemonClient::spawn(&program, dir.path(), false).unwrap();
+        let auth = BASE64.encode(keys.jazz_auth_key.expose_secret());
+        let init: InitResult = client
+            .call(
+                rpc::INIT,
+                &InitParams {
+                    relay: &relay.url,
+                    jazz_auth_key: &auth,
+                    device_id: "device-x",
+                    device_name: "x",
+                    platform: "linux",
+                    create: false,
+                },
+                Duration::from_secs(20),
+            )
+            .await
+            .unwrap();
+        assert_eq!(init.state, "ONLINE");
+        let item = |id: &str, envelope: Vec<u8>| WireItem {
+            id: id.to_string(),
+            device_id: "device-x".to_string(),
+            created_at: 1_763_790_000_000,
+            envelope: Some(BASE64.encode(envelope)),
+            op: None,
+        };
+        let sound = seal_command(
+            &keys.command_key,
+            "x-sound",
+            &CommandRecord::new("echo sound", 1),
+        )
+        .unwrap();
+        let mut flipped = seal_command(
+            &keys.command_key,
+            "x-flipped",
+            &CommandRecord::new("echo flipped", 2),
+        )
+        .unwrap();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 0x01;
+        let moved = seal_command(
+            &keys.command_key,
+            "x-elsewhere",
+            &CommandRecord::new("echo moved", 3),
+        )
+        .unwrap();
+        let entries = [
+            item("x-flipped", flipped),
+            item("x-sound", sound),
+            item("x-moved", moved),
+        ];
+        let pushed: PushResult = client
+            .call(
+                rpc::PUSH,
+                &PushParams {
+                    entries: &entries,
+                    ack_timeout_ms: 10_000,
+                },
+                Duration::from_secs(30),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            pushed.accepted, 3,
+            "envelopes that parse are the daemon's to keep"
+        );
+        assert!(pushed.acknowledged);
+        client.close(Duration::from_secs(5)).await;
+    });
+
+    let mut report = Value::Null;
+    for _ in 0..5 {
+        report = a.sync();
+        if report["pulled"] == 1 {
+            break;
+        }
+    }
+    assert_eq!(report["pulled"], 1, "{report}");
+    let skipped = report["skipped"].as_array().unwrap();
+    let mut ids: Vec<&str> = skipped.iter().map(|s| s["id"].as_str().unwrap()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["x-flipped", "x-moved"]);
+    for s in skipped {
+        assert_eq!(s["kind"], "AuthenticationFailed");
+        assert_eq!(s["deviceId"], "device-x");
+    }
+    assert!(a.commands().contains(&"echo sound".to_string()));
+
+    // Reported on stderr in the plain summary too... and skipped once, not forever.
+    let out = a.run(&["sync"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("skipped 0"));
+}
