@@ -25,6 +25,8 @@ describe("npm pack install", () => {
     execFileSync("npm", ["install", join(out, tgz!), "--legacy-peer-deps", "--no-audit", "--no-fund"], {
       cwd: proj,
       stdio: ["ignore", "ignore", "inherit"],
+      // better-sqlite3 compiles from source here (no prebuilt download): use every core.
+      env: { ...process.env, JOBS: "max" },
     });
 
     // No React Native binaries anywhere: every cojson-core-rn is the stub.
