@@ -41,8 +41,10 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   if (options.db && !options.inMemory) {
     sqlite = openSqliteStorage(options.db);
     node.setStorage(sqlite.storage);
+    // Unmounts idle CoValues from memory; they reload from SQLite on demand.
+    // Never without storage: an in-memory relay would forget them.
+    node.enableGarbageCollector();
   }
-  node.enableGarbageCollector();
 
   const sockets = new Set<WebSocket>();
   const started = Date.now();
