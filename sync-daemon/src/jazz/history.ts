@@ -319,21 +319,26 @@ export class History {
     });
   }
 
+  /** Per other device: the item count last announced through onChange. */
+  private announced = new Map<string, number>();
+
   private async detectChanges(): Promise<void> {
-    const before = new Map<string, number>();
-    for (const [d, v] of this.logs) before.set(d, countItems(v));
     try {
       await this.refresh();
     } catch (err) {
       log.warn("refresh after remote change failed", { error: String(err) });
       return;
     }
-    const changed: string[] = [];
+    // Compared with what was announced (not with a snapshot taken here): items
+    // indexed meanwhile by a push's or pull's refresh are still announced.
     for (const [d, v] of this.logs) {
       if (d === this.deviceId) continue;
-      if (countItems(v) !== (before.get(d) ?? 0)) changed.push(d);
+      const n = countItems(v);
+      if (n > (this.announced.get(d) ?? 0)) {
+        this.announced.set(d, n);
+        this.changeListener?.(d);
+      }
     }
-    if (changed.length) for (const d of changed) this.changeListener?.(d);
   }
 
   onChange(listener: (deviceId: string) => void): void {
