@@ -1,5 +1,4 @@
 // The JSON-RPC methods: parameter validation, then the daemon. See PROTOCOL.md.
-import { parseEnvelope } from "../crypto.js";
 import type { Daemon } from "../daemon.js";
 import type { WireItem } from "../jazz/history.js";
 import { invalidParams, RpcError } from "./errors.js";
@@ -18,8 +17,22 @@ export interface Rejected {
   message: string;
 }
 
-/** Checks one envelope: strict base64, size, crypto-core's parseEnvelope. */
+type CryptoModule = typeof import("../crypto.js");
+let cryptoModule: CryptoModule | undefined;
+let cryptoLoading: Promise<CryptoModule> | undefined;
+
+/**
+ * crypto-core's WASM build, loaded on first use (or right after sync.init):
+ * compiling it is not on the path from spawn to ONLINE.
+ */
+export function loadCrypto(): Promise<CryptoModule> {
+  cryptoLoading ??= import("../crypto.js").then((m) => (cryptoModule = m));
+  return cryptoLoading;
+}
+
+/** Checks one envelope: strict base64, size, crypto-core's parseEnvelope (call loadCrypto() first). */
 export function checkEnvelope(b64: string): { kind: Rejected["kind"]; message: string } | undefined {
+  const parseEnvelope = cryptoModule!.parseEnvelope;
   if (b64.length > Math.ceil(MAX_ENVELOPE_BYTES / 3) * 4) {
     return { kind: "invalid-envelope", message: `envelope larger than ${MAX_ENVELOPE_BYTES} bytes` };
   }
@@ -57,7 +70,8 @@ function checkItem(raw: unknown): { item?: WireItem; rejected?: Rejected } {
   return { item: { id, deviceId: r.deviceId, createdAt: r.createdAt, envelope: r.envelope } };
 }
 
-function envelopeParam(p: Params, key: string): string {
+async function envelopeParam(p: Params, key: string): Promise<string> {
+  await loadCrypto();
   const v = str(p, key);
   const problem = checkEnvelope(v);
   if (problem) throw new RpcError("invalid-envelope", `${key}: ${problem.message}`, { path: key });
@@ -129,7 +143,9 @@ export function makeHandlers(daemon: Daemon, onShutdown: () => void): Record<str
       const deviceName = str(p, "deviceName", { min: 0, max: 256, optional: true }) ?? "";
       const platform = str(p, "platform", { min: 0, max: 64, optional: true }) ?? "";
       const create = bool(p, "create", false);
-      return daemon.init({ relay, seed, deviceId, deviceName, platform, create });
+      const r = await daemon.init({ relay, seed, deviceId, deviceName, platform, create });
+      setImmediate(() => void loadCrypto()); // warm up for the first push
+      return r;
     },
 
     "sync.status": () => daemon.status(),
@@ -141,6 +157,7 @@ export function makeHandlers(daemon: Daemon, onShutdown: () => void): Record<str
 
     "sync.push": async (p) => {
       daemon.requireInitialized();
+      await loadCrypto();
       const entries = p.entries;
       if (!Array.isArray(entries)) throw invalidParams("entries", "expected an array");
       if (entries.length > MAX_PUSH_ITEMS) throw invalidParams("entries", `at most ${MAX_PUSH_ITEMS} entries per call`);
@@ -176,20 +193,20 @@ export function makeHandlers(daemon: Daemon, onShutdown: () => void): Record<str
       return { subscribed: false };
     },
 
-    "device.register": (p) => {
+    "device.register": async (p) => {
       daemon.requireInitialized();
       const deviceId = str(p, "deviceId", { max: MAX_ID_CHARS });
-      const envelope = envelopeParam(p, "envelope");
+      const envelope = await envelopeParam(p, "envelope");
       const updatedAt = int(p, "updatedAt");
       return daemon.registerDevice({ deviceId, envelope, updatedAt });
     },
 
     "device.list": () => daemon.listDevices(),
 
-    "prefs.set": (p) => {
+    "prefs.set": async (p) => {
       daemon.requireInitialized();
       const key = str(p, "key", { max: 256 });
-      const envelope = envelopeParam(p, "envelope");
+      const envelope = await envelopeParam(p, "envelope");
       const updatedAt = int(p, "updatedAt");
       const deviceId = str(p, "deviceId", { max: MAX_ID_CHARS });
       return daemon.setPref({ key, envelope, updatedAt, deviceId });
