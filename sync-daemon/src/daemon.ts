@@ -119,6 +119,8 @@ export class Daemon {
     if (p.create && meta) throw new RpcError("account-exists", "the account already exists in the local store");
 
     this.state = "INITIALIZING";
+    const t0 = performance.now();
+    const step = (what: string) => log.debug(`init: ${what}`, { ms: Math.round(performance.now() - t0) });
     mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
     this.acquireLock();
     const hadStore = existsSync(this.storePath);
@@ -127,6 +129,7 @@ export class Daemon {
     let peer: WebSocketPeerWithReconnection | undefined;
     try {
       storage = openSqliteStorage(this.storePath);
+      step("store opened");
       let account: RawAccount;
       if (p.create) {
         await this.assertRelayLacksAccount(crypto, p.relay, accountId);
@@ -168,11 +171,13 @@ export class Daemon {
           await waitConnected(peer, LOCAL_CONNECT_WAIT_MS);
         }
         account = loaded as unknown as RawAccount;
+        step(local ? "account loaded from the store" : "account loaded from the relay");
         if (account.currentAgentID() !== crypto.getAgentID(agentSecret)) {
           throw new RpcError("account-not-found", "the key does not match this account");
         }
       }
       const history = await History.open(node, account, p.deviceId);
+      step("history opened");
       const session: Session = {
         accountId,
         relay: p.relay,
