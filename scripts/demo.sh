@@ -1,42 +1,128 @@
 #!/usr/bin/env bash
-# The foundation demo (until sync exists): one crypto core, two runtimes.
-# Rust generates a phrase, derives the keys and seals a command entry; Node
-# derives the same keys through the WASM build and opens the entry.
-# Run through `make demo`, which builds everything first.
+# The two-device demo: a relay on a free loopback port, two caro homes A and
+# B, `caro sync init` on A, `caro sync join` on B with A's phrase, the same
+# history on both, a command from B reaching A through `caro sync watch`, and
+# the relay's storage searched for a plaintext marker. Everything it starts
+# is stopped on exit. Run through `make demo`, which builds everything first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
 
-cargo build --quiet --release -p crypto-core --example demo
-native=$(target/release/examples/demo)
+if [ ! -f sync-daemon/dist/bin/daemon.js ]; then
+  echo "sync-daemon/dist is missing: run \`make demo\` (or \`make build\` first)" >&2
+  exit 1
+fi
+CARO="$ROOT/target/release/caro"
+[ -x "$CARO" ] || cargo build --quiet --release -p caro-cli
+export CARO_SYNC_DAEMON="${CARO_SYNC_DAEMON:-node $ROOT/sync-daemon/dist/bin/daemon.js}"
+export CARO_SYNC_LOG_LEVEL="${CARO_SYNC_LOG_LEVEL:-warn}"
 
-cd sync-daemon
-NATIVE="$native" node --input-type=module <<'JS'
-import { deriveKeys, openCommand, parseEnvelope } from "./dist/crypto.js";
-
-const native = JSON.parse(process.env.NATIVE);
-console.log("1. Rust generated a recovery phrase (a throwaway, so it is shown):");
-console.log(`   ${native.phrase}\n`);
-
-console.log("2. Both runtimes derive the keys (Argon2id 64 MiB, t=3, p=4, then HKDF-SHA256):");
-const started = performance.now();
-const keys = deriveKeys(native.phrase);
-const wasmMs = performance.now() - started;
-console.log(`   native (Rust)  key id ${native.keyId}  in ${native.deriveMs.toFixed(0)} ms`);
-console.log(`   WASM (Node)    key id ${keys.keyId}  in ${wasmMs.toFixed(0)} ms`);
-if (keys.keyId !== native.keyId) throw new Error("key ids differ");
-console.log("   key ids match\n");
-
-const envelope = Buffer.from(native.envelope, "hex");
-const info = parseEnvelope(envelope);
-console.log(`3. Rust sealed entry ${native.entryId}:`);
-console.log(`   envelope v${info.version}, ${envelope.length} bytes, ${info.ciphertextLength}-byte ciphertext`);
-console.log(`   ${native.envelope.slice(0, 64)}…\n`);
-
-console.log("4. JS opened it with its own command key:");
-console.log(`   ${JSON.stringify(openCommand(keys.commandKey, native.entryId, envelope))}`);
-try {
-  openCommand(keys.commandKey, "another-entry-id", envelope);
-} catch (error) {
-  console.log(`   opened as another entry: ${error.name} (the AAD binds it to its id)`);
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/caro-demo.XXXXXX")
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$WORK"
 }
-JS
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ -t 1 ]; then BOLD=$'\033[1m'; DIM=$'\033[2m'; OFF=$'\033[0m'; else BOLD=; DIM=; OFF=; fi
+step() { printf '\n%s== %s%s\n' "$BOLD" "$*" "$OFF"; }
+say() { printf '%s%s%s\n' "$DIM" "$*" "$OFF"; }
+A() { CARO_HOME="$WORK/A" "$CARO" "$@"; }
+B() { CARO_HOME="$WORK/B" "$CARO" "$@"; }
+# Waits up to $1 seconds for the command after it to succeed.
+wait_until() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    if [ $SECONDS -ge $deadline ]; then return 1; fi
+    sleep 0.1
+  done
+}
+# id and command of every entry, sorted: what "the same history" means.
+history_of() { "$1" history list --limit 1000000 --json | node -e '
+  const rows = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  for (const r of rows.map((e) => `${e.id} ${e.command}`).sort()) console.log(r);'; }
+
+MARKER="demo-marker-$RANDOM$RANDOM"
+
+step "0. A relay on a free loopback port (caro sync relay, data in $WORK/relay)"
+mkdir -p "$WORK/relay"
+"$CARO" sync relay --host 127.0.0.1 --port 0 --db "$WORK/relay/relay.sqlite" \
+  >"$WORK/relay.out" 2>"$WORK/relay.err" &
+PIDS+=($!)
+wait_until 20 grep -q '^listening ' "$WORK/relay.out" || {
+  cat "$WORK/relay.err" >&2
+  exit 1
+}
+export CARO_SYNC_RELAY
+CARO_SYNC_RELAY=$(sed -n 's/^listening //p' "$WORK/relay.out")
+say "relay listening at $CARO_SYNC_RELAY"
+
+step "1. Device A records a few commands"
+A history add --command "git clone https://example.com/acme/shop.git" --exit-code 0 --duration-ms 2300 >/dev/null
+A history add --command "cd shop && cargo build --release" --exit-code 0 --duration-ms 41000 >/dev/null
+A history add --command "echo $MARKER > notes.txt" --exit-code 0 --duration-ms 3 >/dev/null
+A history add --command "git push --force origin main" --exit-code 1 --duration-ms 900 >/dev/null
+A history list
+
+step "2. A sets up sync: a new account, its 24-word phrase shown once"
+A sync init --device-name laptop-A | tee "$WORK/init.txt"
+PHRASE=$(grep -oE '[0-9]+\. [a-z]+' "$WORK/init.txt" | sort -n | awk '{print $2}' | paste -sd' ' -)
+
+step "3. Device B joins with the phrase (piped here; on a terminal it is a hidden prompt)"
+echo "$PHRASE" | B sync join --device-name desktop-B
+
+step "4. B's history is A's history"
+B history list
+if diff <(history_of A) <(history_of B) >/dev/null; then
+  say "identical on both devices: $(history_of B | wc -l) entries, same ids, same commands"
+else
+  echo "the histories differ:" >&2
+  diff <(history_of A) <(history_of B) >&2
+  exit 1
+fi
+
+step "5. A runs \`caro sync watch\`; a command recorded on B reaches A"
+# Started directly (not through the A function) so that $! is caro itself.
+CARO_HOME="$WORK/A" "$CARO" sync watch >"$WORK/watch.log" 2>&1 &
+WATCH=$!
+PIDS+=("$WATCH")
+wait_until 30 grep -q '^watching ' "$WORK/watch.log"
+B history add --command "kubectl rollout restart deployment/shop" --exit-code 0 >/dev/null
+started=$(date +%s%N)
+B sync
+arrived() { A history search kubectl --json | grep -q '"kubectl rollout restart deployment/shop"'; }
+wait_until 30 arrived
+say "on A $(( ($(date +%s%N) - started) / 1000000 )) ms after B's sync started"
+A history list --limit 2
+kill -TERM "$WATCH"
+wait "$WATCH" || true
+say "A's watch, stopped with SIGTERM, said:"
+sed 's/^/    /' "$WORK/watch.log"
+
+step "6. The relay never saw a command in clear"
+# How often the marker occurs in the files given (grep finding none is fine).
+hits() { cat "$@" 2>/dev/null | grep -a -o -- "$MARKER" | wc -l || true; }
+relay_hits=$(hits "$WORK"/relay/*)
+daemon_hits=$(hits "$WORK"/A/sync-daemon/* "$WORK"/B/sync-daemon/*)
+local_hits=$(hits "$WORK"/A/history.db*)
+say "\"$MARKER\" in the relay's storage:          $relay_hits"
+say "\"$MARKER\" in the daemons' stores:          $daemon_hits"
+say "\"$MARKER\" in A's own history.db (control): $local_hits"
+if [ "$relay_hits" -ne 0 ] || [ "$daemon_hits" -ne 0 ] || [ "$local_hits" -eq 0 ]; then
+  echo "plaintext check failed" >&2
+  exit 1
+fi
+
+step "7. Status and devices, as A sees them"
+A sync status
+A sync devices
+
+step "Done: two devices in sync, end to end encrypted. Stopping the watch and the relay."

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::{options, DevicesArgs};
 use crate::paths::Paths;
+use crate::sync::auto::daemon_pid;
 use crate::sync::engine::{self, require_setup, Report, Session};
 use crate::time::{format_age, now_ms};
 
@@ -24,15 +25,21 @@ pub fn run(args: &DevicesArgs) -> Result<()> {
     let paths = Paths::from_env()?;
     let setup = require_setup(&paths)?;
     let opts = options(args.verbose, true);
-    let devices = engine::runtime()?.block_on(async {
-        let mut session = Session::open(setup, None, opts).await?;
-        let mut report = Report::default();
-        let pulled = session.pull_devices(&mut report).await;
-        let devices = session.store.known_devices();
-        session.close().await;
-        pulled?;
-        anyhow::Ok(devices?)
-    })?;
+    let devices = if daemon_pid(&crate::sync::daemon_dir(&paths)).is_some() {
+        // A running daemon (`caro sync watch`) holds the store and keeps the
+        // local list fresh: show that.
+        setup.store.known_devices()?
+    } else {
+        engine::runtime()?.block_on(async {
+            let mut session = Session::open(setup, None, opts).await?;
+            let mut report = Report::default();
+            let pulled = session.pull_devices(&mut report).await;
+            let devices = session.store.known_devices();
+            session.close().await;
+            pulled?;
+            anyhow::Ok(devices?)
+        })?
+    };
     let mut out = std::io::stdout().lock();
     if args.json {
         let list: Vec<DeviceJson> = devices

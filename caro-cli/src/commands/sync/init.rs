@@ -60,7 +60,7 @@ pub fn run(args: &InitArgs) -> Result<()> {
             store.rename_current_device(name)?;
         }
         keys::write(&crate::sync::key_file(&paths), &keys)?;
-        let queued = store.join_sync_account(&keys.key_id, &init.account_id, &relay)?;
+        store.join_sync_account(&keys.key_id, &init.account_id, &relay)?;
         let identity = store
             .sync_identity()?
             .context("the sync identity was not saved")?;
@@ -96,9 +96,13 @@ pub fn run(args: &InitArgs) -> Result<()> {
         } else {
             writeln!(
                 out,
-                "Sync is set up: account {}, key id {key_id}, this device {} ({device_id}).\n",
+                "Sync is set up: account {}, key id {key_id}, this device {} ({device_id}).",
                 init.account_id, device.name
             )?;
+            if let Ok(report) = &synced {
+                writeln!(out, "First sync: {}.", report.summary())?;
+            }
+            writeln!(out)?;
             write_phrase(&mut out, &phrase)?;
             writeln!(
                 out,
@@ -106,14 +110,8 @@ pub fn run(args: &InitArgs) -> Result<()> {
             )?;
         }
         out.flush()?;
-        let report = synced
+        synced
             .context("the account is ready, but the first sync failed; run `caro sync` to retry")?;
-        if !args.json {
-            eprintln!(
-                "first sync ({queued} local change(s) queued): {}",
-                report.summary()
-            );
-        }
         Ok(())
     })
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::{options, StatusArgs};
 use crate::daemon::protocol::{self as rpc, Health, NoParams};
 use crate::paths::Paths;
+use crate::sync::auto::daemon_pid;
 use crate::sync::engine::{self, current_device, load_setup, Session};
 use crate::time::{format_age, now_ms};
 
@@ -30,7 +31,7 @@ struct Status {
 #[serde(rename_all = "camelCase")]
 struct RelayStatus {
     url: String,
-    reachable: bool,
+    reachable: Option<bool>,
     latency_ms: Option<f64>,
 }
 
@@ -43,6 +44,8 @@ struct Queue {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct DaemonStatus {
+    /// A daemon already running on this home (e.g. `caro sync watch`'s).
+    running_pid: Option<i32>,
     program: Option<String>,
     health: Option<Health>,
     error: Option<String>,
@@ -72,6 +75,21 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         status.last_sync_at = setup.identity.last_sync_at;
         let relay = crate::sync::resolve_relay(None, setup.identity.relay_url.as_deref());
         let opts = options(args.verbose, true);
+        if let Some(pid) = daemon_pid(&crate::sync::daemon_dir(&paths)) {
+            // Its daemon holds the store; starting another one would be refused.
+            status.relay = Some(RelayStatus {
+                url: relay,
+                reachable: None,
+                latency_ms: None,
+            });
+            status.daemon = Some(DaemonStatus {
+                running_pid: Some(pid),
+                program: None,
+                health: None,
+                error: None,
+            });
+            return print(&status, args.json);
+        }
         let probed = engine::runtime()?.block_on(async {
             let session = Session::open(setup, None, opts).await?;
             let program = session.client.program().to_string();
@@ -84,18 +102,20 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         });
         let (reachable, latency, daemon) = match probed {
             Ok((program, health)) => (
-                health.relay.connected,
+                Some(health.relay.connected),
                 health.relay.latency_ms,
                 DaemonStatus {
+                    running_pid: None,
                     program: Some(program),
                     health: Some(health),
                     error: None,
                 },
             ),
             Err(err) => (
-                false,
+                Some(false),
                 None,
                 DaemonStatus {
+                    running_pid: None,
                     program: None,
                     health: None,
                     error: Some(format!("{err:#}")),
@@ -109,10 +129,13 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         });
         status.daemon = Some(daemon);
     }
+    print(&status, args.json)
+}
 
+fn print(status: &Status, json: bool) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &status)?;
+    if json {
+        serde_json::to_writer_pretty(&mut out, status)?;
         writeln!(out)?;
         return Ok(out.flush()?);
     }
@@ -145,9 +168,10 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         status.device_name, status.device_id
     )?;
     let reach = match (relay.reachable, relay.latency_ms) {
-        (true, Some(ms)) => format!("reachable, {ms:.0} ms"),
-        (true, None) => "reachable".to_string(),
-        (false, _) => "unreachable".to_string(),
+        (Some(true), Some(ms)) => format!("reachable, {ms:.0} ms"),
+        (Some(true), None) => "reachable".to_string(),
+        (Some(false), _) => "unreachable".to_string(),
+        (None, _) => "in use by the running daemon".to_string(),
     };
     writeln!(out, "relay:      {} ({reach})", relay.url)?;
     let last = status
@@ -160,6 +184,13 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         status.queue.pending, status.queue.failed
     )?;
     match status.daemon.as_ref() {
+        Some(DaemonStatus {
+            running_pid: Some(pid),
+            ..
+        }) => writeln!(
+            out,
+            "daemon:     running (pid {pid}, e.g. `caro sync watch`)"
+        )?,
         Some(DaemonStatus {
             health: Some(h), ..
         }) => writeln!(
