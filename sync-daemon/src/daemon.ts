@@ -123,6 +123,12 @@ export class Daemon {
     const step = (what: string) => log.debug(`init: ${what}`, { ms: Math.round(performance.now() - t0) });
     mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
     this.acquireLock();
+    if (!meta && existsSync(this.storePath)) {
+      // A store without meta.json is the leftover of an interrupted first init:
+      // it is never loaded, so start clean.
+      log.warn("removing an orphaned local store (no meta.json)");
+      this.removeStore();
+    }
     const hadStore = existsSync(this.storePath);
     let storage: OpenedStorage | undefined;
     let node: LocalNode | undefined;
