@@ -177,7 +177,7 @@ export function makeHandlers(daemon: Daemon, onShutdown: () => void): Record<str
       daemon.requireInitialized();
       const positions = decodeCursor(p.cursor);
       const limit = int(p, "limit", { min: 1, max: MAX_PULL_LIMIT, default: 1000 });
-      const exclude = str(p, "excludeDeviceId", { optional: true, max: MAX_ID_CHARS });
+      const exclude = str(p, "excludeDeviceId", { optional: true, min: 0, max: MAX_ID_CHARS }) || undefined;
       const r = await daemon.pull(positions, limit, exclude);
       return { entries: r.entries, cursor: encodeCursor(r.positions), hasMore: r.hasMore };
     },
