@@ -64,9 +64,12 @@ class ChunkView {
 
   /** Re-reads the list; returns the items that are new since the last refresh. */
   refresh(): StoredItem[] {
+    // Full chunks never change (one writer, capped); length() is cached by cojson.
+    if (this.count >= CHUNK_SIZE) return [];
+    const n = this.list.length();
+    if (n === this.length) return [];
     const raw = this.list.asArray();
-    if (raw.length === this.length) return [];
-    this.length = raw.length;
+    this.length = n;
     const fresh: StoredItem[] = [];
     for (const value of raw) {
       const item = value as unknown as StoredItem;
