@@ -10,6 +10,7 @@ pub mod config;
 pub mod daemon;
 pub mod error;
 pub mod import;
+pub mod matcher;
 pub mod paths;
 pub mod privacy;
 pub mod safety;

@@ -51,6 +51,11 @@ fn truncated_database_is_reported_as_corrupt() {
             "echo entry {i} with some text to fill a few pages"
         ));
     }
+    // Move everything from the write-ahead log into the file to damage.
+    let conn = rusqlite::Connection::open(home.db()).unwrap();
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
+    drop(conn);
     let bytes = std::fs::read(home.db()).unwrap();
     assert!(bytes.len() > 8192);
     let mut damaged = bytes[..bytes.len() / 2].to_vec();

@@ -4,13 +4,15 @@
 
 use std::sync::OnceLock;
 
-use regex::bytes::RegexSet;
+use crate::matcher::{Guarded, GuardedSet};
 
 /// A kind of secret and how to recognise it.
 #[derive(Debug)]
 pub struct SecretPattern {
     /// Named in the refusal, e.g. "a GitHub token".
     pub kind: &'static str,
+    /// Literals one of which any match contains (see `matcher`).
+    pub triggers: &'static [&'static str],
     pub pattern: &'static str,
 }
 
@@ -19,116 +21,157 @@ pub struct SecretPattern {
 pub static SECRET_PATTERNS: &[SecretPattern] = &[
     SecretPattern {
         kind: "an AWS access key id",
+        triggers: &["akia", "asia", "abia", "acca"],
         pattern: r"(?-u)\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b",
     },
     SecretPattern {
         kind: "an AWS secret access key",
+        triggers: &["aws"],
         pattern: r#"(?-u)(?i)aws_?secret_?(?:access_?)?key["']?\s*[=:]\s*["']?[A-Za-z0-9/+=]{40}\b"#,
     },
     SecretPattern {
         kind: "a GitHub token",
+        triggers: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
         pattern: r"(?-u)\bgh[pousr]_[A-Za-z0-9]{36,255}\b",
     },
     SecretPattern {
         kind: "a GitHub fine-grained token",
+        triggers: &["github_pat_"],
         pattern: r"(?-u)\bgithub_pat_[A-Za-z0-9_]{22,255}\b",
     },
     SecretPattern {
         kind: "a GitLab token",
+        triggers: &["glpat-", "gldt-", "glptt-", "glrt-"],
         pattern: r"(?-u)\bgl(?:pat|dt|ptt|rt)-[A-Za-z0-9_-]{20,}",
     },
     SecretPattern {
         kind: "a Slack token",
+        triggers: &["xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-"],
         pattern: r"(?-u)\bxox[abposr]-[A-Za-z0-9-]{10,}",
     },
     SecretPattern {
         kind: "a Slack webhook URL",
+        triggers: &["hooks.slack.com"],
         pattern: r"(?-u)hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]+",
     },
     SecretPattern {
         kind: "a Stripe secret key",
+        triggers: &["_live_"],
         pattern: r"(?-u)\b(?:sk|rk)_live_[A-Za-z0-9]{16,}",
     },
     SecretPattern {
         kind: "an npm token",
+        triggers: &["npm_"],
         pattern: r"(?-u)\bnpm_[A-Za-z0-9]{36}\b",
     },
     SecretPattern {
         kind: "a PyPI token",
+        triggers: &["pypi-"],
         pattern: r"(?-u)\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}",
     },
     SecretPattern {
         kind: "an Anthropic API key",
+        triggers: &["sk-ant-"],
         pattern: r"(?-u)\bsk-ant-[a-z]+\d{2}-[A-Za-z0-9_-]{32,}",
     },
     SecretPattern {
         kind: "an OpenAI API key",
+        triggers: &["sk-"],
         pattern: r"(?-u)\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{32,}",
     },
     SecretPattern {
         kind: "a Google API key",
+        triggers: &["aiza"],
         pattern: r"(?-u)\bAIza[0-9A-Za-z_-]{35}\b",
     },
     SecretPattern {
         kind: "a SendGrid API key",
+        triggers: &["sg."],
         pattern: r"(?-u)\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b",
     },
     SecretPattern {
         kind: "a Hugging Face token",
+        triggers: &["hf_"],
         pattern: r"(?-u)\bhf_[A-Za-z0-9]{34,}\b",
     },
     SecretPattern {
         kind: "a Docker Hub token",
+        triggers: &["dckr_pat_"],
         pattern: r"(?-u)\bdckr_pat_[A-Za-z0-9_-]{20,}",
     },
     SecretPattern {
         kind: "a DigitalOcean token",
+        triggers: &["_v1_"],
         pattern: r"(?-u)\bdo[opr]_v1_[a-f0-9]{64}\b",
     },
     SecretPattern {
         kind: "a private key",
+        triggers: &["private key"],
         pattern: r"(?-u)-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----",
     },
     SecretPattern {
         kind: "a JSON Web Token",
+        triggers: &["eyj"],
         pattern: r"(?-u)\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
     },
     SecretPattern {
         kind: "a password in a URL",
+        triggers: &["://"],
         pattern: r"(?-u)\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]+:[^/\s@$]+@",
     },
     SecretPattern {
         kind: "an authorization header",
+        triggers: &["authorization"],
         pattern: r"(?-u)(?i)\bauthorization:\s*(?:bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}",
     },
     SecretPattern {
         kind: "a user:password option",
+        triggers: &["curl"],
         pattern: r#"(?-u)\bcurl\s(?:[^;&|]*\s)?(?:-u|--user)\s*["']?[^\s:"']+:[^\s"'$]+"#,
     },
     SecretPattern {
         kind: "a MySQL password option",
+        triggers: &["mysql"],
         pattern: r"(?-u)\bmysql(?:dump|admin)?\s[^;&|]*\s-p[^\s]",
     },
     SecretPattern {
         kind: "a password option",
+        triggers: &["pass"],
         pattern: r#"(?-u)(?i)\s--?(?:password|passwd|pass)(?:=|\s+)["']?[^\s"'$-]"#,
     },
     SecretPattern {
         kind: "a password or token assignment",
+        triggers: &[
+            "password",
+            "passwd",
+            "secret",
+            "api_key",
+            "apikey",
+            "access_token",
+            "accesstoken",
+            "auth_token",
+            "authtoken",
+            "client_secret",
+            "clientsecret",
+        ],
         pattern: r#"(?-u)(?i)\b[A-Z0-9_]*(?:password|passwd|secret|api_?key|access_?token|auth_?token|client_?secret)["']?\s*[=:]\s*["']?[^\s"'$]"#,
     },
 ];
 
-fn pattern_set() -> &'static RegexSet {
-    static SET: OnceLock<RegexSet> = OnceLock::new();
+fn pattern_set() -> &'static GuardedSet {
+    static SET: OnceLock<GuardedSet> = OnceLock::new();
     SET.get_or_init(|| {
-        RegexSet::new(SECRET_PATTERNS.iter().map(|p| p.pattern)).expect("secret patterns are valid")
+        let patterns = SECRET_PATTERNS.iter().map(|p| Guarded {
+            pattern: p.pattern,
+            triggers: p.triggers,
+        });
+        GuardedSet::new(patterns, false)
     })
 }
 
 /// The kind of the first secret found in `text`.
 pub fn find(text: &str) -> Option<&'static str> {
-    let index = pattern_set().matches(text.as_bytes()).into_iter().next()?;
+    let index = *pattern_set().matches(text.as_bytes()).first()?;
     Some(SECRET_PATTERNS[index].kind)
 }
 
@@ -315,6 +358,11 @@ mod tests {
         "a password or token assignment",
         format!("DB_PASSWORD={} ./run.sh", "hunter2")
     );
+
+    #[test]
+    fn every_pattern_compiles() {
+        super::pattern_set().compile_all();
+    }
 
     #[test]
     fn every_pattern_has_a_test() {

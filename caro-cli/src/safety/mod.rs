@@ -7,10 +7,11 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
-use regex::bytes::RegexSet;
 use serde::{Deserialize, Serialize};
 
 pub use rules::{Rule, RULES};
+
+use crate::matcher::{Guarded, GuardedSet};
 
 /// How much damage a command can do.
 #[derive(
@@ -73,10 +74,14 @@ pub struct Assessment {
     pub warnings: Vec<String>,
 }
 
-fn rule_set() -> &'static RegexSet {
-    static SET: OnceLock<RegexSet> = OnceLock::new();
+fn rule_set() -> &'static GuardedSet {
+    static SET: OnceLock<GuardedSet> = OnceLock::new();
     SET.get_or_init(|| {
-        RegexSet::new(RULES.iter().map(|r| r.pattern)).expect("risk rule patterns are valid")
+        let rules = RULES.iter().map(|r| Guarded {
+            pattern: r.pattern,
+            triggers: r.triggers,
+        });
+        GuardedSet::new(rules, true)
     })
 }
 
@@ -85,10 +90,10 @@ fn rule_set() -> &'static RegexSet {
 /// also "recursive delete".
 pub fn assess(command: &str) -> Assessment {
     let matches = rule_set().matches(command.as_bytes());
-    if !matches.matched_any() {
+    if matches.is_empty() {
         return Assessment::default();
     }
-    let mut hits: Vec<&Rule> = matches.iter().map(|i| &RULES[i]).collect();
+    let mut hits: Vec<&Rule> = matches.into_iter().map(|i| &RULES[i]).collect();
     hits.sort_by_key(|r| std::cmp::Reverse(r.level));
     let mut decided: Vec<&Rule> = Vec::with_capacity(hits.len());
     for rule in hits {
@@ -100,5 +105,13 @@ pub fn assess(command: &str) -> Assessment {
         level: decided[0].level,
         rule_ids: decided.iter().map(|r| r.id).collect(),
         warnings: decided.iter().map(|r| r.warning.to_string()).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_rule_pattern_compiles() {
+        super::rule_set().compile_all();
     }
 }

@@ -83,38 +83,62 @@ impl Store {
     /// Inserts imported entries under ids chosen by the importer (stable across
     /// re-imports), skipping ids already present, all in one transaction.
     /// `progress` is called with the number of entries handled so far.
+    ///
+    /// Indexing each row for full-text search as it lands costs most of an
+    /// import, so the insert trigger is dropped for the transaction, the new
+    /// rows are indexed and enqueued in one statement each, and the trigger is
+    /// recreated before commit: other processes never see it missing.
     pub fn import(
         &mut self,
         entries: &[(String, NewEntry)],
         mut progress: impl FnMut(usize),
     ) -> Result<ImportCounts> {
-        // A big transaction: let SQLite keep the index pages it touches in memory.
-        self.read(|conn| Ok(conn.pragma_update(None, "cache_size", -65_536)?))?;
-        self.write(|tx| {
+        // A big transaction: let SQLite keep the pages it touches in memory.
+        self.read(|conn| {
+            conn.pragma_update(None, "cache_size", -65_536)?;
+            Ok(conn.pragma_update(None, "temp_store", "MEMORY")?)
+        })?;
+        let counts = self.write(|tx| {
             let device_id = current_device_id(tx)?;
             let now = now_ms();
-            let mut counts = ImportCounts::default();
+            let before: i64 = tx.query_row(
+                "SELECT coalesce(max(rowid), 0) FROM command_history",
+                [],
+                |r| r.get(0),
+            )?;
+            tx.execute_batch("DROP TRIGGER command_history_fts_insert")?;
+            let mut inserted = 0;
             for (n, (id, entry)) in entries.iter().enumerate() {
                 if insert_entry(tx, id, entry, &device_id, now, None)? {
-                    enqueue(
-                        tx,
-                        SyncOperation::Upsert,
-                        EntityType::Command,
-                        id,
-                        None,
-                        now,
-                    )?;
-                    counts.inserted += 1;
-                } else {
-                    counts.duplicates += 1;
+                    inserted += 1;
                 }
                 if n % 1024 == 1023 {
                     progress(n + 1);
                 }
             }
+            tx.execute(
+                "INSERT INTO command_history_fts (rowid, command, prompt, explanation)
+                 SELECT rowid, command, prompt, explanation FROM command_history
+                 WHERE rowid > ?1 AND deleted_at IS NULL",
+                [before],
+            )?;
+            tx.execute(
+                "INSERT INTO sync_queue (operation, entity_type, entity_id, payload, created_at)
+                 SELECT 'upsert', 'command', id, NULL, ?2 FROM command_history
+                 WHERE rowid > ?1 ORDER BY rowid",
+                [before, now],
+            )?;
+            tx.execute_batch(super::schema::FTS_INSERT_TRIGGER)?;
             progress(entries.len());
-            Ok(counts)
-        })
+            Ok(ImportCounts {
+                inserted,
+                duplicates: entries.len() - inserted,
+            })
+        })?;
+        // Fold the import's write-ahead log back into the database now, once,
+        // rather than leave a large log for the next commands to read through.
+        self.read(|conn| Ok(conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?))?;
+        Ok(counts)
     }
 
     /// Live entries, newest first.
@@ -144,8 +168,9 @@ impl Store {
     }
 
     /// Full-text search over command, prompt and explanation, best match
-    /// first. Each word matches as a prefix (`dock` finds `docker`); a command
-    /// recorded many times appears once, as its newest entry.
+    /// first and, among equal matches, newest first. Each word matches as a
+    /// prefix (`dock` finds `docker`); a command recorded many times appears
+    /// once, as its newest entry.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<HistoryEntry>> {
         let Some(fts_query) = fts_query(query) else {
             return Ok(Vec::new());
@@ -363,10 +388,10 @@ fn search_window(
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {ENTRY_COLUMNS} FROM (
              SELECT rowid, rank FROM command_history_fts
-             WHERE command_history_fts MATCH ?1 ORDER BY rank LIMIT ?2) f
+             WHERE command_history_fts MATCH ?1 ORDER BY rank, rowid DESC LIMIT ?2) f
          JOIN command_history h ON h.rowid = f.rowid
          WHERE h.deleted_at IS NULL
-         ORDER BY f.rank"
+         ORDER BY f.rank, f.rowid DESC"
     ))?;
     let mut found: Vec<HistoryEntry> = Vec::new();
     let mut slot: HashMap<String, usize> = HashMap::new();

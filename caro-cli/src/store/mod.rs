@@ -15,6 +15,7 @@ mod sync_state;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
 
 pub use entries::{ImportCounts, ListFilter, PruneCounts, Stats};
@@ -75,6 +76,11 @@ impl Store {
         // In WAL mode NORMAL loses no committed write on a process crash and
         // skips the fsync per commit that dominates a one-entry insert.
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Every caro process is short-lived: checkpointing the log as each one
+        // closes would cost an fsync per `history add`. SQLite checkpoints
+        // every 1000 pages instead.
+        self.conn
+            .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
         self.migrate()
     }
 

@@ -1,13 +1,29 @@
 //! The schema, as a list of migrations: migration `n` (1-based) brings a
 //! database from `user_version` n-1 to n. Append only; never edit a shipped one.
 
+/// The trigger that indexes a new live entry. A bulk import drops it, indexes
+/// its rows in one statement, and recreates it from this same text.
+macro_rules! fts_insert_trigger {
+    () => {
+        "CREATE TRIGGER command_history_fts_insert AFTER INSERT ON command_history
+WHEN new.deleted_at IS NULL BEGIN
+    INSERT INTO command_history_fts (rowid, command, prompt, explanation)
+    VALUES (new.rowid, new.command, new.prompt, new.explanation);
+END"
+    };
+}
+
+/// See [`fts_insert_trigger!`].
+pub const FTS_INSERT_TRIGGER: &str = fts_insert_trigger!();
+
 /// Version 1: the product's data model.
 ///
 /// Invariants the triggers rely on: the text columns (command, prompt,
 /// explanation) never change while an entry is live; a soft delete sets
 /// `deleted_at` and clears them in the same UPDATE, and an entry is in the
 /// full-text index exactly while `deleted_at IS NULL`.
-const V1: &str = r#"
+const V1: &str = concat!(
+    r#"
 CREATE TABLE devices (
     id           TEXT PRIMARY KEY,
     name         TEXT NOT NULL,
@@ -43,7 +59,10 @@ CREATE TABLE command_history (
 );
 CREATE INDEX command_history_created_at ON command_history (created_at);
 CREATE INDEX command_history_synced_at ON command_history (synced_at);
-CREATE INDEX command_history_deleted_at ON command_history (deleted_at);
+-- Partial: it serves tombstone housekeeping, and as a full index the planner
+-- would pick it for `deleted_at IS NULL` and sort every live row.
+CREATE INDEX command_history_deleted_at ON command_history (deleted_at)
+    WHERE deleted_at IS NOT NULL;
 
 CREATE VIRTUAL TABLE command_history_fts USING fts5 (
     command, prompt, explanation,
@@ -51,11 +70,9 @@ CREATE VIRTUAL TABLE command_history_fts USING fts5 (
 );
 -- A hit in the command counts most, then the prompt, then the explanation.
 INSERT INTO command_history_fts (command_history_fts, rank) VALUES ('rank', 'bm25(10.0, 4.0, 2.0)');
-CREATE TRIGGER command_history_fts_insert AFTER INSERT ON command_history
-WHEN new.deleted_at IS NULL BEGIN
-    INSERT INTO command_history_fts (rowid, command, prompt, explanation)
-    VALUES (new.rowid, new.command, new.prompt, new.explanation);
-END;
+"#,
+    fts_insert_trigger!(),
+    r#";
 CREATE TRIGGER command_history_fts_soft_delete AFTER UPDATE OF deleted_at ON command_history
 WHEN old.deleted_at IS NULL AND new.deleted_at IS NOT NULL BEGIN
     INSERT INTO command_history_fts (command_history_fts, rowid, command, prompt, explanation)
@@ -95,7 +112,8 @@ CREATE TABLE sync_preferences (
     updated_by TEXT NOT NULL,
     synced_at  INTEGER
 );
-"#;
+"#
+);
 
 /// Version 2: what `caro sync` remembers about its account: the relay, the
 /// daemon's pull cursor (written in the same transaction as the entries it
