@@ -15,6 +15,7 @@ fi
 CARO="$ROOT/target/release/caro"
 [ -x "$CARO" ] || cargo build --quiet --release -p caro-cli
 export CARO_SYNC_DAEMON="${CARO_SYNC_DAEMON:-node $ROOT/sync-daemon/dist/bin/daemon.js}"
+export CARO_SYNC_RELAY_BIN="${CARO_SYNC_RELAY_BIN:-node $ROOT/sync-daemon/dist/bin/relay.js}"
 export CARO_SYNC_LOG_LEVEL="${CARO_SYNC_LOG_LEVEL:-warn}"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/caro-demo.XXXXXX")

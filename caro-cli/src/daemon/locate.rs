@@ -59,8 +59,11 @@ fn locate(env: &str, bin: &str, script: &str) -> Result<CommandLine> {
             args: Vec::new(),
         });
     }
-    let built = repository_build().join(script);
-    if built.is_file() {
+    if let Some(built) = repository_builds()
+        .into_iter()
+        .map(|dir| dir.join(script))
+        .find(|path| path.is_file())
+    {
         let Some(node) = find_in_path("node") else {
             bail!(
                 "found {} but no `node` on PATH: install Node.js 20 or newer",
@@ -73,15 +76,24 @@ fn locate(env: &str, bin: &str, script: &str) -> Result<CommandLine> {
         });
     }
     bail!(
-        "cannot find {bin}: install it with `npm install -g caro-sync-daemon`, \
+        "cannot find {bin} (not on PATH, and no sync-daemon/dist build beside this caro): install it with `npm install -g caro-sync-daemon`, \
          or set {env}=\"node /path/to/sync-daemon/dist/bin/{script}\", \
          or run `make build` in the caro repository"
     )
 }
 
-/// `sync-daemon/dist/bin` of the repository this binary was built from.
-pub fn repository_build() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../sync-daemon/dist/bin")
+/// `sync-daemon/dist/bin` of the repository this binary was built from, and
+/// of the repository around the binary (`<repo>/target/<profile>/caro`), in
+/// case the checkout moved or the target directory is shared.
+pub fn repository_builds() -> Vec<PathBuf> {
+    let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("../sync-daemon/dist/bin")];
+    if let Some(repo) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.to_path_buf()))
+    {
+        dirs.push(repo.join("sync-daemon/dist/bin"));
+    }
+    dirs
 }
 
 fn find_in_path(name: &str) -> Option<PathBuf> {

@@ -290,16 +290,6 @@ impl Store {
         })
     }
 
-    /// The highest queue id (0 when empty): `caro sync watch` compares it to
-    /// notice new local changes without reading the queue.
-    pub fn sync_queue_high_water(&self) -> Result<i64> {
-        self.read(|conn| {
-            Ok(conn
-                .prepare_cached("SELECT coalesce(max(id), 0) FROM sync_queue")?
-                .query_row([], |r| r.get(0))?)
-        })
-    }
-
     /// SQLite's `data_version`: changes when another connection commits.
     pub fn data_version(&self) -> Result<i64> {
         self.read(|conn| Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?))

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -445,7 +446,18 @@ impl Session {
         if let Some(bar) = &self.progress {
             bar.finish_and_clear();
         }
+        let verbose = self.options.verbose;
         self.client.close(FLUSH_TIMEOUT).await;
+        if verbose {
+            trace("daemon stopped");
+        }
+    }
+
+    /// With `--verbose`, says when a step ended (ms since the command started).
+    fn trace(&self, step: &str) {
+        if self.options.verbose {
+            trace(step);
+        }
     }
 
     /// The error for a relay that cannot be reached, with the queue's size.
@@ -470,12 +482,17 @@ impl Session {
             return Err(self.offline_error()?);
         }
         let mut report = Report::default();
+        self.trace("account open");
         self.subscribe().await?;
         self.push(&mut report).await?;
+        self.trace("pushed");
         self.pull(&mut report).await?;
+        self.trace("pulled");
         self.settle(&mut report).await?;
+        self.trace("settled");
         self.pull_preferences(&mut report).await?;
         self.pull_devices(&mut report).await?;
+        self.trace("preferences and devices");
         if report.unconfirmed == 0 && report.rejected.is_empty() {
             self.store.set_last_sync(now_ms())?;
         }
@@ -563,6 +580,7 @@ impl Session {
                     }
                 }
             }
+            self.trace(&format!("sealed {} item(s)", wire.len()));
             if !wire.is_empty() {
                 let result: PushResult = self
                     .client
@@ -591,7 +609,9 @@ impl Session {
                     report.unconfirmed += queued.values().map(|q| q.len() as u64).sum::<u64>();
                 }
             }
+            self.trace("daemon answered the push");
             self.store.mark_sync_done(&done)?;
+            self.trace("queue updated");
             if let Some(bar) = &bar {
                 bar.inc(items.len() as u64);
             }
@@ -644,9 +664,11 @@ impl Session {
                     Err(unreadable) => report.skipped.push(unreadable),
                 }
             }
+            self.trace(&format!("opened {count} pulled item(s)"));
             let counts = self
                 .store
                 .apply_remote_page(&entries, &tombstones, &page.cursor)?;
+            self.trace("page stored");
             report.pulled += counts.inserted as u64;
             report.deleted += counts.deleted as u64;
             cursor = Some(page.cursor);
@@ -750,8 +772,17 @@ pub fn describe_skipped(skipped: &[Unreadable], limit: usize) -> Vec<String> {
     lines
 }
 
+/// When the sync command started (set by [`runtime`]).
+static STARTED: OnceLock<Instant> = OnceLock::new();
+
+fn trace(step: &str) {
+    let started = STARTED.get_or_init(Instant::now);
+    eprintln!("caro: {step} at {} ms", started.elapsed().as_millis());
+}
+
 /// A tokio runtime for one sync command (`history add` never starts one).
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    STARTED.get_or_init(Instant::now);
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

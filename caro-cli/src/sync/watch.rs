@@ -61,7 +61,6 @@ async fn watch(session: &mut Session, out: &mut dyn Write) -> Result<()> {
         .take_notifications()
         .context("the daemon's notifications were already taken")?;
     let mut data_version = session.store.data_version()?;
-    let mut queue_high = session.store.sync_queue_high_water()?;
     let mut unconfirmed = false;
     let mut last_refresh = Instant::now();
     let mut last_retry = Instant::now();
@@ -101,10 +100,10 @@ async fn watch(session: &mut Session, out: &mut dyn Write) -> Result<()> {
                 let version = session.store.data_version()?;
                 let mut push = false;
                 if version != data_version {
+                    // Another process wrote: maybe a new entry, delete or
+                    // preference. A push with nothing queued costs one query.
                     data_version = version;
-                    let high = session.store.sync_queue_high_water()?;
-                    push = high != queue_high;
-                    queue_high = high;
+                    push = true;
                 }
                 if unconfirmed && session.online && last_retry.elapsed() >= RETRY {
                     push = true;
