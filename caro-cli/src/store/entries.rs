@@ -77,6 +77,7 @@ impl Store {
             )?;
             Ok(())
         })?;
+        self.fold_wal_if_long();
         Ok(id)
     }
 

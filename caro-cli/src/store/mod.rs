@@ -30,6 +30,9 @@ use crate::paths;
 /// How long a process waits for another one's write before giving up.
 pub const DEFAULT_BUSY_TIMEOUT_MS: u64 = 5_000;
 
+/// How long the write-ahead log may grow before `record` folds it back.
+const WAL_FOLD_BYTES: u64 = 512 * 1024;
+
 /// Overrides [`DEFAULT_BUSY_TIMEOUT_MS`] (milliseconds); tests use a short one.
 pub const BUSY_TIMEOUT_ENV: &str = "CARO_BUSY_TIMEOUT_MS";
 
@@ -77,10 +80,11 @@ impl Store {
         // skips the fsync per commit that dominates a one-entry insert.
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         // Every caro process is short-lived: checkpointing the log as each one
-        // closes would cost an fsync per `history add`. SQLite checkpoints
-        // every 1000 pages instead.
+        // closes would cost an fsync per `history add`.
         self.conn
             .set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
+        // The first process to open the database reads the whole log to
+        // rebuild its index: `record` keeps the log short.
         self.migrate()
     }
 
@@ -167,6 +171,22 @@ impl Store {
             Ok(value)
         })();
         result.map_err(|e: StoreError| e.classify(&self.path, self.busy_timeout_ms))
+    }
+
+    /// Folds the write-ahead log back into the database once it passes
+    /// [`WAL_FOLD_BYTES`]: every `caro` process reads the whole log when it
+    /// opens the database, so a short log keeps `history add` fast, and one
+    /// checkpoint every few dozen adds costs less than one per add.
+    fn fold_wal_if_long(&self) {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        let long = std::fs::metadata(&wal).is_ok_and(|m| m.len() > WAL_FOLD_BYTES);
+        if long {
+            // Best effort: a busy database is folded by a later process.
+            let _ = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
     }
 
     /// This installation's device id, generated once when the database was created.
