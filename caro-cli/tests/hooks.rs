@@ -228,3 +228,38 @@ fn hook_is_inert_without_caro_on_path() {
     assert!(out.contains("fine"));
     assert!(!err.contains("caro"), "{err}");
 }
+
+/// fish runs its event handlers only with a terminal: `script` gives it one.
+#[test]
+fn fish_hook_records_commands() {
+    if !has("fish") || !has("script") {
+        return;
+    }
+    let home = Home::new();
+    let rc = home.file("rc.fish", hook(&home, "fish").as_bytes());
+    let input = home.file(
+        "fish-script",
+        b"echo fishy\nfalse\ncd /tmp\nsleep 0.3\nexit\n",
+    );
+    let fish = format!("fish -i -C 'source {}'", rc.display());
+    let out = Command::new("script")
+        .args(["-qec", &fish, "/dev/null"])
+        .env("PATH", path_with(&bin_dir()))
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path())
+        .env("XDG_DATA_HOME", home.path())
+        .env("CARO_HOME", home.path())
+        .stdin(std::fs::File::open(input).unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    // `exit` itself may or may not be recorded before fish is gone.
+    let list = wait_for_entries(&home, 4);
+    let find = |c: &str| list.iter().find(|e| e["command"] == c).cloned();
+    let sleep = find("sleep 0.3").unwrap_or_else(|| panic!("{list:#?}"));
+    assert_eq!(sleep["cwd"], "/tmp");
+    assert_eq!(sleep["shell"], "fish");
+    assert!(sleep["durationMs"].as_i64().unwrap() >= 250);
+    assert_eq!(find("false").unwrap()["exitCode"], 1);
+    assert_eq!(find("echo fishy").unwrap()["exitCode"], 0);
+}
