@@ -35,7 +35,8 @@ pub fn parse(bytes: &[u8]) -> ParsedHistory {
             match extended_header(line) {
                 Some((secs, elapsed, body)) => {
                     last_timestamp = Some(secs * 1000);
-                    (body, last_timestamp, Some(elapsed * 1000))
+                    // zsh counts whole seconds: 0 means "under a second", not 0 ms.
+                    (body, last_timestamp, (elapsed > 0).then(|| elapsed * 1000))
                 }
                 None => {
                     out.skip(n, "malformed ': start:elapsed;' header");
@@ -113,6 +114,7 @@ mod tests {
         assert_eq!(h.commands[1].command, "cargo build");
         assert_eq!(h.commands[1].timestamp_ms, Some(1_700_000_003_000));
         assert_eq!(h.commands[1].duration_ms, Some(12_000));
+        assert_eq!(h.commands[0].duration_ms, None);
     }
 
     #[test]
