@@ -142,4 +142,7 @@ fn a_daemon_killed_in_the_middle_of_a_big_sync_loses_and_doubles_nothing() {
     let commands: BTreeSet<String> = entries.into_iter().map(|e| e.command).collect();
     let expected: BTreeSet<String> = (0..N).map(|i| format!("echo bulk {i}")).collect();
     assert_eq!(commands, expected);
+    // Pulled in big pages, the entries are in the full-text index too.
+    let found = b.ok(&["history", "search", "bulk", "9876", "--json"]);
+    assert!(found.contains("echo bulk 9876"), "{found}");
 }

@@ -132,6 +132,14 @@ impl Shared {
     }
 }
 
+/// A request on its way; [`DaemonClient::answer`] waits for its answer.
+#[derive(Debug)]
+pub struct PendingCall {
+    id: u64,
+    method: String,
+    answer: oneshot::Receiver<Answer>,
+}
+
 /// A running daemon and the connection to it.
 pub struct DaemonClient {
     program: String,
@@ -223,6 +231,17 @@ impl DaemonClient {
         params: &P,
         timeout: Duration,
     ) -> Result<R, DaemonError> {
+        let pending = self.send(method, params).await?;
+        self.answer(pending, timeout).await
+    }
+
+    /// Sends a request without waiting for its answer, so that the caller
+    /// can work while the daemon does ([`DaemonClient::answer`] collects it).
+    pub async fn send<P: Serialize>(
+        &self,
+        method: &str,
+        params: &P,
+    ) -> Result<PendingCall, DaemonError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         let registered = {
@@ -257,24 +276,36 @@ impl DaemonClient {
             self.shared.waiters().by_id.remove(&id);
             return Err(self.died(method).await);
         }
-        let answer = match tokio::time::timeout(timeout, rx).await {
+        Ok(PendingCall {
+            id,
+            method: method.to_string(),
+            answer: rx,
+        })
+    }
+
+    /// Waits up to `timeout` for the answer to a request sent with
+    /// [`DaemonClient::send`].
+    pub async fn answer<R: DeserializeOwned>(
+        &self,
+        pending: PendingCall,
+        timeout: Duration,
+    ) -> Result<R, DaemonError> {
+        let PendingCall { id, method, answer } = pending;
+        let answer = match tokio::time::timeout(timeout, answer).await {
             Err(_) => {
                 self.shared.waiters().by_id.remove(&id);
-                return Err(DaemonError::Timeout {
-                    method: method.to_string(),
-                    timeout,
-                });
+                return Err(DaemonError::Timeout { method, timeout });
             }
-            Ok(Err(_)) => return Err(self.died(method).await),
+            Ok(Err(_)) => return Err(self.died(&method).await),
             Ok(Ok(answer)) => answer,
         };
         match answer {
             Ok(value) => serde_json::from_value(value).map_err(|e| DaemonError::Protocol {
-                method: method.to_string(),
+                method,
                 detail: e.to_string(),
             }),
             Err(error) => Err(DaemonError::Rpc {
-                method: method.to_string(),
+                method,
                 code: error.code,
                 kind: error
                     .data

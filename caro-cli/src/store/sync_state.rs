@@ -46,6 +46,10 @@ pub struct KnownDevice {
     pub last_seen_at: Option<i64>,
 }
 
+/// From this many entries in a page, the full-text index is filled in one
+/// statement rather than by the per-row trigger.
+const BULK_FTS_THRESHOLD: usize = 256;
+
 const IDENTITY_COLUMNS: &str =
     "key_id, account_id, relay_url, pull_cursor, last_sync_at, created_at";
 
@@ -190,9 +194,22 @@ impl Store {
         tombstones: &[RemoteTombstone],
         cursor: &str,
     ) -> Result<PageCounts> {
+        let bulk = entries.len() >= BULK_FTS_THRESHOLD;
+        if bulk {
+            self.read(|conn| Ok(conn.pragma_update(None, "cache_size", -65_536)?))?;
+        }
         self.write(|tx| {
             let now = now_ms();
             let mut counts = PageCounts::default();
+            let before: i64 = tx.query_row(
+                "SELECT coalesce(max(rowid), 0) FROM command_history",
+                [],
+                |r| r.get(0),
+            )?;
+            if bulk {
+                // As `import` does: index the page's text in one statement.
+                tx.execute_batch("DROP TRIGGER command_history_fts_insert")?;
+            }
             for entry in entries {
                 let new = NewEntry {
                     command: entry.command.clone(),
@@ -215,6 +232,17 @@ impl Store {
                     counts.duplicates += 1;
                 }
             }
+            if bulk {
+                tx.execute(
+                    "INSERT INTO command_history_fts (rowid, command, prompt, explanation)
+                     SELECT rowid, command, prompt, explanation FROM command_history
+                     WHERE rowid > ?1 AND deleted_at IS NULL",
+                    [before],
+                )?;
+                tx.execute_batch(super::schema::FTS_INSERT_TRIGGER)?;
+            }
+            // Deletes after the index is complete: the soft-delete trigger
+            // removes what the index holds.
             for tombstone in tombstones {
                 if apply_tombstone(tx, tombstone)? {
                     counts.deleted += 1;

@@ -22,11 +22,11 @@ use tokio::sync::mpsc;
 
 use super::keys::{self, SyncKeys};
 use super::seal::{self, DeviceInfo, Opened, Unreadable};
-use crate::daemon::client::{DaemonClient, DaemonError, Notification};
+use crate::daemon::client::{DaemonClient, DaemonError, Notification, PendingCall};
 use crate::daemon::locate;
 use crate::daemon::protocol::{
     self as rpc, Applied, DeviceList, DeviceRecord, InitParams, InitResult, PrefList, PrefRecord,
-    PullParams, PullResult, PushParams, PushResult,
+    PullParams, PullResult, PushParams, PushResult, WireItem,
 };
 use crate::paths::Paths;
 use crate::store::{
@@ -35,9 +35,9 @@ use crate::store::{
 use crate::time::now_ms;
 
 /// Queue items per `sync.push`.
-const PUSH_BATCH: usize = 5_000;
+const PUSH_BATCH: usize = 2_500;
 /// Items per `sync.pull` page.
-const PULL_PAGE: u32 = 5_000;
+const PULL_PAGE: u32 = 2_500;
 /// How long a push waits for the relay's acknowledgement.
 const ACK_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long `daemon.shutdown` may flush to the relay.
@@ -50,7 +50,8 @@ const PROGRESS_THRESHOLD: u64 = 1_000;
 /// A daemon that opened the account from its local store hears from the relay
 /// about newer items only after `sync.init` answered; it announces them with
 /// `sync.changed`. A sync listens this long after the account opened...
-const SETTLE: Duration = Duration::from_millis(200);
+/// (On loopback the announcement of a small change comes 10–20 ms after.)
+const SETTLE: Duration = Duration::from_millis(100);
 /// ... and this long after each announcement ...
 const SETTLE_QUIET: Duration = Duration::from_millis(100);
 /// ... but never longer than this in all.
@@ -321,6 +322,17 @@ impl Report {
     }
 }
 
+/// Queue items read and sealed for one `sync.push`.
+struct OutgoingBatch {
+    wire: Vec<WireItem>,
+    /// Queue ids per entity id, for what the push answers.
+    queued: HashMap<String, Vec<i64>>,
+    /// Queue items that need no answer (sent on the spot, or nothing to send).
+    done: Vec<i64>,
+    /// How many queue items the batch covers.
+    items: u64,
+}
+
 /// An open sync: the store, the keys, and the daemon on the account.
 pub struct Session {
     pub store: Store,
@@ -519,102 +531,157 @@ impl Session {
         Some(bar)
     }
 
-    /// Sends the queue to the daemon, batch by batch.
+    /// Sends the queue to the daemon, batch by batch. The next batch is read
+    /// and sealed while the daemon stores the previous one and waits for the
+    /// relay; a batch leaves the queue only once its answer says
+    /// `acknowledged`.
     pub async fn push(&mut self, report: &mut Report) -> Result<()> {
         let (pending, _) = self.store.sync_queue_counts()?;
         let bar = self.progress_bar(pending, "pushing").cloned();
         let mut after = 0;
+        let mut in_flight: Option<(PendingCall, OutgoingBatch)> = None;
         loop {
-            let items = self.store.sync_queue_after(after, PUSH_BATCH)?;
-            let Some(last) = items.last() else {
-                break;
+            let batch = self.next_batch(&mut after).await?;
+            let exhausted = batch.is_none();
+            let sent = match batch {
+                Some(mut batch) if !batch.wire.is_empty() => {
+                    let call = self
+                        .client
+                        .send(
+                            rpc::PUSH,
+                            &PushParams {
+                                entries: &batch.wire,
+                                ack_timeout_ms: ACK_TIMEOUT.as_millis() as u64,
+                            },
+                        )
+                        .await?;
+                    batch.wire = Vec::new();
+                    Some((call, batch))
+                }
+                Some(batch) => {
+                    self.store.mark_sync_done(&batch.done)?;
+                    if let Some(bar) = &bar {
+                        bar.inc(batch.items);
+                    }
+                    None
+                }
+                None => None,
             };
-            after = last.id;
-            let upsert_ids: Vec<&str> = items
-                .iter()
-                .filter(|i| {
-                    i.entity_type == EntityType::Command && i.operation == SyncOperation::Upsert
-                })
-                .map(|i| i.entity_id.as_str())
-                .collect();
-            let entries = self.store.live_entries_by_id(&upsert_ids)?;
-            let mut wire = Vec::with_capacity(items.len());
-            // Queue ids per entity id, for what the push answers.
-            let mut queued: HashMap<&str, Vec<i64>> = HashMap::new();
-            let mut done = Vec::new();
-            for item in &items {
-                match (item.entity_type, item.operation) {
-                    (EntityType::Command, SyncOperation::Upsert) => {
-                        // An entry deleted or pruned since has nothing to send.
-                        let Some(entry) = entries.get(&item.entity_id) else {
-                            done.push(item.id);
-                            continue;
-                        };
-                        wire.push(seal::seal_entry(&self.keys, entry)?);
-                        queued.entry(&item.entity_id).or_default().push(item.id);
+            if let Some((call, batch)) = in_flight.take() {
+                self.finish_push(call, batch, report, bar.as_ref()).await?;
+            }
+            in_flight = sent;
+            if exhausted {
+                break;
+            }
+        }
+        if let Some((call, batch)) = in_flight.take() {
+            self.finish_push(call, batch, report, bar.as_ref()).await?;
+        }
+        Ok(())
+    }
+
+    /// Reads and seals the queue items after `after` (preferences and the
+    /// device record are sent on the spot). `None` when the queue is drained.
+    async fn next_batch(&mut self, after: &mut i64) -> Result<Option<OutgoingBatch>> {
+        let items = self.store.sync_queue_after(*after, PUSH_BATCH)?;
+        let Some(last) = items.last() else {
+            return Ok(None);
+        };
+        *after = last.id;
+        let upsert_ids: Vec<&str> = items
+            .iter()
+            .filter(|i| {
+                i.entity_type == EntityType::Command && i.operation == SyncOperation::Upsert
+            })
+            .map(|i| i.entity_id.as_str())
+            .collect();
+        let entries = self.store.live_entries_by_id(&upsert_ids)?;
+        let mut batch = OutgoingBatch {
+            wire: Vec::with_capacity(items.len()),
+            queued: HashMap::new(),
+            done: Vec::new(),
+            items: items.len() as u64,
+        };
+        for item in &items {
+            match (item.entity_type, item.operation) {
+                (EntityType::Command, SyncOperation::Upsert) => {
+                    // An entry deleted or pruned since has nothing to send.
+                    let Some(entry) = entries.get(&item.entity_id) else {
+                        batch.done.push(item.id);
+                        continue;
+                    };
+                    batch.wire.push(seal::seal_entry(&self.keys, entry)?);
+                    batch
+                        .queued
+                        .entry(item.entity_id.clone())
+                        .or_default()
+                        .push(item.id);
+                }
+                (EntityType::Command, SyncOperation::Delete) => {
+                    let deleted_at = item
+                        .payload
+                        .as_deref()
+                        .and_then(|p| serde_json::from_str::<Value>(p).ok())
+                        .and_then(|p| p.get("deletedAt").and_then(Value::as_i64))
+                        .unwrap_or(item.created_at);
+                    batch.wire.push(seal::tombstone(
+                        &item.entity_id,
+                        &self.device_id,
+                        deleted_at,
+                    ));
+                    batch
+                        .queued
+                        .entry(item.entity_id.clone())
+                        .or_default()
+                        .push(item.id);
+                }
+                (EntityType::Preference, _) => {
+                    if let Some(pref) = self.store.preference(&item.entity_id)? {
+                        self.push_preference(&pref).await?;
                     }
-                    (EntityType::Command, SyncOperation::Delete) => {
-                        let deleted_at = item
-                            .payload
-                            .as_deref()
-                            .and_then(|p| serde_json::from_str::<Value>(p).ok())
-                            .and_then(|p| p.get("deletedAt").and_then(Value::as_i64))
-                            .unwrap_or(item.created_at);
-                        wire.push(seal::tombstone(
-                            &item.entity_id,
-                            &self.device_id,
-                            deleted_at,
-                        ));
-                        queued.entry(&item.entity_id).or_default().push(item.id);
-                    }
-                    (EntityType::Preference, _) => {
-                        if let Some(pref) = self.store.preference(&item.entity_id)? {
-                            self.push_preference(&pref).await?;
-                        }
-                        done.push(item.id);
-                    }
-                    (EntityType::Device, _) => {
-                        let device = current_device(&self.store)?;
-                        register_device(&self.client, &self.keys, &device).await?;
-                        done.push(item.id);
-                    }
+                    batch.done.push(item.id);
+                }
+                (EntityType::Device, _) => {
+                    let device = current_device(&self.store)?;
+                    register_device(&self.client, &self.keys, &device).await?;
+                    batch.done.push(item.id);
                 }
             }
-            self.trace(&format!("sealed {} item(s)", wire.len()));
-            if !wire.is_empty() {
-                let result: PushResult = self
-                    .client
-                    .call(
-                        rpc::PUSH,
-                        &PushParams {
-                            entries: &wire,
-                            ack_timeout_ms: ACK_TIMEOUT.as_millis() as u64,
-                        },
-                        ACK_TIMEOUT + CALL_TIMEOUT,
-                    )
-                    .await?;
-                for rejected in &result.rejected {
-                    let id = rejected.id.as_deref().unwrap_or("?");
-                    let error = format!("{}: {}", rejected.kind, rejected.message);
-                    for queue_id in queued.remove(id).unwrap_or_default() {
-                        self.store.record_sync_failure(queue_id, &error)?;
-                    }
-                    report.rejected.push(format!("{id} ({error})"));
-                }
-                if result.acknowledged {
-                    done.extend(queued.values().flatten());
-                    report.pushed += result.accepted;
-                    report.already_there += result.duplicates;
-                } else {
-                    report.unconfirmed += queued.values().map(|q| q.len() as u64).sum::<u64>();
-                }
+        }
+        self.trace(&format!("sealed {} item(s)", batch.wire.len()));
+        Ok(Some(batch))
+    }
+
+    /// Waits for a push's answer and updates the queue accordingly.
+    async fn finish_push(
+        &mut self,
+        call: PendingCall,
+        mut batch: OutgoingBatch,
+        report: &mut Report,
+        bar: Option<&ProgressBar>,
+    ) -> Result<()> {
+        let result: PushResult = self.client.answer(call, ACK_TIMEOUT + CALL_TIMEOUT).await?;
+        self.trace("daemon answered the push");
+        for rejected in &result.rejected {
+            let id = rejected.id.as_deref().unwrap_or("?");
+            let error = format!("{}: {}", rejected.kind, rejected.message);
+            for queue_id in batch.queued.remove(id).unwrap_or_default() {
+                self.store.record_sync_failure(queue_id, &error)?;
             }
-            self.trace("daemon answered the push");
-            self.store.mark_sync_done(&done)?;
-            self.trace("queue updated");
-            if let Some(bar) = &bar {
-                bar.inc(items.len() as u64);
-            }
+            report.rejected.push(format!("{id} ({error})"));
+        }
+        if result.acknowledged {
+            batch.done.extend(batch.queued.values().flatten());
+            report.pushed += result.accepted;
+            report.already_there += result.duplicates;
+        } else {
+            report.unconfirmed += batch.queued.values().map(|q| q.len() as u64).sum::<u64>();
+        }
+        self.store.mark_sync_done(&batch.done)?;
+        self.trace("queue updated");
+        if let Some(bar) = bar {
+            bar.inc(batch.items);
         }
         Ok(())
     }
@@ -637,23 +704,17 @@ impl Session {
         Ok(())
     }
 
-    /// Applies other devices' items after the stored cursor, page by page.
+    /// Applies other devices' items after the stored cursor, page by page;
+    /// the next page is asked for before this one is opened and stored.
     pub async fn pull(&mut self, report: &mut Report) -> Result<()> {
-        let mut cursor = self.store.sync_identity()?.and_then(|i| i.pull_cursor);
+        let cursor = self.store.sync_identity()?.and_then(|i| i.pull_cursor);
         let mut bar: Option<ProgressBar> = None;
-        loop {
-            let page: PullResult = self
-                .client
-                .call(
-                    rpc::PULL,
-                    &PullParams {
-                        cursor: cursor.as_deref(),
-                        limit: PULL_PAGE,
-                        exclude_device_id: &self.device_id,
-                    },
-                    CALL_TIMEOUT,
-                )
-                .await?;
+        let mut next = Some(self.request_page(cursor.as_deref()).await?);
+        while let Some(call) = next.take() {
+            let page: PullResult = self.client.answer(call, CALL_TIMEOUT).await?;
+            if page.has_more {
+                next = Some(self.request_page(Some(&page.cursor)).await?);
+            }
             let count = page.entries.len() as u64;
             let mut entries = Vec::with_capacity(page.entries.len());
             let mut tombstones: Vec<RemoteTombstone> = Vec::new();
@@ -671,7 +732,6 @@ impl Session {
             self.trace("page stored");
             report.pulled += counts.inserted as u64;
             report.deleted += counts.deleted as u64;
-            cursor = Some(page.cursor);
             if bar.is_none() && page.has_more {
                 bar = self.progress_bar(count * 2, "pulling").cloned();
             }
@@ -681,11 +741,22 @@ impl Session {
                     bar.inc_length(count);
                 }
             }
-            if !page.has_more {
-                break;
-            }
         }
         Ok(())
+    }
+
+    async fn request_page(&self, cursor: Option<&str>) -> Result<PendingCall> {
+        Ok(self
+            .client
+            .send(
+                rpc::PULL,
+                &PullParams {
+                    cursor,
+                    limit: PULL_PAGE,
+                    exclude_device_id: &self.device_id,
+                },
+            )
+            .await?)
     }
 
     /// Applies the account's preferences last-writer-wins.

@@ -15,7 +15,7 @@ use super::engine::{describe_skipped, Report, Session};
 use crate::daemon::protocol::{self as rpc, NoParams};
 
 /// How often the database is checked for new local changes.
-const POLL: Duration = Duration::from_millis(100);
+const POLL: Duration = Duration::from_millis(50);
 /// How often preferences and devices are refreshed (they send no notification).
 const REFRESH: Duration = Duration::from_secs(30);
 /// How often unconfirmed pushes are retried.
