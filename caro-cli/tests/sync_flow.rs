@@ -38,7 +38,9 @@ fn two_devices_share_one_history_and_the_relay_sees_no_plaintext() {
     b.join(&phrase);
     assert_eq!(b.sync_until(3, 5), 3);
     assert_eq!(b.commands(), a.commands());
-    assert!(b.ok(&["history", "search", "release"]).contains("cargo build --release"));
+    assert!(b
+        .ok(&["history", "search", "release"])
+        .contains("cargo build --release"));
     let b_entries = b.entries();
     let a_entries = a.entries();
     for (x, y) in a_entries.iter().zip(&b_entries) {
