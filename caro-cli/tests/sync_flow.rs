@@ -156,3 +156,41 @@ fn init_refuses_twice_and_reset_starts_over() {
     a.ok(&["sync", "reset", "--yes", "--purge"]);
     assert!(a.entries().is_empty());
 }
+
+#[test]
+fn history_add_starts_a_background_sync_when_one_is_due() {
+    let relay = Relay::start();
+    let a = Device::new("A", &relay);
+    let b = Device::new("B", &relay);
+    let phrase = a.init();
+    b.join(&phrase);
+    // Off by default: an add only records.
+    a.add("echo no auto-sync yet");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!a.daemon_dir().join("auto-sync.started").exists());
+    assert_eq!(a.pending(), 1);
+
+    a.ok(&["config", "set", "auto_sync", "on"]);
+    a.ok(&["config", "set", "sync_frequency", "1h"]);
+    // The last sync is recent: still nothing.
+    a.add("echo too soon");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!a.daemon_dir().join("auto-sync.started").exists());
+
+    // Make the last sync old: the next add starts `caro sync now --quiet`.
+    a.store().set_last_sync(0).unwrap();
+    a.add("echo synced in the background");
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let last_sync = || a.store().sync_identity().unwrap().unwrap().last_sync_at;
+    while last_sync() == Some(0) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(last_sync().unwrap() > 0, "a background sync ran");
+    assert_eq!(a.pending(), 0, "the background sync pushed the queue");
+    // Let the background sync's daemon exit before the home goes away.
+    while a.daemon_dir().join("daemon.lock").exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(b.sync_until(3, 5), 3);
+    assert_eq!(b.ok(&["config", "get", "auto_sync"]).trim(), "on");
+}

@@ -74,7 +74,9 @@ try:
     down = time.perf_counter() - t
     assert count("B") == N, f"B has {count('B')} of {N}"
 
-    noop = statistics.median(timed("B", "sync") for _ in range(5))
+    noops = [timed("B", "sync") for _ in range(5)]
+    noop = statistics.median(noops)
+    print("noop runs:", " ".join(f"{x * 1000:.0f}" for x in noops), file=sys.stderr)
 
     watches = []
     for home in ("A", "B"):
