@@ -53,7 +53,7 @@ const PROGRESS_THRESHOLD: u64 = 1_000;
 /// (On loopback the announcement of a small change comes 10–20 ms after.)
 const SETTLE: Duration = Duration::from_millis(100);
 /// ... and this long after each announcement ...
-const SETTLE_QUIET: Duration = Duration::from_millis(100);
+const SETTLE_QUIET: Duration = Duration::from_millis(60);
 /// ... but never longer than this in all.
 const SETTLE_MAX: Duration = Duration::from_secs(5);
 
