@@ -519,15 +519,16 @@ impl Session {
         if self.options.quiet || total < PROGRESS_THRESHOLD || !std::io::stderr().is_terminal() {
             return None;
         }
-        let bar = self.progress.get_or_insert_with(ProgressBar::no_length);
+        let bar = self.progress.get_or_insert_with(|| {
+            ProgressBar::new(total).with_style(
+                ProgressStyle::with_template("{msg:>8} [{bar:30}] {pos}/{len} ({elapsed})")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            )
+        });
+        bar.set_message(message);
         bar.set_length(total);
         bar.set_position(0);
-        bar.set_style(
-            ProgressStyle::with_template("{msg:>8} [{bar:30}] {pos}/{len} ({elapsed})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        bar.set_message(message);
         Some(bar)
     }
 
