@@ -29,7 +29,6 @@ pub fn run(args: &InitArgs) -> Result<()> {
     prepare_fresh_setup(&paths, &store)?;
     let relay = crate::sync::resolve_relay(args.relay.as_deref(), None);
     let phrase = Phrase::generate()?;
-    let keys = SyncKeys::from(KeySet::derive(&phrase)?);
     let opts = options(args.verbose, args.json);
     let daemon_dir = crate::sync::daemon_dir(&paths);
 
@@ -39,7 +38,16 @@ pub fn run(args: &InitArgs) -> Result<()> {
         if let Some(name) = &args.device_name {
             device.name.clone_from(name);
         }
+        // Node starts while Argon2id derives the keys.
         let client = engine::start_daemon(&paths, opts)?;
+        let keys = match KeySet::derive(&phrase) {
+            Ok(set) => SyncKeys::from(set),
+            Err(err) => {
+                client.close(Duration::ZERO).await;
+                let _ = std::fs::remove_dir_all(&daemon_dir);
+                return Err(err.into());
+            }
+        };
         let created = async {
             let init = init_account(&client, &keys, &relay, &device, true, &daemon_dir).await?;
             register_device(&client, &keys, &device).await?;

@@ -25,8 +25,6 @@ pub fn run(args: &JoinArgs) -> Result<()> {
     let relay = crate::sync::resolve_relay(args.relay.as_deref(), None);
     // A mistyped word is caught here, before any network call.
     let phrase = parse_phrase(&read_phrase()?)?;
-    let keys = SyncKeys::from(KeySet::derive(&phrase)?);
-    drop(phrase);
     let opts = options(args.verbose, false);
     let daemon_dir = crate::sync::daemon_dir(&paths);
 
@@ -35,7 +33,17 @@ pub fn run(args: &JoinArgs) -> Result<()> {
         if let Some(name) = &args.device_name {
             device.name.clone_from(name);
         }
+        // Node starts while Argon2id derives the keys.
         let client = engine::start_daemon(&paths, opts)?;
+        let keys = match KeySet::derive(&phrase) {
+            Ok(set) => SyncKeys::from(set),
+            Err(err) => {
+                client.close(Duration::ZERO).await;
+                let _ = std::fs::remove_dir_all(&daemon_dir);
+                return Err(err.into());
+            }
+        };
+        drop(phrase);
         let joined = async {
             let init = init_account(&client, &keys, &relay, &device, false, &daemon_dir).await?;
             register_device(&client, &keys, &device).await?;
