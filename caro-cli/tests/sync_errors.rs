@@ -213,3 +213,43 @@ fn a_tampered_envelope_is_skipped_and_reported() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("skipped 0"));
 }
+
+#[test]
+fn a_missing_or_dying_daemon_is_explained() {
+    let a = Device {
+        name: "A",
+        home: tempfile::tempdir().unwrap(),
+        relay: "ws://127.0.0.1:9".to_string(),
+    };
+    let missing = a
+        .caro()
+        .env("CARO_SYNC_DAEMON", "/nonexistent/caro-sync-daemon")
+        .args(["sync", "init"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    let message = stderr(&missing);
+    assert!(
+        message.contains("cannot start the sync daemon"),
+        "{message}"
+    );
+    assert!(message.contains("CARO_SYNC_DAEMON"), "{message}");
+    assert!(!a.daemon_dir().exists());
+
+    // `sh -c SCRIPT sh --data-dir DIR`: a daemon that dies at once, saying why.
+    let dying = a
+        .caro()
+        .env(
+            "CARO_SYNC_DAEMON",
+            "sh -c 'echo \"boom: the store is on fire\" >&2; exit 3' sh",
+        )
+        .args(["sync", "init"])
+        .output()
+        .unwrap();
+    assert_eq!(dying.status.code(), Some(1));
+    let message = stderr(&dying);
+    assert!(message.contains("sync daemon stopped"), "{message}");
+    assert!(message.contains("exit code 3"), "{message}");
+    assert!(message.contains("boom: the store is on fire"), "{message}");
+    assert!(!a.key_file().exists());
+}

@@ -39,7 +39,7 @@ pub struct Notification {
 /// Why a call to the daemon failed.
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
-    #[error("cannot start the sync daemon ({program}): {source}")]
+    #[error("cannot start the sync daemon ({program}); set CARO_SYNC_DAEMON to its command line")]
     Spawn {
         program: String,
         #[source]

@@ -191,13 +191,19 @@ pub fn require_setup(paths: &Paths) -> Result<Setup> {
 pub fn start_daemon(paths: &Paths, options: Options) -> Result<DaemonClient> {
     let program = locate::daemon()?;
     let dir = super::daemon_dir(paths);
+    let existed = dir.exists();
     crate::paths::create_private_dir(&dir).with_context(|| {
         format!(
             "cannot create the sync daemon's directory {}",
             dir.display()
         )
     })?;
-    Ok(DaemonClient::spawn(&program, &dir, options.verbose)?)
+    DaemonClient::spawn(&program, &dir, options.verbose).map_err(|err| {
+        if !existed {
+            let _ = std::fs::remove_dir(&dir);
+        }
+        err.into()
+    })
 }
 
 /// What `sync.init` needs to know about this device.
