@@ -36,6 +36,7 @@ use crate::time::now_ms;
 
 /// Queue items per `sync.push`.
 const PUSH_BATCH: usize = 2_500;
+const _: () = assert!(PUSH_BATCH <= rpc::MAX_PUSH_ITEMS);
 /// Items per `sync.pull` page.
 const PULL_PAGE: u32 = 2_500;
 /// How long a push waits for the relay's acknowledgement.
@@ -374,6 +375,15 @@ impl Session {
         let daemon_dir = super::daemon_dir(&setup.paths);
         let client = start_daemon(&setup.paths, options)?;
         match init_account(&client, &setup.keys, &relay, &device, false, &daemon_dir).await {
+            Ok(init) if setup.identity.account_id.as_deref() != Some(init.account_id.as_str()) => {
+                client.close(Duration::ZERO).await;
+                bail!(
+                    "the sync daemon opened account {} but this history belongs to {}; \
+                     run `caro sync reset`, then `caro sync join`",
+                    init.account_id,
+                    setup.identity.account_id.as_deref().unwrap_or("none")
+                )
+            }
             Ok(init) => Session::attach(setup, client, &init, relay, options),
             Err(err) => {
                 client.close(Duration::ZERO).await;
