@@ -12,14 +12,25 @@ use common::{stderr_of, Home};
 use predicates::prelude::*;
 use serde_json::Value;
 
+/// Whether `shell` can run here. A missing shell skips its tests, loudly, unless
+/// `CARO_REQUIRE_SHELLS` is set (CI installs zsh and fish and sets it), where
+/// it fails them.
 fn has(shell: &str) -> bool {
-    Command::new(shell)
+    let found = Command::new(shell)
         .arg("-c")
         .arg("exit 0")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .is_ok_and(|s| s.success())
+        .is_ok_and(|s| s.success());
+    if !found {
+        assert!(
+            std::env::var_os("CARO_REQUIRE_SHELLS").is_none(),
+            "{shell} is not installed but CARO_REQUIRE_SHELLS is set"
+        );
+        eprintln!("SKIPPED: {shell} is not installed");
+    }
+    found
 }
 
 /// A directory holding only `caro`, to put first on PATH.
