@@ -12,13 +12,17 @@ use common::{stderr_of, Home};
 use predicates::prelude::*;
 use serde_json::Value;
 
-/// Whether `shell` can run here. A missing shell skips its tests, loudly, unless
-/// `CARO_REQUIRE_SHELLS` is set (CI installs zsh and fish and sets it), where
-/// it fails them.
+/// Whether `shell` can run here.
 fn has(shell: &str) -> bool {
-    let found = Command::new(shell)
-        .arg("-c")
-        .arg("exit 0")
+    installed(shell, &["-c", "exit 0"])
+}
+
+/// Whether `program` answers `probe` successfully. A missing program skips
+/// its tests, loudly, unless `CARO_REQUIRE_SHELLS` is set (CI installs zsh and
+/// fish and sets it), where it fails them.
+fn installed(program: &str, probe: &[&str]) -> bool {
+    let found = Command::new(program)
+        .args(probe)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -26,9 +30,9 @@ fn has(shell: &str) -> bool {
     if !found {
         assert!(
             std::env::var_os("CARO_REQUIRE_SHELLS").is_none(),
-            "{shell} is not installed but CARO_REQUIRE_SHELLS is set"
+            "{program} is not installed but CARO_REQUIRE_SHELLS is set"
         );
-        eprintln!("SKIPPED: {shell} is not installed");
+        eprintln!("SKIPPED: {program} is not installed");
     }
     found
 }
@@ -243,7 +247,8 @@ fn hook_is_inert_without_caro_on_path() {
 /// fish runs its event handlers only with a terminal: `script` gives it one.
 #[test]
 fn fish_hook_records_commands() {
-    if !has("fish") || !has("script") {
+    // `script --version`, not `script -c`, which would leave a ./typescript file.
+    if !has("fish") || !installed("script", &["--version"]) {
         return;
     }
     let home = Home::new();
