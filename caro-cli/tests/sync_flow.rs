@@ -129,6 +129,29 @@ fn two_devices_share_one_history_and_the_relay_sees_no_plaintext() {
     assert!(!storage.is_empty(), "the relay stored something");
     assert_eq!(occurrences(&storage, marker.as_bytes()), 0);
     assert_eq!(occurrences(&storage, b"from B via watch"), 0);
+
+    // Nothing under either home is readable by others: history, keys, the
+    // daemon's store and their logs alike.
+    for home in [a.home.path(), b.home.path()] {
+        for (path, mode) in file_modes(home) {
+            assert_eq!(mode & 0o077, 0, "{} has mode {mode:o}", path.display());
+        }
+    }
+}
+
+/// Every regular file under `dir`, with its permission bits.
+fn file_modes(dir: &std::path::Path) -> Vec<(std::path::PathBuf, u32)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let meta = entry.metadata().unwrap();
+        if meta.is_dir() {
+            found.extend(file_modes(&entry.path()));
+        } else if meta.is_file() {
+            found.push((entry.path(), meta.permissions().mode() & 0o777));
+        }
+    }
+    found
 }
 
 #[test]

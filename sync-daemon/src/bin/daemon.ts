@@ -9,6 +9,8 @@ import { log } from "../log.js";
 import { routeJazzLogs } from "../jazz/logging.js";
 
 routeJazzLogs();
+// The store, its write-ahead log and the lock file are this user's alone.
+process.umask(0o077);
 
 function dataDirFromArgs(argv: string[]): string {
   for (let i = 0; i < argv.length; i++) {
