@@ -91,7 +91,7 @@ impl Store {
     /// recreated before commit: other processes never see it missing.
     pub fn import(
         &mut self,
-        entries: &[(String, NewEntry)],
+        entries: impl IntoIterator<Item = (String, NewEntry)>,
         mut progress: impl FnMut(usize),
     ) -> Result<ImportCounts> {
         // A big transaction: let SQLite keep the pages it touches in memory.
@@ -108,13 +108,14 @@ impl Store {
                 |r| r.get(0),
             )?;
             tx.execute_batch("DROP TRIGGER command_history_fts_insert")?;
-            let mut inserted = 0;
-            for (n, (id, entry)) in entries.iter().enumerate() {
-                if insert_entry(tx, id, entry, &device_id, now, None)? {
+            let (mut inserted, mut seen) = (0, 0);
+            for (id, entry) in entries {
+                if insert_entry(tx, &id, &entry, &device_id, now, None)? {
                     inserted += 1;
                 }
-                if n % 1024 == 1023 {
-                    progress(n + 1);
+                seen += 1;
+                if seen % 1024 == 0 {
+                    progress(seen);
                 }
             }
             tx.execute(
@@ -130,10 +131,10 @@ impl Store {
                 [before, now],
             )?;
             tx.execute_batch(super::schema::FTS_INSERT_TRIGGER)?;
-            progress(entries.len());
+            progress(seen);
             Ok(ImportCounts {
                 inserted,
-                duplicates: entries.len() - inserted,
+                duplicates: seen - inserted,
             })
         })?;
         // Fold the import's write-ahead log back into the database now, once,

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::mpsc::{self, SyncSender};
 
 use anyhow::{anyhow, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -16,14 +17,16 @@ use crate::privacy::{ExcludePatterns, PrivacyFilter, Refusal};
 use crate::safety;
 use crate::store::NewEntry;
 
-/// Entries that passed the checks, and why the others did not.
+/// How many commands each check refused.
 #[derive(Default)]
-struct Sorted {
-    entries: Vec<(String, NewEntry)>,
+struct Refused {
     secrets: usize,
     excluded: usize,
     too_long: usize,
 }
+
+/// Entries travel from the checks to SQLite in batches of this many.
+const BATCH: usize = 1024;
 
 pub fn run(args: &ImportArgs) -> Result<()> {
     let path: PathBuf = match &args.file {
@@ -66,10 +69,21 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     let excludes = ExcludePatterns::new(&prefs.exclude_patterns)
         .map_err(|e| anyhow!("{e}; fix it with `caro config set exclude_patterns ...`"))?;
     let filter = PrivacyFilter::new(prefs.secrets_filter, excludes);
-    let sorted = sort(args.shell, &parsed, &filter, mtime_ms);
-
-    let progress = progress_bar(sorted.entries.len());
-    let counts = store.import(&sorted.entries, |done| progress.set_position(done as u64))?;
+    let progress = progress_bar(parsed.commands.len());
+    // The checks run on a second thread while SQLite inserts what already
+    // passed them: on two cores the import takes the longer of the two, not
+    // their sum. If the insert fails, the channel closes and the checks stop.
+    let (counts, refused) = std::thread::scope(|scope| {
+        let (batches, received) = mpsc::sync_channel::<Vec<(String, NewEntry)>>(4);
+        let checks = scope.spawn(|| check_all(args.shell, &parsed, &filter, mtime_ms, batches));
+        let counts = store.import(received.into_iter().flatten(), |done| {
+            progress.set_position(done as u64)
+        });
+        let refused = checks
+            .join()
+            .map_err(|_| anyhow!("the import's checks stopped unexpectedly; nothing was imported"));
+        anyhow::Ok((counts?, refused?))
+    })?;
     progress.finish_and_clear();
 
     let mut out = crate::commands::stdout();
@@ -81,9 +95,9 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         counts.duplicates
     )?;
     let refused = [
-        (sorted.secrets, "held a secret"),
-        (sorted.excluded, "matched an exclude pattern"),
-        (sorted.too_long, "were over 10 KB"),
+        (refused.secrets, "held a secret"),
+        (refused.excluded, "matched an exclude pattern"),
+        (refused.too_long, "were over 10 KB"),
     ];
     for (n, why) in refused {
         if n > 0 {
@@ -110,14 +124,17 @@ fn describe_first_skip(parsed: &ParsedHistory) -> String {
         .unwrap_or_default()
 }
 
-/// Applies the privacy checks and risk rules, and gives each command its id.
-fn sort(
+/// Applies the privacy checks and risk rules, gives each command its id, and
+/// sends the entries that passed, in file order, in batches of [`BATCH`].
+fn check_all(
     shell: crate::shell::Shell,
     parsed: &ParsedHistory,
     filter: &PrivacyFilter,
     mtime_ms: i64,
-) -> Sorted {
-    let mut sorted = Sorted::default();
+    batches: SyncSender<Vec<(String, NewEntry)>>,
+) -> Refused {
+    let mut refused = Refused::default();
+    let mut batch = Vec::with_capacity(BATCH);
     let mut occurrences: HashMap<(Option<i64>, &str), u32> =
         HashMap::with_capacity(parsed.commands.len());
     let count = parsed.commands.len() as i64;
@@ -130,15 +147,15 @@ fn sort(
         match filter.check(&cmd.command, None, None) {
             Ok(()) => {}
             Err(Refusal::Secret { .. }) => {
-                sorted.secrets += 1;
+                refused.secrets += 1;
                 continue;
             }
             Err(Refusal::Excluded { .. }) => {
-                sorted.excluded += 1;
+                refused.excluded += 1;
                 continue;
             }
             Err(Refusal::TooLong { .. }) => {
-                sorted.too_long += 1;
+                refused.too_long += 1;
                 continue;
             }
         }
@@ -146,7 +163,7 @@ fn sort(
         let assessment = safety::assess(&cmd.command);
         // Without timestamps, keep the file's order, ending at its last change.
         let created_at = cmd.timestamp_ms.unwrap_or(mtime_ms - (count - i as i64));
-        sorted.entries.push((
+        batch.push((
             id,
             NewEntry {
                 command: cmd.command.clone(),
@@ -160,8 +177,17 @@ fn sort(
                 ..NewEntry::default()
             },
         ));
+        if batch.len() == BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            if batches.send(full).is_err() {
+                return refused; // the insert failed; its error is reported
+            }
+        }
     }
-    sorted
+    if !batch.is_empty() {
+        let _ = batches.send(batch); // an insert that failed reports itself
+    }
+    refused
 }
 
 fn progress_bar(len: usize) -> ProgressBar {
