@@ -10,6 +10,8 @@ use crate::paths::Paths;
 use crate::sync::engine::{self, describe_skipped, failure_kind, require_setup, Session};
 
 pub fn run(args: &NowArgs) -> Result<()> {
+    // The summary's time is the whole command's, daemon start and stop included.
+    let started = std::time::Instant::now();
     let paths = Paths::from_env()?;
     let setup = require_setup(&paths)?;
     let opts = options(args.verbose, args.quiet || args.json);
@@ -20,12 +22,13 @@ pub fn run(args: &NowArgs) -> Result<()> {
         session.close().await;
         synced.map(|report| (report, relay))
     });
-    let (report, relay) = match outcome {
+    let (mut report, relay) = match outcome {
         Ok(done) => done,
         // A background sync that finds another sync running has nothing to do.
         Err(err) if args.quiet && failure_kind(&err) == Some("store-locked") => return Ok(()),
         Err(err) => return Err(err),
     };
+    report.elapsed = started.elapsed();
     if args.json {
         let skipped: Vec<_> = report
             .skipped
