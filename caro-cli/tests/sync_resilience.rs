@@ -74,7 +74,7 @@ fn a_device_offline_records_then_catches_up() {
 
     let b = Device::new("B", &relay);
     b.join(&phrase);
-    assert_eq!(b.sync_until(100, 5), 100);
+    assert_eq!(b.entries().len(), 100);
     let expected: Vec<String> = {
         let mut all: Vec<String> = (0..100).map(|i| format!("echo offline {i}")).collect();
         all.sort();
@@ -136,7 +136,6 @@ fn a_daemon_killed_in_the_middle_of_a_big_sync_loses_and_doubles_nothing() {
 
     let b = Device::new("B", &relay);
     b.join(&phrase);
-    assert_eq!(b.sync_until(N, 10), N);
     let entries = b.entries();
     assert_eq!(entries.len(), N);
     let commands: BTreeSet<String> = entries.into_iter().map(|e| e.command).collect();

@@ -44,6 +44,8 @@ interface Meta {
 const CONNECT_TIMEOUT_MS = 3000;
 const LOCAL_CONNECT_WAIT_MS = 1000;
 const LOAD_TIMEOUT_MS = 4500;
+/** How long a pull waits for the relay's content before answering with what is here. */
+const CATCH_UP_TIMEOUT_MS = 5000;
 
 interface Session {
   accountId: RawAccountID;
@@ -369,8 +371,12 @@ export class Daemon {
     });
   }
 
-  pull(positions: Record<string, number>, limit: number, excludeDeviceId?: string) {
+  /** Online, first catches up with the relay (bounded), so a pull returns what the relay holds. */
+  async pull(positions: Record<string, number>, limit: number, excludeDeviceId?: string) {
     const s = this.need();
+    if (this.connected() && !(await s.history.catchUp(s.relay, CATCH_UP_TIMEOUT_MS))) {
+      log.warn("pull: the relay's content is still arriving; answering with what is here");
+    }
     return s.history.pull(positions, limit, 8 * 1024 * 1024, excludeDeviceId);
   }
 

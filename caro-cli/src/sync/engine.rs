@@ -48,16 +48,6 @@ const INIT_TIMEOUT: Duration = Duration::from_secs(20);
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// A progress bar appears when at least this many items move, on a terminal.
 const PROGRESS_THRESHOLD: u64 = 1_000;
-/// A daemon that opened the account from its local store hears from the relay
-/// about newer items only after `sync.init` answered; it announces them with
-/// `sync.changed`. A sync listens this long after the account opened...
-/// (On loopback the announcement of a small change comes 10–20 ms after.)
-const SETTLE: Duration = Duration::from_millis(100);
-/// ... and this long after each announcement ...
-const SETTLE_QUIET: Duration = Duration::from_millis(60);
-/// ... but never longer than this in all.
-const SETTLE_MAX: Duration = Duration::from_secs(5);
-
 /// How a sync command was asked to behave.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
@@ -355,7 +345,6 @@ pub struct Session {
     progress: Option<ProgressBar>,
     notifications: Option<mpsc::UnboundedReceiver<Notification>>,
     subscribed: bool,
-    opened_at: Instant,
 }
 
 impl Session {
@@ -417,7 +406,6 @@ impl Session {
             progress: None,
             notifications,
             subscribed: false,
-            opened_at: Instant::now(),
         })
     }
 
@@ -436,37 +424,6 @@ impl Session {
     /// The notifications channel (for `caro sync watch`); can be taken once.
     pub fn take_notifications(&mut self) -> Option<mpsc::UnboundedReceiver<Notification>> {
         self.notifications.take()
-    }
-
-    /// Pulls what the relay announces shortly after the account opened (see
-    /// [`SETTLE`]), until it has been quiet for a moment.
-    async fn settle(&mut self, report: &mut Report) -> Result<()> {
-        let Some(mut notifications) = self.notifications.take() else {
-            return Ok(());
-        };
-        let cap = Instant::now() + SETTLE_MAX;
-        let mut deadline = (self.opened_at + SETTLE).max(Instant::now());
-        let result = loop {
-            let until = tokio::time::Instant::from_std(deadline.min(cap));
-            match tokio::time::timeout_at(until, notifications.recv()).await {
-                Err(_) | Ok(None) => break Ok(()),
-                Ok(Some(n)) if n.method == rpc::CHANGED => {
-                    if self.options.verbose {
-                        eprintln!(
-                            "caro: sync.changed {} ms after the account opened",
-                            self.opened_at.elapsed().as_millis()
-                        );
-                    }
-                    if let Err(err) = self.pull(report).await {
-                        break Err(err);
-                    }
-                    deadline = Instant::now() + SETTLE_QUIET;
-                }
-                Ok(Some(_)) => {}
-            }
-        };
-        self.notifications = Some(notifications);
-        result
     }
 
     /// Stops the daemon, letting it flush to the relay briefly.
@@ -511,13 +468,10 @@ impl Session {
         }
         let mut report = Report::default();
         self.trace("account open");
-        self.subscribe().await?;
         self.push(&mut report).await?;
         self.trace("pushed");
         self.pull(&mut report).await?;
         self.trace("pulled");
-        self.settle(&mut report).await?;
-        self.trace("settled");
         self.pull_preferences(&mut report).await?;
         self.pull_devices(&mut report).await?;
         self.trace("preferences and devices");

@@ -244,8 +244,8 @@ impl Device {
         serde_json::from_str(&self.ok(&["sync", "--json"])).unwrap()
     }
 
-    /// Syncs until the device holds `expected` live entries (the daemon may
-    /// hear of the newest items just after a sync), at most `max` times.
+    /// Syncs until the device holds `expected` live entries (other devices
+    /// may still be pushing), at most `max` times.
     pub fn sync_until(&self, expected: usize, max: usize) -> usize {
         let mut count = 0;
         for _ in 0..max {

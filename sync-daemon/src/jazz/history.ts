@@ -16,6 +16,8 @@ import type { CoID, JsonValue, LocalNode, RawAccount, RawCoID, RawCoList, RawCoM
 import { log } from "../log.js";
 
 export const CHUNK_SIZE = 1000;
+/** How often catchUp looks again while the relay's answers stream in. */
+const CATCH_UP_POLL_MS = 5;
 
 export interface WireItem {
   id: string;
@@ -285,6 +287,44 @@ export class History {
       );
     }
     await Promise.all(loads);
+  }
+
+  /**
+   * Waits until the local store holds everything the relay (`peerId`) said it
+   * has of the account's logs, devices and preferences, loading what that
+   * reveals (new devices, new chunks) on the way. True when caught up, false
+   * at the timeout. Costs one round trip after a connection, nothing after.
+   */
+  async catchUp(peerId: string, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.refresh();
+      if (!this.behind(peerId)) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, CATCH_UP_POLL_MS));
+    }
+  }
+
+  /** Whether the relay has told of content the local store lacks, or has not answered yet. */
+  private behind(peerId: string): boolean {
+    const peer = this.node.syncManager.peers[peerId];
+    if (!peer) return false;
+    return this.mutableIds().some((id) => {
+      const theirs = peer.getKnownState(id);
+      if (!theirs) return true;
+      const ours = this.node.getCoValue(id).knownState().sessions;
+      return Object.entries(theirs.sessions).some(([session, n]) => (ours[session as keyof typeof ours] ?? 0) < n);
+    });
+  }
+
+  /** Every CoValue that can still grow: full chunks never change. */
+  private mutableIds(): RawCoID[] {
+    const ids: RawCoID[] = [this.logsMap.id, this.devicesMap.id, this.prefsMap.id];
+    for (const view of this.logs.values()) {
+      ids.push(view.map.id);
+      for (const chunk of view.chunks.values()) if (chunk.count < CHUNK_SIZE) ids.push(chunk.id);
+    }
+    return ids;
   }
 
   private indexItems(chunk: ChunkView, items: StoredItem[]): void {
