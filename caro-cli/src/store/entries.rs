@@ -102,12 +102,7 @@ impl Store {
         let counts = self.write(|tx| {
             let device_id = current_device_id(tx)?;
             let now = now_ms();
-            let before: i64 = tx.query_row(
-                "SELECT coalesce(max(rowid), 0) FROM command_history",
-                [],
-                |r| r.get(0),
-            )?;
-            tx.execute_batch("DROP TRIGGER command_history_fts_insert")?;
+            let index = BulkIndex::begin(tx)?;
             let (mut inserted, mut seen) = (0, 0);
             for (id, entry) in entries {
                 if insert_entry(tx, &id, &entry, &device_id, now, None)? {
@@ -119,18 +114,12 @@ impl Store {
                 }
             }
             tx.execute(
-                "INSERT INTO command_history_fts (rowid, command, prompt, explanation)
-                 SELECT rowid, command, prompt, explanation FROM command_history
-                 WHERE rowid > ?1 AND deleted_at IS NULL",
-                [before],
-            )?;
-            tx.execute(
                 "INSERT INTO sync_queue (operation, entity_type, entity_id, payload, created_at)
                  SELECT 'upsert', 'command', id, NULL, ?2 FROM command_history
                  WHERE rowid > ?1 ORDER BY rowid",
-                [before, now],
+                [index.last_rowid_before, now],
             )?;
-            tx.execute_batch(super::schema::FTS_INSERT_TRIGGER)?;
+            index.finish(tx)?;
             progress(seen);
             Ok(ImportCounts {
                 inserted,
@@ -331,6 +320,38 @@ fn new_entry_id(created_at_ms: i64) -> String {
     let ms = u64::try_from(created_at_ms).unwrap_or(0);
     let ts = Timestamp::from_unix(NoContext, ms / 1000, ((ms % 1000) * 1_000_000) as u32);
     Uuid::new_v7(ts).to_string()
+}
+
+/// Full-text indexing of a big batch of inserts in one statement at the end,
+/// instead of the insert trigger's one index update per row (most of the cost
+/// of an import). Only inside one transaction: begin, insert, finish.
+pub(super) struct BulkIndex {
+    /// Rows above this rowid are the batch's.
+    pub last_rowid_before: i64,
+}
+
+impl BulkIndex {
+    pub fn begin(tx: &Transaction<'_>) -> Result<Self> {
+        let last_rowid_before = tx.query_row(
+            "SELECT coalesce(max(rowid), 0) FROM command_history",
+            [],
+            |r| r.get(0),
+        )?;
+        tx.execute_batch("DROP TRIGGER command_history_fts_insert")?;
+        Ok(Self { last_rowid_before })
+    }
+
+    /// Indexes the batch's live rows and puts the trigger back.
+    pub fn finish(self, tx: &Transaction<'_>) -> Result<()> {
+        tx.execute(
+            "INSERT INTO command_history_fts (rowid, command, prompt, explanation)
+             SELECT rowid, command, prompt, explanation FROM command_history
+             WHERE rowid > ?1 AND deleted_at IS NULL",
+            [self.last_rowid_before],
+        )?;
+        tx.execute_batch(super::schema::FTS_INSERT_TRIGGER)?;
+        Ok(())
+    }
 }
 
 /// Inserts unless the id exists; returns whether it was inserted.

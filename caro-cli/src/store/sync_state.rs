@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use rusqlite::{params, OptionalExtension, Row};
 
-use super::entries::{entry_from_row, insert_entry};
+use super::entries::{entry_from_row, insert_entry, BulkIndex};
 use super::sync::{apply_tombstone, EntityType, RemoteTombstone, SyncOperation};
 use super::{HistoryEntry, NewEntry, Result, Store, SyncQueueItem};
 use crate::time::now_ms;
@@ -201,15 +201,11 @@ impl Store {
         self.write(|tx| {
             let now = now_ms();
             let mut counts = PageCounts::default();
-            let before: i64 = tx.query_row(
-                "SELECT coalesce(max(rowid), 0) FROM command_history",
-                [],
-                |r| r.get(0),
-            )?;
-            if bulk {
-                // As `import` does: index the page's text in one statement.
-                tx.execute_batch("DROP TRIGGER command_history_fts_insert")?;
-            }
+            let index = if bulk {
+                Some(BulkIndex::begin(tx)?)
+            } else {
+                None
+            };
             for entry in entries {
                 let new = NewEntry {
                     command: entry.command.clone(),
@@ -232,14 +228,8 @@ impl Store {
                     counts.duplicates += 1;
                 }
             }
-            if bulk {
-                tx.execute(
-                    "INSERT INTO command_history_fts (rowid, command, prompt, explanation)
-                     SELECT rowid, command, prompt, explanation FROM command_history
-                     WHERE rowid > ?1 AND deleted_at IS NULL",
-                    [before],
-                )?;
-                tx.execute_batch(super::schema::FTS_INSERT_TRIGGER)?;
+            if let Some(index) = index {
+                index.finish(tx)?;
             }
             // Deletes after the index is complete: the soft-delete trigger
             // removes what the index holds.
