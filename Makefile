@@ -33,7 +33,7 @@ wasm: rust-setup
 
 # The daemon's JS build: caro-cli's end-to-end tests and the demo run it.
 daemon: node-setup wasm
-	cd $(DAEMON) && npx tsc -p tsconfig.build.json
+	cd $(DAEMON) && npm run build
 
 build: setup daemon
 	cargo build --release -p caro-cli

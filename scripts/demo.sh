@@ -8,13 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-if [ ! -f sync-daemon/dist/bin/daemon.js ]; then
+if [ ! -f sync-daemon/dist/caro-sync-daemon.cjs ]; then
   echo "sync-daemon/dist is missing: run \`make demo\` (or \`make build\` first)" >&2
   exit 1
 fi
 CARO="$ROOT/target/release/caro"
 [ -x "$CARO" ] || cargo build --quiet --release -p caro-cli
-export CARO_SYNC_DAEMON="${CARO_SYNC_DAEMON:-node $ROOT/sync-daemon/dist/bin/daemon.js}"
+export CARO_SYNC_DAEMON="${CARO_SYNC_DAEMON:-node $ROOT/sync-daemon/dist/caro-sync-daemon.cjs}"
 export CARO_SYNC_RELAY_BIN="${CARO_SYNC_RELAY_BIN:-node $ROOT/sync-daemon/dist/bin/relay.js}"
 export CARO_SYNC_LOG_LEVEL="${CARO_SYNC_LOG_LEVEL:-warn}"
 

@@ -11,13 +11,13 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 CARO="${CARO_BIN:-$ROOT/target/release/caro}"
-for need in "$CARO" sync-daemon/dist/bin/daemon.js; do
+for need in "$CARO" sync-daemon/dist/caro-sync-daemon.cjs; do
   [ -e "$need" ] || { echo "$need is missing: run \`make build\` first" >&2; exit 1; }
 done
 command -v python3 >/dev/null || { echo "the sync benchmark needs python3" >&2; exit 1; }
 
 export CARO="$CARO"
-export CARO_SYNC_DAEMON="node $ROOT/sync-daemon/dist/bin/daemon.js"
+export CARO_SYNC_DAEMON="${CARO_SYNC_DAEMON:-node $ROOT/sync-daemon/dist/caro-sync-daemon.cjs}"
 export CARO_SYNC_RELAY_BIN="node $ROOT/sync-daemon/dist/bin/relay.js"
 export CARO_SYNC_LOG_LEVEL=warn
 python3 - <<'PY'

@@ -1,5 +1,5 @@
 // Benchmark of caro-sync-daemon against a real relay on loopback. Prints a markdown table.
-// Usage: node bench/daemon.mjs   (after `npx tsc -p tsconfig.build.json`; BENCH_SKIP_FOOTPRINT=1 skips the npm install)
+// Usage: node bench/daemon.mjs   (after `npm run build`; BENCH_SKIP_FOOTPRINT=1 skips the npm install)
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from "node:fs";

@@ -15,10 +15,11 @@ function newest(dir: string): number {
 
 export default function setup(): void {
   const pkg = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "..");
-  const marker = join(pkg, "dist", "bin", "daemon.js");
+  const marker = join(pkg, "dist", "caro-sync-daemon.cjs");
   if (existsSync(marker) && statSync(marker).mtimeMs >= newest(join(pkg, "src"))) return;
   execFileSync(process.execPath, [join(pkg, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], {
     cwd: pkg,
     stdio: "inherit",
   });
+  execFileSync(process.execPath, [join(pkg, "scripts", "bundle.mjs")], { cwd: pkg, stdio: "inherit" });
 }

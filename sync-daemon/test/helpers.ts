@@ -8,7 +8,7 @@ import { createInterface } from "node:readline";
 import { SyncClient } from "../src/client/SyncClient.js";
 
 export const PKG = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const DAEMON = join(PKG, "dist", "bin", "daemon.js");
+export const DAEMON = join(PKG, "dist", "caro-sync-daemon.cjs");
 export const RELAY_BIN = join(PKG, "dist", "bin", "relay.js");
 export const VECTORS = resolve(PKG, "..", "test-vectors", "rpc");
 

@@ -33,12 +33,12 @@ impl CommandLine {
 
 /// The sync daemon's command line.
 pub fn daemon() -> Result<CommandLine> {
-    locate(DAEMON_ENV, "caro-sync-daemon", "daemon.js")
+    locate(DAEMON_ENV, "caro-sync-daemon", "caro-sync-daemon.cjs")
 }
 
 /// The relay's command line.
 pub fn relay() -> Result<CommandLine> {
-    locate(RELAY_ENV, "caro-sync-relay", "relay.js")
+    locate(RELAY_ENV, "caro-sync-relay", "bin/relay.js")
 }
 
 fn locate(env: &str, bin: &str, script: &str) -> Result<CommandLine> {
@@ -77,21 +77,21 @@ fn locate(env: &str, bin: &str, script: &str) -> Result<CommandLine> {
     }
     bail!(
         "cannot find {bin} (not on PATH, and no sync-daemon/dist build beside this caro): install it with `npm install -g caro-sync-daemon`, \
-         or set {env}=\"node /path/to/sync-daemon/dist/bin/{script}\", \
+         or set {env}=\"node /path/to/sync-daemon/dist/{script}\", \
          or run `make build` in the caro repository"
     )
 }
 
-/// `sync-daemon/dist/bin` of the repository this binary was built from, and
+/// `sync-daemon/dist` of the repository this binary was built from, and
 /// of the repository around the binary (`<repo>/target/<profile>/caro`), in
 /// case the checkout moved or the target directory is shared.
 pub fn repository_builds() -> Vec<PathBuf> {
-    let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("../sync-daemon/dist/bin")];
+    let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("../sync-daemon/dist")];
     if let Some(repo) = std::env::current_exe()
         .ok()
         .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.to_path_buf()))
     {
-        dirs.push(repo.join("sync-daemon/dist/bin"));
+        dirs.push(repo.join("sync-daemon/dist"));
     }
     dirs
 }

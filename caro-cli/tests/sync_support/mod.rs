@@ -23,8 +23,9 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// A file of the daemon package's build, relative to `sync-daemon/dist`.
 fn built(script: &str) -> PathBuf {
-    let path = repo_root().join("sync-daemon/dist/bin").join(script);
+    let path = repo_root().join("sync-daemon/dist").join(script);
     assert!(
         path.is_file(),
         "{} is missing: the sync tests need the built daemon and relay; run `make build` first",
@@ -35,7 +36,7 @@ fn built(script: &str) -> PathBuf {
 
 /// The daemon's command line, as `CARO_SYNC_DAEMON` takes it.
 pub fn daemon_command_line() -> String {
-    format!("node {}", built("daemon.js").display())
+    format!("node {}", built("caro-sync-daemon.cjs").display())
 }
 
 /// A relay on 127.0.0.1 with its SQLite store in a temporary directory.
@@ -96,7 +97,7 @@ fn spawn_relay(dir: &Path, port: u16) -> (Child, String, u16) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let mut child = Command::new("node")
-            .arg(built("relay.js"))
+            .arg(built("bin/relay.js"))
             .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--db"])
             .arg(dir.join("relay.sqlite"))
             .env("CARO_SYNC_LOG_LEVEL", "warn")

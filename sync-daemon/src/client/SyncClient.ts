@@ -93,7 +93,7 @@ export interface SyncClientOptions {
   env?: Record<string, string>;
   /** Where the daemon's stderr goes: "inherit" (default), "ignore" or a callback per chunk. */
   stderr?: "inherit" | "ignore" | ((chunk: string) => void);
-  /** Path of the daemon script; defaults to this package's dist/bin/daemon.js. */
+  /** Path of the daemon script; defaults to this package's dist/caro-sync-daemon.cjs. */
   daemonPath?: string;
   /** Node binary; default process.execPath. */
   node?: string;
@@ -106,7 +106,7 @@ export interface SyncClientEvents {
 }
 
 export function defaultDaemonPath(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "daemon.js");
+  return join(dirname(fileURLToPath(import.meta.url)), "..", "caro-sync-daemon.cjs");
 }
 
 export class SyncClient extends EventEmitter<SyncClientEvents> {
