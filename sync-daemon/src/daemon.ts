@@ -374,7 +374,7 @@ export class Daemon {
   /** Online, first catches up with the relay (bounded), so a pull returns what the relay holds. */
   async pull(positions: Record<string, number>, limit: number, excludeDeviceId?: string) {
     const s = this.need();
-    if (this.connected() && !(await s.history.catchUp(s.relay, CATCH_UP_TIMEOUT_MS))) {
+    if (this.connected() && !(await s.history.catchUp(s.relay, CATCH_UP_TIMEOUT_MS, positions))) {
       log.warn("pull: the relay's content is still arriving; answering with what is here");
     }
     return s.history.pull(positions, limit, 8 * 1024 * 1024, excludeDeviceId);

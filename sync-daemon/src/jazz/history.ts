@@ -205,9 +205,12 @@ export class History {
     }
     this.nextSeq = last >= 0 ? this.ownLog.chunks.get(last)!.nextSeq() : 0;
     this.watch(this.logsMap);
+    // Every device's log and its newest chunk, so their changes are noticed and a
+    // pull that is up to date costs nothing. Older chunks (the id index for push
+    // and for hiding deleted entries) load when a push or a pull needs them.
     // Deferred one macrotask so the caller's answer (sync.init) is written first.
     this.background = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.refresh())
+      .then(() => this.refreshOnce(newestChunk))
       .catch((err) => log.warn("initial load", { error: String(err) }));
   }
 
@@ -239,7 +242,11 @@ export class History {
     return this.refreshQueued;
   }
 
-  private async refreshOnce(): Promise<void> {
+  /**
+   * Loads every device's log and, of each log, the chunks from `firstChunk(view)`
+   * on (default: all of them), and indexes what is new.
+   */
+  private async refreshOnce(firstChunk: (view: DeviceLogView) => number = () => 0): Promise<void> {
     const loads: Promise<void>[] = [];
     for (const deviceId of this.logsMap.keys()) {
       const logId = this.logsMap.get(deviceId);
@@ -255,17 +262,17 @@ export class History {
             const v = new DeviceLogView(deviceId, map);
             this.logs.set(deviceId, v);
             if (deviceId !== this.deviceId) this.watch(map);
-            await this.refreshLog(v);
+            await this.refreshLog(v, firstChunk(v));
           })(),
         );
       } else {
-        loads.push(this.refreshLog(view));
+        loads.push(this.refreshLog(view, firstChunk(view)));
       }
     }
     await Promise.all(loads);
   }
 
-  private async refreshLog(view: DeviceLogView): Promise<void> {
+  private async refreshLog(view: DeviceLogView, firstChunk: number): Promise<void> {
     const loads: Promise<void>[] = [];
     for (const [k, id] of view.chunkIds()) {
       const chunk = view.chunks.get(k);
@@ -273,6 +280,7 @@ export class History {
         this.indexItems(chunk, chunk.refresh());
         continue;
       }
+      if (k < firstChunk) continue;
       loads.push(
         (async () => {
           const list = await this.node.load(id as CoID<ChunkList>);
@@ -295,10 +303,10 @@ export class History {
    * reveals (new devices, new chunks) on the way. True when caught up, false
    * at the timeout. Costs one round trip after a connection, nothing after.
    */
-  async catchUp(peerId: string, timeoutMs: number): Promise<boolean> {
+  async catchUp(peerId: string, timeoutMs: number, positions: Record<string, number>): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      await this.refresh();
+      await this.refreshOnce(afterPositions(positions));
       if (!this.behind(peerId)) return true;
       if (Date.now() >= deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, CATCH_UP_POLL_MS));
@@ -317,7 +325,16 @@ export class History {
     });
   }
 
-  /** Every CoValue that can still grow: full chunks never change. */
+  /** Whether every chunk of every device log is loaded (the id and tombstone index is complete). */
+  private indexComplete(): boolean {
+    if ([...this.logsMap.keys()].some((d) => !this.logs.has(d))) return false;
+    for (const view of this.logs.values()) {
+      for (const k of view.chunkIds().keys()) if (!view.chunks.has(k)) return false;
+    }
+    return true;
+  }
+
+  /** Every CoValue that can still grow: full chunks never change. Of the chunks, only those loaded. */
   private mutableIds(): RawCoID[] {
     const ids: RawCoID[] = [this.logsMap.id, this.devicesMap.id, this.prefsMap.id];
     for (const view of this.logs.values()) {
@@ -451,7 +468,22 @@ export class History {
     maxBytes: number,
     excludeDeviceId?: string,
   ): Promise<PullOutcome> {
+    // The chunks after the cursor hold what is to deliver; an entry among them may
+    // have been deleted by a tombstone in any chunk, so delivering entries needs
+    // the whole index. Nothing to deliver (the usual sync) needs neither.
+    await this.refreshOnce(afterPositions(positions));
+    const partial = this.read(positions, limit, maxBytes, excludeDeviceId);
+    if (!partial.entries.some((e) => e.op !== "delete") || this.indexComplete()) return partial;
     await this.refresh();
+    return this.read(positions, limit, maxBytes, excludeDeviceId);
+  }
+
+  private read(
+    positions: Record<string, number>,
+    limit: number,
+    maxBytes: number,
+    excludeDeviceId?: string,
+  ): PullOutcome {
     const out: WireItem[] = [];
     const next: Record<string, number> = { ...positions };
     let bytes = 0;
@@ -550,6 +582,16 @@ function cmpStr(a: string, b: string): number {
 
 function cmpPref(a: PrefRecord, b: PrefRecord): number {
   return a.updatedAt !== b.updatedAt ? (a.updatedAt < b.updatedAt ? -1 : 1) : cmpStr(a.deviceId, b.deviceId);
+}
+
+/** The newest chunk of each log. */
+function newestChunk(view: DeviceLogView): number {
+  return Math.max(0, ...view.chunkIds().keys());
+}
+
+/** Per log, the chunk holding the item after `positions` (earlier chunks are full and delivered). */
+function afterPositions(positions: Record<string, number>): (view: DeviceLogView) => number {
+  return (view) => Math.floor((positions[view.deviceId] ?? 0) / CHUNK_SIZE);
 }
 
 function countItems(v: DeviceLogView): number {
