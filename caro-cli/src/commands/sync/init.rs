@@ -1,18 +1,16 @@
 //! `caro sync init`: create the account on a first device, show its phrase once.
 
 use std::io::Write;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 use crypto_core::{KeySet, Phrase};
 use serde::Serialize;
 
+use super::enroll::{enroll, Enrolled};
 use super::{options, prepare_fresh_setup, InitArgs};
 use crate::paths::Paths;
-use crate::sync::engine::{
-    self, current_device, init_account, open_store, register_device, Session, Setup,
-};
-use crate::sync::keys::{self, SyncKeys};
+use crate::sync::engine::{self, open_store};
+use crate::sync::keys::SyncKeys;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -25,65 +23,28 @@ struct InitJson<'a> {
 
 pub fn run(args: &InitArgs) -> Result<()> {
     let paths = Paths::from_env()?;
-    let mut store = open_store(&paths)?;
+    let store = open_store(&paths)?;
     prepare_fresh_setup(&paths, &store)?;
     let relay = crate::sync::resolve_relay(args.relay.as_deref(), None);
     let phrase = Phrase::generate()?;
     let opts = options(args.verbose, args.json);
-    let daemon_dir = crate::sync::daemon_dir(&paths);
 
-    let runtime = engine::runtime()?;
-    runtime.block_on(async {
-        let mut device = current_device(&store)?;
-        if let Some(name) = &args.device_name {
-            device.name.clone_from(name);
-        }
-        // Node starts while Argon2id derives the keys.
-        let client = engine::start_daemon(&paths, opts)?;
-        let keys = match KeySet::derive(&phrase) {
-            Ok(set) => SyncKeys::from(set),
-            Err(err) => {
-                client.close(Duration::ZERO).await;
-                let _ = std::fs::remove_dir_all(&daemon_dir);
-                return Err(err.into());
-            }
-        };
-        let created = async {
-            let init = init_account(&client, &keys, &relay, &device, true, &daemon_dir).await?;
-            register_device(&client, &keys, &device).await?;
-            anyhow::Ok(init)
-        }
-        .await;
-        let init = match created {
-            Ok(init) => init,
-            Err(err) => {
-                client.close(Duration::ZERO).await;
-                let _ = std::fs::remove_dir_all(&daemon_dir);
-                return Err(err);
-            }
-        };
-
-        // Only now, with the account on the relay, does anything change locally.
-        if let Some(name) = &args.device_name {
-            store.rename_current_device(name)?;
-        }
-        keys::write(&crate::sync::key_file(&paths), &keys)?;
-        store.join_sync_account(&keys.key_id, &init.account_id, &relay)?;
-        let identity = store
-            .sync_identity()?
-            .context("the sync identity was not saved")?;
-        let mut session = Session::attach(
-            Setup {
-                paths: paths.clone(),
-                store,
-                keys,
-                identity,
-            },
-            client,
-            &init,
+    engine::runtime()?.block_on(async {
+        let derive_keys = || KeySet::derive(&phrase).map(SyncKeys::from);
+        let Enrolled {
+            mut session,
+            account_id,
+            device,
+        } = enroll(
+            &paths,
+            store,
             relay,
+            args.device_name.as_deref(),
+            true,
+            derive_keys,
             opts,
-        )?;
+        )
+        .await?;
         let synced = session.sync().await;
         let key_id = session.keys.key_id.clone();
         let device_id = session.device_id.clone();
@@ -96,7 +57,7 @@ pub fn run(args: &InitArgs) -> Result<()> {
                 &InitJson {
                     phrase: phrase.expose_secret(),
                     key_id: &key_id,
-                    account_id: &init.account_id,
+                    account_id: &account_id,
                     device_id: &device_id,
                 },
             )?;
@@ -104,8 +65,8 @@ pub fn run(args: &InitArgs) -> Result<()> {
         } else {
             writeln!(
                 out,
-                "Sync is set up: account {}, key id {key_id}, this device {} ({device_id}).",
-                init.account_id, device.name
+                "Sync is set up: account {account_id}, key id {key_id}, this device {} ({device_id}).",
+                device.name
             )?;
             if let Ok(report) = &synced {
                 writeln!(out, "First sync: {}.", report.summary())?;

@@ -1,90 +1,52 @@
 //! `caro sync join`: join this device to an account with its phrase.
 
 use std::io::{IsTerminal, Read};
-use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use crypto_core::{CryptoError, KeySet, Phrase};
 use zeroize::Zeroizing;
 
+use super::enroll::{enroll, Enrolled};
 use super::{options, prepare_fresh_setup, JoinArgs};
 use crate::paths::Paths;
-use crate::sync::engine::{
-    self, current_device, describe_skipped, init_account, open_store, register_device, Session,
-    Setup,
-};
-use crate::sync::keys::{self, SyncKeys};
+use crate::sync::engine::{self, describe_skipped, open_store};
+use crate::sync::keys::SyncKeys;
 
 /// The most a phrase read from stdin may be.
 const MAX_PHRASE_BYTES: u64 = 4096;
 
 pub fn run(args: &JoinArgs) -> Result<()> {
     let paths = Paths::from_env()?;
-    let mut store = open_store(&paths)?;
+    let store = open_store(&paths)?;
     prepare_fresh_setup(&paths, &store)?;
     let relay = crate::sync::resolve_relay(args.relay.as_deref(), None);
     // A mistyped word is caught here, before any network call.
     let phrase = parse_phrase(&read_phrase()?)?;
     let opts = options(args.verbose, false);
-    let daemon_dir = crate::sync::daemon_dir(&paths);
 
     engine::runtime()?.block_on(async {
-        let mut device = current_device(&store)?;
-        if let Some(name) = &args.device_name {
-            device.name.clone_from(name);
-        }
-        // Node starts while Argon2id derives the keys.
-        let client = engine::start_daemon(&paths, opts)?;
-        let keys = match KeySet::derive(&phrase) {
-            Ok(set) => SyncKeys::from(set),
-            Err(err) => {
-                client.close(Duration::ZERO).await;
-                let _ = std::fs::remove_dir_all(&daemon_dir);
-                return Err(err.into());
-            }
-        };
-        drop(phrase);
-        let joined = async {
-            let init = init_account(&client, &keys, &relay, &device, false, &daemon_dir).await?;
-            register_device(&client, &keys, &device).await?;
-            anyhow::Ok(init)
-        }
-        .await;
-        let init = match joined {
-            Ok(init) => init,
-            Err(err) => {
-                client.close(Duration::ZERO).await;
-                let _ = std::fs::remove_dir_all(&daemon_dir);
-                return Err(err);
-            }
-        };
-
-        if let Some(name) = &args.device_name {
-            store.rename_current_device(name)?;
-        }
-        keys::write(&crate::sync::key_file(&paths), &keys)?;
-        store.join_sync_account(&keys.key_id, &init.account_id, &relay)?;
-        let identity = store
-            .sync_identity()?
-            .context("the sync identity was not saved")?;
-        let mut session = Session::attach(
-            Setup {
-                paths: paths.clone(),
-                store,
-                keys,
-                identity,
-            },
-            client,
-            &init,
+        // The phrase goes with the derivation: dropped as soon as the keys exist.
+        let derive_keys = move || KeySet::derive(&phrase).map(SyncKeys::from);
+        let Enrolled {
+            mut session,
+            account_id,
+            device,
+        } = enroll(
+            &paths,
+            store,
             relay,
+            args.device_name.as_deref(),
+            false,
+            derive_keys,
             opts,
-        )?;
+        )
+        .await?;
         let synced = session.sync().await;
         let key_id = session.keys.key_id.clone();
         session.close().await;
         println!(
-            "Joined account {} (key id {key_id}) as {} ({}).",
-            init.account_id, device.name, device.id
+            "Joined account {account_id} (key id {key_id}) as {} ({}).",
+            device.name, device.id
         );
         let report =
             synced.context("joined, but the first sync failed; run `caro sync` to retry")?;

@@ -3,6 +3,7 @@
 //! subcommand; the engine is in `crate::sync`.
 
 mod devices;
+mod enroll;
 mod export;
 mod init;
 mod join;
