@@ -1,6 +1,6 @@
 // The daemon's state machine and its Jazz node: UNINITIALIZED -> INITIALIZING ->
 // ONLINE <-> OFFLINE. Method handlers (src/rpc/methods.ts) call into this class.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LocalNode, type CryptoProvider, type RawAccount, type RawAccountID, type RawCoID } from "cojson";
 import { WebSocketPeerWithReconnection } from "cojson-transport-ws";
@@ -41,6 +41,13 @@ interface Meta {
   deviceId: string;
 }
 
+/** How many of this device's items the relay is known to hold (acked.json). */
+interface AckMark {
+  accountId: string;
+  deviceId: string;
+  seq: number;
+}
+
 const CONNECT_TIMEOUT_MS = 3000;
 const LOCAL_CONNECT_WAIT_MS = 1000;
 const LOAD_TIMEOUT_MS = 4500;
@@ -54,6 +61,8 @@ interface Session {
   deviceId: string;
   deviceName: string;
   platform: string;
+  /** Own items the relay is known to hold; only ever advanced while connected. */
+  ackedSeq: number;
   node: LocalNode;
   peer: WebSocketPeerWithReconnection;
   storage: OpenedStorage;
@@ -90,6 +99,9 @@ export class Daemon {
   }
   private get metaPath(): string {
     return join(this.dataDir, "meta.json");
+  }
+  private get ackPath(): string {
+    return join(this.dataDir, "acked.json");
   }
   private get lockPath(): string {
     return join(this.dataDir, "daemon.lock");
@@ -184,7 +196,8 @@ export class Daemon {
           throw new RpcError("account-not-found", "the key does not match this account");
         }
       }
-      const history = await History.open(node, account, p.deviceId);
+      const ackedSeq = this.readAckedSeq(accountId, p.deviceId);
+      const history = await History.open(node, account, p.deviceId, ackedSeq);
       step("history opened");
       const session: Session = {
         accountId,
@@ -193,6 +206,7 @@ export class Daemon {
         deviceId: p.deviceId,
         deviceName: p.deviceName,
         platform: p.platform,
+        ackedSeq,
         node,
         peer,
         storage,
@@ -312,6 +326,7 @@ export class Daemon {
     }
     let acknowledged = false;
     if (flushTimeoutMs > 0) acknowledged = await this.waitAcked(this.pendingIds(), flushTimeoutMs);
+    this.noteAcked();
     this.session = undefined;
     s.history.close();
     s.peer.disable();
@@ -367,6 +382,7 @@ export class Daemon {
         ackTimeoutMs > 0
           ? await this.waitAcked(r.touched, ackTimeoutMs)
           : this.connected() && [...r.touched].every((id) => this.isSynced(id));
+      this.noteAcked();
       return { accepted: r.accepted, duplicates: r.duplicates, acknowledged };
     });
   }
@@ -419,6 +435,25 @@ export class Daemon {
     const ids: RawCoID[] = [...s.history.ownStructure()];
     for (const c of s.history.ownChunks()) ids.push(c.id);
     return ids.filter((id) => !this.isSynced(id));
+  }
+
+  /**
+   * Records durably how far the relay holds this device's items, so a restart
+   * reloads (and so re-uploads) exactly the chunks it may lack. Only the relay's
+   * own confirmation counts: cojson's offline bookkeeping can miss values.
+   */
+  private noteAcked(): void {
+    const s = this.session;
+    if (!s || !this.connected()) return;
+    const seq = s.history.ackedThrough(s.ackedSeq, (id) => this.isSynced(id));
+    if (seq <= s.ackedSeq) return;
+    s.ackedSeq = seq;
+    const mark: AckMark = { accountId: s.accountId, deviceId: s.deviceId, seq };
+    try {
+      writeFileAtomic(this.ackPath, JSON.stringify(mark) + "\n");
+    } catch (err) {
+      log.warn("could not record the relay's acknowledgement", { error: String(err) });
+    }
   }
 
   private isSynced(id: RawCoID): boolean {
@@ -481,13 +516,23 @@ export class Daemon {
   }
 
   private writeMeta(meta: Meta): void {
-    const tmp = this.metaPath + ".tmp";
-    writeFileSync(tmp, JSON.stringify(meta) + "\n", { mode: 0o600 });
-    renameSync(tmp, this.metaPath);
+    writeFileAtomic(this.metaPath, JSON.stringify(meta) + "\n");
+  }
+
+  /** 0 (reload every own chunk) when absent, unreadable or of another account or device. */
+  private readAckedSeq(accountId: string, deviceId: string): number {
+    try {
+      const m = JSON.parse(readFileSync(this.ackPath, "utf8")) as AckMark;
+      const ok = m && m.accountId === accountId && m.deviceId === deviceId && Number.isSafeInteger(m.seq) && m.seq >= 0;
+      return ok ? m.seq : 0;
+    } catch {
+      return 0;
+    }
   }
 
   private removeStore(): void {
     for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(this.storePath + suffix, { force: true });
+    rmSync(this.ackPath, { force: true });
   }
 
   private acquireLock(): void {
@@ -523,6 +568,19 @@ export class Daemon {
       /* gone */
     }
   }
+}
+
+/** Write-then-rename, fsynced, so a crash leaves the old file or the new one. */
+function writeFileAtomic(path: string, text: string): void {
+  const tmp = path + ".tmp";
+  const fd = openSync(tmp, "w", 0o600);
+  try {
+    writeFileSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
 }
 
 function isAlive(pid: number): boolean {

@@ -1,7 +1,9 @@
 // Offline: relay stopped, A pushes, A is killed with SIGKILL, relay restarts, A
-// restarts: B receives everything, nothing twice.
+// restarts: B receives everything, nothing twice, without A's CLI pushing again.
 import { randomBytes, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Entry, SyncClient, SyncItem } from "../src/client/SyncClient.js";
 import { b64, cleanupTemp, spawnDaemon, spawnRelay, tempDir, waitFor, type RelayProcess } from "./helpers.js";
@@ -58,8 +60,13 @@ describe("offline, SIGKILL, restart", () => {
     }
     expect((await a.status()).pending).toBeGreaterThanOrEqual(1200);
 
-    // Crash: no shutdown, no flush.
+    // Crash: no shutdown, no flush. cojson's own list of unsynced values is not
+    // reliable after a crash (empty in 3 of 8 runs measured); clearing it makes
+    // that case certain: the daemon must bring the relay up to date without it.
     await a.kill("SIGKILL");
+    const store = new Database(join(dirA, "jazz.sqlite"));
+    store.prepare("DELETE FROM unsynced_covalues").run();
+    store.close();
 
     // Relay back on the same port with the same store, then A restarts from its local store.
     relay = await spawnRelay({ db, port });
@@ -80,5 +87,8 @@ describe("offline, SIGKILL, restart", () => {
     const repush = await a.push(offline.slice(0, 300));
     expect(repush).toEqual({ accepted: 0, duplicates: 300, rejected: [], acknowledged: true });
     await waitFor(async () => ((await a.status()).pending === 0 ? true : undefined), 15_000, "A pending 0");
+    // What the relay holds of A's items is on disk for the next start.
+    const mark = JSON.parse(readFileSync(join(dirA, "acked.json"), "utf8"));
+    expect(mark).toMatchObject({ deviceId: "dev-a", seq: online.length + offline.length });
   });
 });

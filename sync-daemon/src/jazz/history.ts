@@ -153,9 +153,15 @@ export class History {
     account.set("root", root.id, "trusting");
   }
 
-  static async open(node: LocalNode, account: RawAccount, deviceId: string): Promise<History> {
+  /**
+   * `ackedSeq`: how many of this device's items the relay is known to hold (see
+   * ackedThrough). The own chunks from there on are loaded now: loading a value
+   * is what makes cojson reconcile it with the relay, and cojson's own record of
+   * unsynced values does not reliably survive a crash.
+   */
+  static async open(node: LocalNode, account: RawAccount, deviceId: string, ackedSeq = 0): Promise<History> {
     const h = new History(node, account, deviceId);
-    await h.init();
+    await h.init(ackedSeq);
     return h;
   }
 
@@ -166,7 +172,7 @@ export class History {
     return value;
   }
 
-  private async init(): Promise<void> {
+  private async init(ackedSeq: number): Promise<void> {
     const rootId = this.account.get("root") as RawCoID | undefined;
     if (!rootId) throw new Error("account has no root");
     const root = await this.load<AnyMap>(rootId, "root");
@@ -187,22 +193,28 @@ export class History {
       ownId = map.id;
       log.info("created device log");
     }
-    // Only what the next push needs: this device's log and its last chunk. The
-    // rest (other devices, the id index) loads in the background right away and
-    // is awaited by the first push or pull.
+    // Only what the next push needs: this device's log, its last chunk and any
+    // chunk the relay may lack. The rest (other devices, the id index) loads in
+    // the background right away and is awaited by the first push or pull.
     const ownMap = await this.load<AnyMap>(ownId, "own device log");
     if (!this.logs.has(this.deviceId)) this.logs.set(this.deviceId, new DeviceLogView(this.deviceId, ownMap));
     this.ownLog = this.logs.get(this.deviceId)!;
     const ids = this.ownLog.chunkIds();
     const last = ids.size ? Math.max(...ids.keys()) : -1;
-    if (last >= 0) {
-      const list = await this.load<ChunkList>(ids.get(last)!, "own chunk");
-      if (!this.ownLog.chunks.has(last)) {
-        const c = new ChunkView(list.id, this.deviceId, last, list);
-        this.ownLog.chunks.set(last, c);
-        this.indexItems(c, c.refresh());
-      }
+    const first = Math.min(last, Math.floor(ackedSeq / CHUNK_SIZE));
+    const loads: Promise<void>[] = [];
+    for (const [k, id] of ids) {
+      if (k < first) continue;
+      loads.push(
+        this.load<ChunkList>(id, "own chunk").then((list) => {
+          if (this.ownLog.chunks.has(k)) return;
+          const c = new ChunkView(list.id, this.deviceId, k, list);
+          this.ownLog.chunks.set(k, c);
+          this.indexItems(c, c.refresh());
+        }),
+      );
     }
+    await Promise.all(loads);
     this.nextSeq = last >= 0 ? this.ownLog.chunks.get(last)!.nextSeq() : 0;
     this.watch(this.logsMap);
     // Every device's log and its newest chunk, so their changes are noticed and a
@@ -515,7 +527,23 @@ export class History {
     return { entries: out, positions: next, hasMore };
   }
 
-  /** Own chunks whose content the relay has not confirmed yet (and their item counts). */
+  /**
+   * How many of this device's items the relay holds, given that it held `ackedSeq`
+   * and which values it has confirmed (`synced`): the own chunks are checked in
+   * order from there, up to the first one it lacks.
+   */
+  ackedThrough(ackedSeq: number, synced: (id: RawCoID) => boolean): number {
+    if (!synced(this.logsMap.id) || !synced(this.ownLog.map.id)) return ackedSeq;
+    let acked = ackedSeq;
+    for (let k = Math.floor(ackedSeq / CHUNK_SIZE); ; k++) {
+      const chunk = this.ownLog.chunks.get(k);
+      if (!chunk || !synced(chunk.id)) return acked;
+      acked = Math.max(acked, chunk.nextSeq());
+      if (chunk.count < CHUNK_SIZE) return acked;
+    }
+  }
+
+  /** This device's loaded chunks: at least the newest and every one the relay may lack. */
   ownChunks(): ChunkView[] {
     return [...this.ownLog.chunks.values()];
   }
