@@ -5,6 +5,7 @@
 use std::io::{Read, Write};
 
 use anyhow::{anyhow, Context, Result};
+use nix::sys::signal::{sigprocmask, SigSet, SigmaskHow, Signal};
 use serde::Deserialize;
 
 use crate::cli::AddArgs;
@@ -34,6 +35,7 @@ struct AddJson {
 }
 
 pub fn run(args: AddArgs) -> Result<()> {
+    outlive_the_terminal();
     let input = if args.json_stdin {
         read_json_stdin()?
     } else {
@@ -114,4 +116,14 @@ fn read_json_stdin() -> Result<AddJson> {
     serde_json::from_slice(&buf).context(
         "stdin is not one JSON entry; expected an object such as {\"command\": \"ls\", \"exitCode\": 0}",
     )
+}
+
+/// A shell hook records the last command while the shell may already be
+/// exiting (the user typed `exit`): the terminal's hangup must not kill the
+/// recording half-way. Blocked, SIGHUP stays pending and ends with the process.
+fn outlive_the_terminal() {
+    let mut hangup = SigSet::empty();
+    hangup.add(Signal::SIGHUP);
+    // Failing leaves the default, which only matters if the terminal goes.
+    let _ = sigprocmask(SigmaskHow::SIG_BLOCK, Some(&hangup), None);
 }
