@@ -1,8 +1,8 @@
 //! Envelope v1: `0x01 ‖ 12-byte nonce ‖ AES-256-GCM ciphertext ‖ 16-byte tag`,
 //! always sealed with associated data that names the envelope's place.
 
-use aes_gcm::aead::{Aead, AeadInOut, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
+use aes_gcm::aead::{Aead, AeadInOut, Payload};
+use aes_gcm::Nonce;
 
 use crate::{CryptoError, SecretKey};
 
@@ -69,9 +69,7 @@ pub fn nonce_from_slice(bytes: &[u8]) -> Result<[u8; NONCE_LEN], CryptoError> {
 
 /// Seals `plaintext` under a fresh random nonce.
 pub fn seal(key: &SecretKey, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, CryptoError> {
-    let mut nonce = [0u8; NONCE_LEN];
-    getrandom::fill(&mut nonce).map_err(|_| CryptoError::RandomnessUnavailable)?;
-    seal_with_nonce(key, &nonce, plaintext, aad)
+    seal_with_nonce(key, &crate::nonce::fresh_nonce()?, plaintext, aad)
 }
 
 /// Seals with a caller-chosen nonce. For test vectors: reusing a nonce under
@@ -90,7 +88,8 @@ pub fn seal_with_nonce(
     envelope.extend_from_slice(nonce);
     envelope.extend_from_slice(plaintext);
     let body = envelope.get_mut(HEADER_LEN..).unwrap_or_default();
-    let tag = cipher(key)
+    let tag = key
+        .aes_gcm()
         .encrypt_inout_detached(&Nonce::from(*nonce), aad, body.into())
         .map_err(|_| CryptoError::InputTooLarge {
             len: plaintext.len(),
@@ -105,13 +104,9 @@ pub fn open(key: &SecretKey, envelope: &[u8], aad: &[u8]) -> Result<Vec<u8>, Cry
     let info = parse_envelope(envelope)?;
     check_len(aad, MAX_AAD_LEN)?;
     let sealed = envelope.get(HEADER_LEN..).unwrap_or_default();
-    cipher(key)
+    key.aes_gcm()
         .decrypt(&Nonce::from(info.nonce), Payload { msg: sealed, aad })
         .map_err(|_| CryptoError::AuthenticationFailed)
-}
-
-fn cipher(key: &SecretKey) -> Aes256Gcm {
-    Aes256Gcm::new(&(*key.expose_secret()).into())
 }
 
 fn check_len(input: &[u8], max: usize) -> Result<(), CryptoError> {

@@ -16,6 +16,7 @@ mod error;
 pub mod kdf;
 mod key;
 pub mod mnemonic;
+mod nonce;
 pub mod record;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
