@@ -119,6 +119,11 @@ export function parseEnvelope(bytes: Uint8Array): EnvelopeInfo {
   return wasm.parseEnvelope(bytes) as EnvelopeInfo;
 }
 
+/** Throws what `parseEnvelope` would for bytes that are no envelope; cheaper when the header is not needed. */
+export function validateEnvelope(bytes: Uint8Array): void {
+  wasm.validateEnvelope(bytes);
+}
+
 /** Seals a command entry under the command key, bound to its entry id. */
 export function sealCommand(commandKey: Uint8Array, entryId: string, entry: CommandEntry): Uint8Array {
   return wasm.sealCommand(commandKey, entryId, JSON.stringify(entry));

@@ -371,20 +371,23 @@ export class Daemon {
     }
   }
 
-  push(items: WireItem[], ackTimeoutMs: number) {
+  async push(items: WireItem[], ackTimeoutMs: number) {
     const s = this.need();
-    return this.mutex.run(async () => {
-      const r = await s.history.push(items);
+    const r = await this.mutex.run(async () => {
+      const stored = await s.history.push(items);
       // Local durability: the SQLite storage writes synchronously when the
       // transaction is made; wait for the storage's confirmation anyway.
-      await Promise.all([...r.touched].map((id) => s.node.syncManager.waitForStorageSync(id)));
-      const acknowledged =
-        ackTimeoutMs > 0
-          ? await this.waitAcked(r.touched, ackTimeoutMs)
-          : this.connected() && [...r.touched].every((id) => this.isSynced(id));
-      this.noteAcked();
-      return { accepted: r.accepted, duplicates: r.duplicates, acknowledged };
+      await Promise.all([...stored.touched].map((id) => s.node.syncManager.waitForStorageSync(id)));
+      return stored;
     });
+    // Outside the lock, so the next push is stored while the relay takes this
+    // one. A value the next push grows is acknowledged only with its growth.
+    const acknowledged =
+      ackTimeoutMs > 0
+        ? await this.waitAcked(r.touched, ackTimeoutMs)
+        : this.connected() && [...r.touched].every((id) => this.isSynced(id));
+    this.noteAcked();
+    return { accepted: r.accepted, duplicates: r.duplicates, acknowledged };
   }
 
   /** Online, first catches up with the relay (bounded), so a pull returns what the relay holds. */

@@ -14,6 +14,7 @@ import {
   open,
   openCommand,
   parseEnvelope,
+  validateEnvelope,
   preferenceAad,
   seal,
   sealCommand,
@@ -115,6 +116,7 @@ describe("envelopes", () => {
   it("parses the header", () => {
     const envelope = cryptoTesting.sealWithNonce(key, new Uint8Array(12).fill(9), new Uint8Array(5), aad);
     expect(parseEnvelope(envelope)).toEqual({ version: 1, nonce: new Uint8Array(12).fill(9), ciphertextLength: 5 });
+    expect(validateEnvelope(envelope)).toBeUndefined();
   });
 
   it("names each failure", () => {
@@ -128,6 +130,9 @@ describe("envelopes", () => {
     const unsupported = thrown(() => parseEnvelope(v2));
     expect(unsupported.name).toBe("UnsupportedVersion");
     expect(unsupported.version).toBe(2);
+    expect(thrown(() => validateEnvelope(envelope.subarray(0, 28))).name).toBe("EnvelopeTooShort");
+    const validated = thrown(() => validateEnvelope(v2));
+    expect([validated.name, validated.version]).toEqual(["UnsupportedVersion", 2]);
     expect(thrown(() => seal(new Uint8Array(31), "x", aad)).name).toBe("InvalidKeyLength");
     expect(thrown(() => open(new Uint8Array(0), envelope, aad)).name).toBe("InvalidKeyLength");
     expect(thrown(() => cryptoTesting.sealWithNonce(key, new Uint8Array(11), "x", aad)).name).toBe("InvalidNonceLength");

@@ -30,16 +30,16 @@ export function loadCrypto(): Promise<CryptoModule> {
   return cryptoLoading;
 }
 
-/** Checks one envelope: strict base64, size, crypto-core's parseEnvelope (call loadCrypto() first). */
+/** Checks one envelope: strict base64, size, crypto-core's envelope parser (call loadCrypto() first). */
 export function checkEnvelope(b64: string): { kind: Rejected["kind"]; message: string } | undefined {
-  const parseEnvelope = cryptoModule!.parseEnvelope;
+  const validateEnvelope = cryptoModule!.validateEnvelope;
   if (b64.length > Math.ceil(MAX_ENVELOPE_BYTES / 3) * 4) {
     return { kind: "invalid-envelope", message: `envelope larger than ${MAX_ENVELOPE_BYTES} bytes` };
   }
   const bytes = decodeBase64(b64);
   if (!bytes) return { kind: "invalid-base64", message: "envelope is not valid base64" };
   try {
-    parseEnvelope(bytes);
+    validateEnvelope(bytes);
   } catch (err) {
     const e = err as Error;
     return { kind: "invalid-envelope", message: `${e.name}: ${e.message}` };
