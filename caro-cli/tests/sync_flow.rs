@@ -35,8 +35,23 @@ fn two_devices_share_one_history_and_the_relay_sees_no_plaintext() {
     a.add(&format!("cargo build --release # {marker} two"));
     assert_eq!(a.sync()["pushed"], 1);
 
-    // Joining pulls everything the relay has, in one go.
-    b.join(&phrase);
+    // Joining pulls everything the relay has, in one go, and says how long
+    // the whole join took (Argon2id alone takes longer than 50 ms).
+    let joined = b.join_output(&phrase);
+    assert!(
+        joined.status.success(),
+        "{}",
+        String::from_utf8_lossy(&joined.stderr)
+    );
+    let summary = String::from_utf8_lossy(&joined.stdout);
+    let seconds: f64 = summary
+        .lines()
+        .find_map(|l| l.strip_prefix("pushed 0, pulled 3, skipped 0 in "))
+        .and_then(|t| t.strip_suffix('s'))
+        .unwrap_or_else(|| panic!("no summary in {summary}"))
+        .parse()
+        .unwrap();
+    assert!(seconds >= 0.05, "{summary}");
     assert_eq!(b.entries().len(), 3);
     assert_eq!(b.commands(), a.commands());
     assert!(b

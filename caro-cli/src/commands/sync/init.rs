@@ -22,6 +22,8 @@ struct InitJson<'a> {
 }
 
 pub fn run(args: &InitArgs) -> Result<()> {
+    // The first sync's summary gives the whole setup's time (keys, account, sync).
+    let started = std::time::Instant::now();
     let paths = Paths::from_env()?;
     let store = open_store(&paths)?;
     prepare_fresh_setup(&paths, &store)?;
@@ -49,6 +51,10 @@ pub fn run(args: &InitArgs) -> Result<()> {
         let key_id = session.keys.key_id.clone();
         let device_id = session.device_id.clone();
         session.close().await;
+        let synced = synced.map(|mut report| {
+            report.elapsed = started.elapsed();
+            report
+        });
 
         let mut out = std::io::stdout().lock();
         if args.json {

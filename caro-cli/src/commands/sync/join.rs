@@ -22,6 +22,8 @@ pub fn run(args: &JoinArgs) -> Result<()> {
     let relay = crate::sync::resolve_relay(args.relay.as_deref(), None);
     // A mistyped word is caught here, before any network call.
     let phrase = parse_phrase(&read_phrase()?)?;
+    // The summary gives the whole join's time (keys, account, sync), not the typing.
+    let started = std::time::Instant::now();
     let opts = options(args.verbose, false);
 
     engine::runtime()?.block_on(async {
@@ -48,8 +50,9 @@ pub fn run(args: &JoinArgs) -> Result<()> {
             "Joined account {account_id} (key id {key_id}) as {} ({}).",
             device.name, device.id
         );
-        let report =
+        let mut report =
             synced.context("joined, but the first sync failed; run `caro sync` to retry")?;
+        report.elapsed = started.elapsed();
         println!("{}", report.summary());
         for line in describe_skipped(&report.skipped, 10) {
             eprintln!("caro: {line}");
