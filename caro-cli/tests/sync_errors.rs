@@ -4,7 +4,9 @@
 
 mod sync_support;
 
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
+use std::process::Stdio;
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -121,7 +123,7 @@ fn a_tampered_envelope_is_skipped_and_reported() {
             program: words[0].clone().into(),
             args: words[1..].iter().map(Into::into).collect(),
         };
-        let client = DaemonClient::spawn(&program, dir.path(), false).unwrap();
+        let client = DaemonClient::spawn(&program, dir.path(), false, false).unwrap();
         let auth = BASE64.encode(keys.jazz_auth_key.expose_secret());
         let init: InitResult = client
             .call(
@@ -252,4 +254,42 @@ fn a_missing_or_dying_daemon_is_explained() {
     assert!(message.contains("exit code 3"), "{message}");
     assert!(message.contains("boom: the store is on fire"), "{message}");
     assert!(!a.key_file().exists());
+}
+
+/// Node parses `NODE_EXTRA_CA_CERTS` as it starts (tens of ms on every sync):
+/// for a plain `ws://` relay, which uses no certificate, the daemon starts
+/// without it; for `wss://`, where a private CA may be why it is set, with it.
+/// A bundle that does not exist makes Node say whether it read the variable.
+#[test]
+fn the_daemon_reads_extra_ca_certs_only_for_a_tls_relay() {
+    let relay = Relay::start();
+    let a = Device::new("A", &relay);
+    let phrase = a.init();
+    let node_read_it = "Ignoring extra certs from `/nonexistent/ca.pem`";
+
+    let plain = a
+        .caro()
+        .env("NODE_EXTRA_CA_CERTS", "/nonexistent/ca.pem")
+        .args(["sync", "--verbose"])
+        .output()
+        .unwrap();
+    assert!(plain.status.success(), "{}", stderr(&plain));
+    assert!(!stderr(&plain).contains(node_read_it), "{}", stderr(&plain));
+
+    let b = Device::new("B", &relay);
+    let mut join = b
+        .caro()
+        .env("NODE_EXTRA_CA_CERTS", "/nonexistent/ca.pem")
+        .args(["sync", "join", "--verbose", "--relay"])
+        .arg(format!("wss://127.0.0.1:{}", relay.port))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(join.stdin.take().unwrap(), "{phrase}").unwrap();
+    let tls = join.wait_with_output().unwrap();
+    // The relay speaks no TLS: the join fails, having started a daemon that read it.
+    assert_eq!(tls.status.code(), Some(1), "{}", stderr(&tls));
+    assert!(stderr(&tls).contains(node_read_it), "{}", stderr(&tls));
 }

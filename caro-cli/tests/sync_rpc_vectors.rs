@@ -77,7 +77,7 @@ fn run_file(path: &Path) -> usize {
         .unwrap();
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
     runtime.block_on(async {
-        let client = DaemonClient::spawn(&daemon_program(), dir.path(), false).unwrap();
+        let client = DaemonClient::spawn(&daemon_program(), dir.path(), false, false).unwrap();
         let mut ran = 0;
         for (n, step) in scenario["steps"].as_array().unwrap().iter().enumerate() {
             let Some(send) = step.get("send") else {

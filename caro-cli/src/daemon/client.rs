@@ -156,13 +156,21 @@ impl DaemonClient {
     /// Starts the daemon on `data_dir` in its own process group (a Ctrl-C in
     /// the terminal reaches caro, which then shuts the daemon down in order).
     /// With `echo_stderr` its log lines are copied to caro's stderr as they come.
+    /// Without `tls` (the relay is plain `ws://`) the daemon starts without
+    /// `NODE_EXTRA_CA_CERTS`: Node parses that bundle at start-up (45–60 ms of
+    /// every sync where it is set), and a plain WebSocket uses no certificate.
     pub fn spawn(
         command: &CommandLine,
         data_dir: &Path,
         echo_stderr: bool,
+        tls: bool,
     ) -> Result<Self, DaemonError> {
         let program = command.display();
-        let mut child = Command::new(&command.program)
+        let mut command_line = Command::new(&command.program);
+        if !tls {
+            command_line.env_remove("NODE_EXTRA_CA_CERTS");
+        }
+        let mut child = command_line
             .args(&command.args)
             .arg("--data-dir")
             .arg(data_dir)

@@ -178,8 +178,8 @@ pub fn require_setup(paths: &Paths) -> Result<Setup> {
     })
 }
 
-/// Starts the daemon on this installation's daemon directory.
-pub fn start_daemon(paths: &Paths, options: Options) -> Result<DaemonClient> {
+/// Starts the daemon on this installation's daemon directory, for `relay`.
+pub fn start_daemon(paths: &Paths, relay: &str, options: Options) -> Result<DaemonClient> {
     let program = locate::daemon()?;
     let dir = super::daemon_dir(paths);
     let existed = dir.exists();
@@ -189,7 +189,10 @@ pub fn start_daemon(paths: &Paths, options: Options) -> Result<DaemonClient> {
             dir.display()
         )
     })?;
-    DaemonClient::spawn(&program, &dir, options.verbose).map_err(|err| {
+    let plain = relay
+        .get(..5)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("ws://"));
+    DaemonClient::spawn(&program, &dir, options.verbose, !plain).map_err(|err| {
         if !existed {
             let _ = std::fs::remove_dir(&dir);
         }
@@ -362,7 +365,7 @@ impl Session {
         }
         let device = current_device(&setup.store)?;
         let daemon_dir = super::daemon_dir(&setup.paths);
-        let client = start_daemon(&setup.paths, options)?;
+        let client = start_daemon(&setup.paths, &relay, options)?;
         match init_account(&client, &setup.keys, &relay, &device, false, &daemon_dir).await {
             Ok(init) if setup.identity.account_id.as_deref() != Some(init.account_id.as_str()) => {
                 client.close(Duration::ZERO).await;

@@ -38,7 +38,7 @@ pub async fn enroll(
     if let Some(name) = device_name {
         device.name = name.to_owned();
     }
-    let client = engine::start_daemon(paths, opts)?;
+    let client = engine::start_daemon(paths, &relay, opts)?;
     let opened = async {
         let keys = derive_keys()?;
         let init = init_account(&client, &keys, &relay, &device, create, &daemon_dir).await?;
