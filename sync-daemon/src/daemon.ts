@@ -453,7 +453,10 @@ export class Daemon {
     s.ackedSeq = seq;
     const mark: AckMark = { accountId: s.accountId, deviceId: s.deviceId, seq };
     try {
-      writeFileAtomic(this.ackPath, JSON.stringify(mark) + "\n");
+      // Not fsynced (4 ms a push here): a crash can only leave the previous,
+      // lower mark or an unreadable file (read as 0), and a low mark only makes
+      // the next start re-upload chunks the relay already has.
+      writeFileAtomic(this.ackPath, JSON.stringify(mark) + "\n", { durable: false });
     } catch (err) {
       log.warn("could not record the relay's acknowledgement", { error: String(err) });
     }
@@ -573,13 +576,16 @@ export class Daemon {
   }
 }
 
-/** Write-then-rename, fsynced, so a crash leaves the old file or the new one. */
-function writeFileAtomic(path: string, text: string): void {
+/**
+ * Write-then-rename, so a crash leaves the old file or the new one; `durable`
+ * (the default) also fsyncs, so an OS crash cannot leave an empty file either.
+ */
+function writeFileAtomic(path: string, text: string, { durable = true } = {}): void {
   const tmp = path + ".tmp";
   const fd = openSync(tmp, "w", 0o600);
   try {
     writeFileSync(fd, text);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
