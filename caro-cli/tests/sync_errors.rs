@@ -4,9 +4,7 @@
 
 mod sync_support;
 
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
-use std::process::Stdio;
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -17,7 +15,7 @@ use caro::daemon::protocol::{
 use caro::daemon::{CommandLine, DaemonClient};
 use crypto_core::{seal_command, CommandRecord, KeySet, Phrase};
 use serde_json::Value;
-use sync_support::{stderr, Device, Relay};
+use sync_support::{stderr, with_stdin, Device, Relay};
 
 #[test]
 fn a_phrase_without_an_account_changes_nothing() {
@@ -277,18 +275,11 @@ fn the_daemon_reads_extra_ca_certs_only_for_a_tls_relay() {
     assert!(!stderr(&plain).contains(node_read_it), "{}", stderr(&plain));
 
     let b = Device::new("B", &relay);
-    let mut join = b
-        .caro()
-        .env("NODE_EXTRA_CA_CERTS", "/nonexistent/ca.pem")
+    let mut join = b.caro();
+    join.env("NODE_EXTRA_CA_CERTS", "/nonexistent/ca.pem")
         .args(["sync", "join", "--verbose", "--relay"])
-        .arg(format!("wss://127.0.0.1:{}", relay.port))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(join.stdin.take().unwrap(), "{phrase}").unwrap();
-    let tls = join.wait_with_output().unwrap();
+        .arg(format!("wss://127.0.0.1:{}", relay.port));
+    let tls = with_stdin(join, &phrase);
     // The relay speaks no TLS: the join fails, having started a daemon that read it.
     assert_eq!(tls.status.code(), Some(1), "{}", stderr(&tls));
     assert!(stderr(&tls).contains(node_read_it), "{}", stderr(&tls));

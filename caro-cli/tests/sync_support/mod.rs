@@ -213,21 +213,9 @@ impl Device {
 
     /// `caro sync join` with the phrase on stdin.
     pub fn join_output(&self, phrase: &str) -> Output {
-        let mut child = self
-            .caro()
-            .args(["sync", "join"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(format!("{phrase}\n").as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        let mut join = self.caro();
+        join.args(["sync", "join"]);
+        with_stdin(join, phrase)
     }
 
     pub fn join(&self, phrase: &str) {
@@ -302,6 +290,23 @@ impl Device {
 }
 
 /// Text of a command's stderr.
+/// Runs `command` with `line` (and a newline) on its stdin.
+pub fn with_stdin(mut command: Command, line: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{line}\n").as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
