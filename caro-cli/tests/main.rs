@@ -10,6 +10,7 @@ mod config;
 mod history;
 mod hooks;
 mod import;
+mod messages;
 mod secrets;
 mod sync_api;
 mod sync_errors;
