@@ -1,9 +1,10 @@
 //! End-to-end: every bad input the issue lists gets a clear message naming
-//! the file or value, exit code 1, no panic, and no partial write.
+//! the file or value, exit code 1, no panic, and no partial write. The
+//! messages themselves are snapshotted whole in `tests/cmd/` (see
+//! `messages.rs`); the cases here build what a fixture cannot (a lock held,
+//! a database damaged mid-file) and check what was left behind.
 
-mod common;
-
-use common::{caro_in, stderr_of, Home};
+use crate::util::{caro_command, caro_in, stderr_of, Home};
 use predicates::prelude::*;
 
 fn assert_no_panic(out: &std::process::Output) {
@@ -71,7 +72,21 @@ fn truncated_database_is_reported_as_corrupt() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_no_panic(&out);
-    assert!(stderr_of(&out).contains(&home.db().display().to_string()));
+    // SQLite's own words in the parentheses depend on where the damage is.
+    let err = stderr_of(&out);
+    let db = home.db().display().to_string();
+    assert!(
+        err.starts_with(&format!(
+            "caro: {db} is not a readable caro history database ("
+        )),
+        "{err}"
+    );
+    assert!(
+        err.ends_with(&format!(
+            "); move it aside (mv {db} {db}.bak) and caro will start a new one\n"
+        )),
+        "{err}"
+    );
 }
 
 #[test]
@@ -89,12 +104,14 @@ fn locked_database_fails_cleanly_after_the_busy_timeout() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_no_panic(&out);
-    let err = stderr_of(&out);
-    assert!(
-        err.contains("is locked by another process (waited 300 ms)"),
-        "{err}"
+    let db = home.db().display().to_string();
+    assert_eq!(
+        stderr_of(&out),
+        format!(
+            "caro: {db} is locked by another process (waited 300 ms); retry in a moment, \
+             or find the process holding it with `fuser {db}`\n"
+        )
     );
-    assert!(err.contains(&home.db().display().to_string()), "{err}");
     conn.execute_batch("ROLLBACK").unwrap();
     drop(conn);
     assert_eq!(home.commands(), ["echo before"]);
@@ -106,8 +123,7 @@ fn a_writer_waits_for_a_short_lock_instead_of_failing() {
     home.add("echo before");
     let conn = rusqlite::Connection::open(home.db()).unwrap();
     conn.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("caro"))
-        .env("CARO_HOME", home.path())
+    let child = caro_command(home.path())
         .args(["history", "add", "--command", "echo after"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -167,6 +183,8 @@ fn unwritable_home_is_named() {
         let err = stderr_of(&out);
         assert!(err.contains(&locked.display().to_string()), "{err}");
         assert!(err.contains("writable"), "{err}");
+    } else {
+        eprintln!("SKIPPED: the mode-0500 home, as root ignores directory permissions");
     }
     // A read-only filesystem path is unwritable for root too.
     if std::path::Path::new("/proc/self").exists() {
@@ -207,10 +225,12 @@ fn oversize_command_is_refused_with_its_size() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let err = stderr_of(&out);
-    assert!(err.contains("10241 bytes"), "{err}");
-    assert!(err.contains("10240"), "{err}");
-    assert!(!err.contains("yyyy"), "the command is not echoed");
+    // The command itself is not echoed.
+    assert_eq!(
+        stderr_of(&out),
+        "caro: refused to record: the command is 10241 bytes, and caro stores at most \
+         10240 bytes (10 KB)\n"
+    );
     assert_eq!(home.list().len(), 1);
 }
 

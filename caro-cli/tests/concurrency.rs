@@ -1,24 +1,19 @@
 //! End-to-end: 8 processes × 200 `caro history add` at once, on a fresh home
 //! (so they also race to create and migrate the database), lose nothing.
 
-mod common;
-
 use std::collections::HashSet;
 
-use common::{stderr_of, Home};
+use crate::util::{caro_command, stderr_of, Home};
 
 #[test]
 fn eight_writers_times_two_hundred_adds_make_exactly_1600_entries() {
     let home = Home::new();
-    let bin = assert_cmd::cargo::cargo_bin("caro");
     let workers: Vec<_> = (0..8)
         .map(|w| {
-            let bin = bin.clone();
             let home = home.path().to_path_buf();
             std::thread::spawn(move || {
                 for i in 0..200 {
-                    let out = std::process::Command::new(&bin)
-                        .env("CARO_HOME", &home)
+                    let out = caro_command(&home)
                         .env("CARO_BUSY_TIMEOUT_MS", "30000")
                         .args(["history", "add", "--command"])
                         .arg(format!("echo worker {w} entry {i}"))
@@ -46,6 +41,6 @@ fn eight_writers_times_two_hundred_adds_make_exactly_1600_entries() {
         .map(|e| e["command"].as_str().unwrap())
         .collect();
     assert_eq!(commands.len(), 1600);
-    let store = caro::store::Store::open(&home.db()).unwrap();
+    let store = home.store();
     assert_eq!(store.pending_sync_items(10_000).unwrap().len(), 1600);
 }

@@ -1,8 +1,6 @@
 //! End-to-end: `caro config get|set|list`.
 
-mod common;
-
-use common::Home;
+use crate::util::Home;
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -103,7 +101,7 @@ fn a_preference_change_is_stamped_and_enqueued_once() {
         .args(["config", "set", "retention_days", "31"])
         .assert()
         .success();
-    let store = caro::store::Store::open(&home.db()).unwrap();
+    let store = home.store();
     let pref = store.preference("retention_days").unwrap().unwrap();
     assert_eq!(pref.value, serde_json::json!(31));
     assert_eq!(pref.updated_by, store.current_device_id().unwrap());

@@ -1,11 +1,9 @@
 //! End-to-end: every `caro history` subcommand on the real binary.
 
-mod common;
-
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use common::{stderr_of, stdout_of, Home};
+use crate::util::{caro_command, caro_in, stderr_of, stdout_of, Home};
 use predicates::prelude::*;
 use serde_json::{json, Value};
 
@@ -220,7 +218,7 @@ fn delete_hides_from_list_and_search_and_is_enqueued() {
             "no history entry with id {gone}"
         )));
 
-    let store = caro::store::Store::open(&home.db()).unwrap();
+    let store = home.store();
     let queue = store.pending_sync_items(100).unwrap();
     let ops: Vec<_> = queue
         .iter()
@@ -440,9 +438,7 @@ fn a_closed_stdout_is_not_a_failure() {
         .arg(&file)
         .assert()
         .success();
-    let bin = assert_cmd::cargo::cargo_bin("caro");
-    let mut child = std::process::Command::new(bin)
-        .env("CARO_HOME", home.path())
+    let mut child = caro_command(home.path())
         .args(["history", "list", "--limit", "5000", "--json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -464,7 +460,7 @@ fn files_are_private() {
     use std::os::unix::fs::PermissionsExt;
     let home = Home::new();
     let nested = home.path().join("new/caro/home");
-    let mut cmd = common::caro_in(&nested);
+    let mut cmd = caro_in(&nested);
     cmd.args(["history", "add", "--command", "ls"])
         .assert()
         .success();
@@ -477,10 +473,9 @@ fn files_are_private() {
         std::fs::Permissions::from_mode(0o644),
     )
     .unwrap();
-    common::caro_in(&nested)
+    caro_in(&nested)
         .args(["history", "list"])
         .assert()
         .success();
     assert_eq!(mode(&nested.join("history.db")), 0o600);
-    let _ = std::io::stdout().flush();
 }

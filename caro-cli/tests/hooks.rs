@@ -2,13 +2,11 @@
 //! interactive shells, record commands with exit code, duration and cwd,
 //! never change what the user sees, and survive a missing or failing caro.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{stderr_of, Home};
+use crate::util::{caro_bin, stderr_of, Home};
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -39,10 +37,7 @@ fn installed(program: &str, probe: &[&str]) -> bool {
 
 /// A directory holding only `caro`, to put first on PATH.
 fn bin_dir() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("caro")
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    caro_bin().parent().unwrap().to_path_buf()
 }
 
 fn path_with(dir: &Path) -> String {

@@ -1,8 +1,6 @@
 //! End-to-end: importing bash, zsh and fish history, and importing again.
 
-mod common;
-
-use common::Home;
+use crate::util::Home;
 use predicates::prelude::*;
 
 const ZSH: &[u8] = b": 1700000000:0;ls -la\n: 1700000005:3;cargo build\n: 1700000009:0;for f in *\\\ndo echo $f\\\ndone\n: 1700000010:0;git push --force\n: 1700000011:0;ls -la\n";
@@ -190,6 +188,6 @@ fn imported_entries_are_enqueued_for_sync() {
         .arg(&file)
         .assert()
         .success();
-    let store = caro::store::Store::open(&home.db()).unwrap();
+    let store = home.store();
     assert_eq!(store.pending_sync_items(100).unwrap().len(), 5);
 }

@@ -1,9 +1,7 @@
 //! End-to-end: one test per secret pattern. The refusal names the kind of
 //! secret, never echoes it, exits 1, and stores nothing.
 
-mod common;
-
-use common::{stderr_of, stdout_of, Home};
+use crate::util::{stderr_of, stdout_of, Home};
 
 fn rep(c: char, n: usize) -> String {
     std::iter::repeat_n(c, n).collect()

@@ -2,20 +2,18 @@
 //! mistyped word, a key file others can read, a relay that is down, and an
 //! envelope tampered with on its way (pushed straight to the daemon).
 
-mod sync_support;
-
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
+use crate::util::{daemon_program, stderr_of, with_stdin, Device, Relay};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use caro::daemon::protocol::{
     self as rpc, InitParams, InitResult, PushParams, PushResult, WireItem,
 };
-use caro::daemon::{CommandLine, DaemonClient};
+use caro::daemon::DaemonClient;
 use crypto_core::{seal_command, CommandRecord, KeySet, Phrase};
 use serde_json::Value;
-use sync_support::{stderr, with_stdin, Device, Relay};
 
 #[test]
 fn a_phrase_without_an_account_changes_nothing() {
@@ -25,7 +23,7 @@ fn a_phrase_without_an_account_changes_nothing() {
     let phrase = Phrase::generate().unwrap();
     let out = b.join_output(phrase.expose_secret());
     assert_eq!(out.status.code(), Some(1));
-    let message = stderr(&out);
+    let message = stderr_of(&out);
     assert!(
         message.contains(&format!("no sync account for this phrase on {}", relay.url)),
         "{message}"
@@ -39,23 +37,23 @@ fn a_phrase_without_an_account_changes_nothing() {
 #[test]
 fn a_mistyped_word_is_named_before_any_network_call() {
     // No relay at all: the phrase is refused first.
-    let b = Device {
-        name: "B",
-        home: tempfile::tempdir().unwrap(),
-        relay: "ws://127.0.0.1:9".to_string(),
-    };
+    let b = Device::offline("B");
     let phrase = Phrase::generate().unwrap();
     let mut words: Vec<&str> = phrase.expose_secret().split(' ').collect();
     words[6] = "zebrra";
     let out = b.join_output(&words.join(" "));
     assert_eq!(out.status.code(), Some(1));
-    let message = stderr(&out);
+    let message = stderr_of(&out);
     assert!(message.contains("word 7"), "{message}");
     assert!(message.contains("\"zebrra\""), "{message}");
     assert!(!b.key_file().exists());
 
     let short = b.join_output("abandon abandon abandon");
-    assert!(stderr(&short).contains("24 words"), "{}", stderr(&short));
+    assert!(
+        stderr_of(&short).contains("24 words"),
+        "{}",
+        stderr_of(&short)
+    );
 }
 
 #[test]
@@ -66,7 +64,7 @@ fn a_key_file_others_can_read_is_refused() {
     std::fs::set_permissions(a.key_file(), std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = a.run(&["sync"]);
     assert_eq!(out.status.code(), Some(1));
-    let message = stderr(&out);
+    let message = stderr_of(&out);
     let path = a.key_file().display().to_string();
     assert!(message.contains(&path), "{message}");
     assert!(message.contains("0644"), "{message}");
@@ -86,7 +84,7 @@ fn a_relay_that_is_down_is_named_and_the_queue_stays() {
     }
     let out = a.run(&["sync"]);
     assert_eq!(out.status.code(), Some(1));
-    let message = stderr(&out);
+    let message = stderr_of(&out);
     assert!(message.contains(&relay.url), "{message}");
     assert!(message.contains("cannot reach the sync relay"), "{message}");
     assert_eq!(a.pending(), 3, "the queue is intact");
@@ -96,7 +94,7 @@ fn a_relay_that_is_down_is_named_and_the_queue_stays() {
     let phrase = Phrase::generate().unwrap();
     let out = b.join_output(phrase.expose_secret());
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains(&relay.url), "{}", stderr(&out));
+    assert!(stderr_of(&out).contains(&relay.url), "{}", stderr_of(&out));
 }
 
 #[test]
@@ -115,13 +113,7 @@ fn a_tampered_envelope_is_skipped_and_reported() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let line = sync_support::daemon_command_line();
-        let words = shell_words::split(&line).unwrap();
-        let program = CommandLine {
-            program: words[0].clone().into(),
-            args: words[1..].iter().map(Into::into).collect(),
-        };
-        let client = DaemonClient::spawn(&program, dir.path(), false, false).unwrap();
+        let client = DaemonClient::spawn(&daemon_program(), dir.path(), false, false).unwrap();
         let auth = BASE64.encode(keys.jazz_auth_key.expose_secret());
         let init: InitResult = client
             .call(
@@ -216,11 +208,7 @@ fn a_tampered_envelope_is_skipped_and_reported() {
 
 #[test]
 fn a_missing_or_dying_daemon_is_explained() {
-    let a = Device {
-        name: "A",
-        home: tempfile::tempdir().unwrap(),
-        relay: "ws://127.0.0.1:9".to_string(),
-    };
+    let a = Device::offline("A");
     let missing = a
         .caro()
         .env("CARO_SYNC_DAEMON", "/nonexistent/caro-sync-daemon")
@@ -228,7 +216,7 @@ fn a_missing_or_dying_daemon_is_explained() {
         .output()
         .unwrap();
     assert_eq!(missing.status.code(), Some(1));
-    let message = stderr(&missing);
+    let message = stderr_of(&missing);
     assert!(
         message.contains("cannot start the sync daemon"),
         "{message}"
@@ -247,7 +235,7 @@ fn a_missing_or_dying_daemon_is_explained() {
         .output()
         .unwrap();
     assert_eq!(dying.status.code(), Some(1));
-    let message = stderr(&dying);
+    let message = stderr_of(&dying);
     assert!(message.contains("sync daemon stopped"), "{message}");
     assert!(message.contains("exit code 3"), "{message}");
     assert!(message.contains("boom: the store is on fire"), "{message}");
@@ -271,8 +259,12 @@ fn the_daemon_reads_extra_ca_certs_only_for_a_tls_relay() {
         .args(["sync", "--verbose"])
         .output()
         .unwrap();
-    assert!(plain.status.success(), "{}", stderr(&plain));
-    assert!(!stderr(&plain).contains(node_read_it), "{}", stderr(&plain));
+    assert!(plain.status.success(), "{}", stderr_of(&plain));
+    assert!(
+        !stderr_of(&plain).contains(node_read_it),
+        "{}",
+        stderr_of(&plain)
+    );
 
     let b = Device::new("B", &relay);
     let mut join = b.caro();
@@ -281,6 +273,10 @@ fn the_daemon_reads_extra_ca_certs_only_for_a_tls_relay() {
         .arg(format!("wss://127.0.0.1:{}", relay.port));
     let tls = with_stdin(join, &phrase);
     // The relay speaks no TLS: the join fails, having started a daemon that read it.
-    assert_eq!(tls.status.code(), Some(1), "{}", stderr(&tls));
-    assert!(stderr(&tls).contains(node_read_it), "{}", stderr(&tls));
+    assert_eq!(tls.status.code(), Some(1), "{}", stderr_of(&tls));
+    assert!(
+        stderr_of(&tls).contains(node_read_it),
+        "{}",
+        stderr_of(&tls)
+    );
 }

@@ -2,15 +2,16 @@
 //! ways, watch, deletes and preferences, export, status and devices, and no
 //! plaintext on the relay.
 
-mod sync_support;
-
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::process::Stdio;
 use std::time::Duration;
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 use serde_json::Value;
-use sync_support::{occurrences, terminate, Device, Relay};
+
+use crate::util::{occurrences, stderr_of, stdout_of, terminate, Device, Relay};
 
 #[test]
 fn two_devices_share_one_history_and_the_relay_sees_no_plaintext() {
@@ -30,29 +31,44 @@ fn two_devices_share_one_history_and_the_relay_sees_no_plaintext() {
         .mode();
     assert_eq!(key_mode & 0o777, 0o600);
     let key_text = std::fs::read_to_string(a.key_file()).unwrap();
-    assert!(key_text.contains("jazzAuthKey") && !key_text.contains(&phrase));
+    assert!(!key_text.contains(&phrase));
+    assert_holds_only_derived_keys(&key_text);
     assert_eq!(a.pending(), 0, "init pushed the existing history");
     a.add(&format!("cargo build --release # {marker} two"));
     assert_eq!(a.sync()["pushed"], 1);
 
-    // Joining pulls everything the relay has, in one go, and says how long
-    // the whole join took (Argon2id alone takes longer than 50 ms).
+    // Joining pulls everything the relay has, in one go, and says which
+    // account and device it joined as, and what the first sync did.
     let joined = b.join_output(&phrase);
-    assert!(
-        joined.status.success(),
-        "{}",
-        String::from_utf8_lossy(&joined.stderr)
-    );
-    let summary = String::from_utf8_lossy(&joined.stdout);
-    let seconds: f64 = summary
-        .lines()
-        .find_map(|l| l.strip_prefix("pushed 0, pulled 3, skipped 0 in "))
+    assert!(joined.status.success(), "{}", stderr_of(&joined));
+    let identity = a.store().sync_identity().unwrap().unwrap();
+    let account = identity.account_id.expect("init stored the account id");
+    let b_device = b.store().current_device_id().unwrap();
+    let stdout = stdout_of(&joined);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    let joined_as = format!("Joined account {account} (key id {}) as ", identity.key_id);
+    assert!(lines[0].starts_with(&joined_as), "{stdout}");
+    assert!(lines[0].ends_with(&format!(" ({b_device}).")), "{stdout}");
+    let took = lines[1]
+        .strip_prefix("pushed 0, pulled 3, skipped 0 in ")
         .and_then(|t| t.strip_suffix('s'))
-        .unwrap_or_else(|| panic!("no summary in {summary}"))
-        .parse()
-        .unwrap();
-    assert!(seconds >= 0.05, "{summary}");
+        .unwrap_or_else(|| panic!("no summary in {stdout}"));
+    let (whole, hundredths) = took.split_once('.').unwrap_or_else(|| panic!("{took}"));
+    assert!(
+        whole.parse::<u64>().is_ok() && hundredths.len() == 2 && hundredths.parse::<u8>().is_ok(),
+        "the time is in seconds with two decimals: {stdout}"
+    );
     assert_eq!(b.entries().len(), 3);
+    assert_eq!(
+        b.store()
+            .sync_identity()
+            .unwrap()
+            .unwrap()
+            .account_id
+            .as_deref(),
+        Some(account.as_str())
+    );
     assert_eq!(b.commands(), a.commands());
     assert!(b
         .ok(&["history", "search", "release"])
@@ -155,6 +171,31 @@ fn two_devices_share_one_history_and_the_relay_sees_no_plaintext() {
     }
 }
 
+/// The key file is the key id and four 32-byte keys, nothing else: no
+/// phrase, no master key, in any encoding.
+fn assert_holds_only_derived_keys(key_text: &str) {
+    let file: Value = serde_json::from_str(key_text).unwrap();
+    let fields = file.as_object().unwrap();
+    let mut names: Vec<&str> = fields.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "commandKey",
+            "deviceKey",
+            "jazzAuthKey",
+            "keyId",
+            "preferenceKey",
+            "version"
+        ]
+    );
+    assert_eq!(file["version"], 1);
+    for name in ["commandKey", "deviceKey", "jazzAuthKey", "preferenceKey"] {
+        let key = BASE64.decode(file[name].as_str().unwrap()).unwrap();
+        assert_eq!(key.len(), 32, "{name}");
+    }
+}
+
 /// Every regular file under `dir`, with its permission bits.
 fn file_modes(dir: &std::path::Path) -> Vec<(std::path::PathBuf, u32)> {
     let mut found = Vec::new();
@@ -178,7 +219,7 @@ fn init_refuses_twice_and_reset_starts_over() {
     a.init();
     let again = a.run(&["sync", "init"]);
     assert_eq!(again.status.code(), Some(1));
-    assert!(sync_support::stderr(&again).contains("caro sync reset"));
+    assert!(stderr_of(&again).contains("caro sync reset"));
 
     let refused = a.run(&["sync", "reset"]);
     assert_eq!(refused.status.code(), Some(2), "no --yes and no terminal");
@@ -190,7 +231,7 @@ fn init_refuses_twice_and_reset_starts_over() {
     assert_eq!(a.entries().len(), 1, "history stays");
     let not_set_up = a.run(&["sync"]);
     assert_eq!(not_set_up.status.code(), Some(1));
-    assert!(sync_support::stderr(&not_set_up).contains("caro sync init"));
+    assert!(stderr_of(&not_set_up).contains("caro sync init"));
 
     // A new account after the reset gets the old history again.
     let phrase = a.init();

@@ -2,15 +2,13 @@
 //! device that records while the relay is down, and a daemon killed with
 //! SIGKILL in the middle of a 10,000-entry sync.
 
-mod sync_support;
-
 use std::collections::BTreeSet;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::util::{stderr_of, Device, Relay};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-use sync_support::{stderr, Device, Relay};
 
 #[test]
 fn three_devices_adding_and_syncing_at_once_converge() {
@@ -64,7 +62,7 @@ fn a_device_offline_records_then_catches_up() {
         a.add(&format!("echo offline {i}"));
     }
     let out = a.run(&["sync"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
     assert_eq!(a.pending(), 100);
 
     relay.restart();
@@ -123,7 +121,7 @@ fn a_daemon_killed_in_the_middle_of_a_big_sync_loses_and_doubles_nothing() {
     let out = sync.wait_with_output().unwrap();
     assert!(killed, "the sync ended before the daemon could be killed");
     assert_eq!(out.status.code(), Some(1));
-    let message = stderr(&out);
+    let message = stderr_of(&out);
     assert!(message.contains("sync daemon stopped"), "{message}");
     assert!(message.contains("SIGKILL"), "{message}");
     let left = a.pending() as usize;

