@@ -94,6 +94,13 @@ pub fn run(args: AddArgs) -> Result<()> {
             .created_at
             .unwrap_or_else(|| now_ms() - input.duration_ms.unwrap_or(0).clamp(0, 86_400_000)),
     };
+    if prefs.flags(entry.safety_level) {
+        eprintln!(
+            "caro: {} risk: {}",
+            entry.safety_level,
+            entry.safety_warnings.join("; ")
+        );
+    }
     let id = store.record(&entry)?;
     let mut out = crate::commands::stdout();
     writeln!(out, "{id}")?;
