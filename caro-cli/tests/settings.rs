@@ -52,7 +52,10 @@ fn safety_level_sets_the_lowest_level_flagged() {
 
     // Default (moderate): both flagged, in the listing and when recorded.
     let (_, warned) = add(home, MODERATE);
-    assert_eq!(warned, "caro: moderate risk: discards uncommitted changes\n");
+    assert_eq!(
+        warned,
+        "caro: moderate risk: discards uncommitted changes\n"
+    );
     let (_, warned) = add(home, CRITICAL);
     assert_eq!(
         warned,
@@ -130,7 +133,8 @@ fn an_unknown_stored_risk_level_is_an_error() {
     // A newer caro's level: the schema's CHECK would refuse it, so bypass it
     // the way a hand edit or a future schema would.
     let db = rusqlite::Connection::open(home.path().join("history.db")).unwrap();
-    db.execute_batch("PRAGMA ignore_check_constraints = ON").unwrap();
+    db.execute_batch("PRAGMA ignore_check_constraints = ON")
+        .unwrap();
     let changed = db
         .execute(
             "UPDATE command_history SET safety_level = 'extreme' WHERE id = ?1",
