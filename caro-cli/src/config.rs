@@ -4,8 +4,8 @@
 //! There is no `default_shell`: a shell is a fact of one machine, and a
 //! preference syncs to every device, so on a machine with another shell it
 //! would pick the wrong hook or history file. `caro init` and `history import`
-//! take the shell as an argument. A `default_shell` stored by an older caro
-//! stays in the store (and syncs on) untouched; nothing lists or reads it.
+//! take the shell as an argument. A `default_shell` an older caro stored stays
+//! where it is, in the store and on the relay; nothing lists or reads it.
 
 use serde_json::{json, Value};
 use strum::VariantArray;

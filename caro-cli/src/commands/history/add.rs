@@ -95,7 +95,10 @@ pub fn run(args: AddArgs) -> Result<()> {
             .unwrap_or_else(|| now_ms() - input.duration_ms.unwrap_or(0).clamp(0, 86_400_000)),
     };
     if prefs.flags(entry.safety_level) {
-        eprintln!(
+        // A warning nobody can read (stderr closed or a broken pipe) must
+        // not stop the recording.
+        let _ = writeln!(
+            std::io::stderr(),
             "caro: {} risk: {}",
             entry.safety_level,
             entry.safety_warnings.join("; ")
