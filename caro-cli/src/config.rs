@@ -1,16 +1,28 @@
 //! Preferences: their names, defaults and validation. Values live in the
 //! store's `sync_preferences` as JSON, stamped for last-writer-wins sync.
+//!
+//! There is no `default_shell`: a shell is a fact of one machine, and a
+//! preference syncs to every device, so on a machine with another shell it
+//! would pick the wrong hook or history file. `caro init` and `history import`
+//! take the shell as an argument. A `default_shell` an older caro stored stays
+//! where it is, in the store and on the relay; nothing lists or reads it.
 
 use serde_json::{json, Value};
+use strum::VariantArray;
 
+use crate::safety::RiskLevel;
 use crate::store::StoredPreference;
 use crate::time::{format_duration, parse_duration};
 
-/// A preference caro knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A preference caro knows. Its name is the snake_case variant.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, VariantArray,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum PrefKey {
+    /// The lowest risk level caro points out: the `[level]` badge of `list`
+    /// and `search`, and the warning `history add` prints on stderr.
     SafetyLevel,
-    DefaultShell,
     RetentionDays,
     MaxCommands,
     ExcludePatterns,
@@ -20,35 +32,16 @@ pub enum PrefKey {
 }
 
 impl PrefKey {
-    pub const ALL: [PrefKey; 8] = [
-        PrefKey::SafetyLevel,
-        PrefKey::DefaultShell,
-        PrefKey::RetentionDays,
-        PrefKey::MaxCommands,
-        PrefKey::ExcludePatterns,
-        PrefKey::SecretsFilter,
-        PrefKey::AutoSync,
-        PrefKey::SyncFrequency,
-    ];
-
     pub fn name(self) -> &'static str {
-        match self {
-            PrefKey::SafetyLevel => "safety_level",
-            PrefKey::DefaultShell => "default_shell",
-            PrefKey::RetentionDays => "retention_days",
-            PrefKey::MaxCommands => "max_commands",
-            PrefKey::ExcludePatterns => "exclude_patterns",
-            PrefKey::SecretsFilter => "secrets_filter",
-            PrefKey::AutoSync => "auto_sync",
-            PrefKey::SyncFrequency => "sync_frequency",
-        }
+        self.into()
     }
 
     /// What the values may be, for `--help`-style messages.
     pub fn accepts(self) -> &'static str {
         match self {
-            PrefKey::SafetyLevel => "strict, moderate or permissive",
-            PrefKey::DefaultShell => "bash, zsh, fish, sh, powershell or cmd",
+            PrefKey::SafetyLevel => {
+                "moderate, high or critical (the lowest risk level caro points out)"
+            }
             PrefKey::RetentionDays => "a number of days, 0 to keep forever",
             PrefKey::MaxCommands => "a number of entries, 0 for no limit",
             PrefKey::ExcludePatterns => "zero or more regexes (no value clears the list)",
@@ -59,22 +52,12 @@ impl PrefKey {
 
     /// Accepts `retention-days` as well as `retention_days`.
     pub fn parse(name: &str) -> Option<PrefKey> {
-        let name = name.replace('-', "_");
-        PrefKey::ALL.into_iter().find(|k| k.name() == name)
+        name.replace('-', "_").parse().ok()
     }
 
     pub fn default_value(self) -> Value {
         match self {
-            PrefKey::SafetyLevel => json!("moderate"),
-            PrefKey::DefaultShell => {
-                let shell = std::env::var("SHELL").unwrap_or_default();
-                let name = shell.rsplit('/').next().unwrap_or("");
-                json!(if ["bash", "zsh", "fish"].contains(&name) {
-                    name
-                } else {
-                    "bash"
-                })
-            }
+            PrefKey::SafetyLevel => json!(RiskLevel::Moderate.as_str()),
             PrefKey::RetentionDays => json!(90),
             PrefKey::MaxCommands => json!(10_000),
             PrefKey::ExcludePatterns => json!([]),
@@ -106,14 +89,10 @@ impl PrefKey {
         };
         let v = value.trim();
         match self {
-            PrefKey::SafetyLevel => ["strict", "moderate", "permissive"]
-                .contains(&v)
-                .then(|| json!(v))
-                .ok_or_else(|| invalid(v)),
-            PrefKey::DefaultShell => ["bash", "zsh", "fish", "sh", "powershell", "cmd"]
-                .contains(&v)
-                .then(|| json!(v))
-                .ok_or_else(|| invalid(v)),
+            PrefKey::SafetyLevel => match safety_threshold(v) {
+                Some(level) => Ok(json!(level.as_str())),
+                None => Err(invalid(v)),
+            },
             PrefKey::RetentionDays | PrefKey::MaxCommands => {
                 v.parse::<u64>().map(|n| json!(n)).map_err(|_| invalid(v))
             }
@@ -150,6 +129,15 @@ impl PrefKey {
     }
 }
 
+/// A risk level a person may ask to be warned from: any but `safe`, which
+/// every command reaches.
+fn safety_threshold(v: &str) -> Option<RiskLevel> {
+    v.to_ascii_lowercase()
+        .parse()
+        .ok()
+        .filter(|level| *level != RiskLevel::Safe)
+}
+
 fn parse_switch(v: &str) -> Option<bool> {
     match v.to_ascii_lowercase().as_str() {
         "on" | "true" | "yes" | "1" => Some(true),
@@ -163,6 +151,8 @@ fn parse_switch(v: &str) -> Option<bool> {
 /// device) falls back to the default rather than failing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preferences {
+    /// The lowest risk level pointed out (see [`PrefKey::SafetyLevel`]).
+    pub safety_level: RiskLevel,
     pub retention_days: u64,
     pub max_commands: u64,
     pub exclude_patterns: Vec<String>,
@@ -184,6 +174,10 @@ impl Preferences {
                 .unwrap_or(0)
         };
         Preferences {
+            safety_level: get(PrefKey::SafetyLevel)
+                .and_then(Value::as_str)
+                .and_then(safety_threshold)
+                .unwrap_or(RiskLevel::Moderate),
             retention_days: number(PrefKey::RetentionDays),
             max_commands: number(PrefKey::MaxCommands),
             exclude_patterns: get(PrefKey::ExcludePatterns)
@@ -198,6 +192,11 @@ impl Preferences {
                 .and_then(Value::as_bool)
                 .unwrap_or(true),
         }
+    }
+
+    /// Whether caro points out an entry of this level.
+    pub fn flags(&self, level: RiskLevel) -> bool {
+        level != RiskLevel::Safe && level >= self.safety_level
     }
 }
 
@@ -216,10 +215,15 @@ mod tests {
         let f = PrefKey::SyncFrequency;
         assert_eq!(
             f.display(&f.parse_values(&["1h30m".into()]).unwrap()),
-            "1h30m"
+            "1h 30m"
         );
         assert!(f.parse_values(&["1s".into()]).is_err());
-        assert!(PrefKey::SafetyLevel.parse_values(&["yolo".into()]).is_err());
+        let level = PrefKey::SafetyLevel;
+        assert_eq!(level.parse_values(&["High".into()]).unwrap(), json!("high"));
+        for bad in ["yolo", "safe", "strict", "permissive"] {
+            assert!(level.parse_values(&[bad.into()]).is_err(), "{bad}");
+        }
+        assert_eq!(PrefKey::parse("default_shell"), None);
         assert!(PrefKey::ExcludePatterns
             .parse_values(&["(".into()])
             .is_err());
@@ -237,5 +241,37 @@ mod tests {
         assert_eq!(p.max_commands, 10_000);
         assert!(p.secrets_filter);
         assert!(p.exclude_patterns.is_empty());
+        assert_eq!(p.safety_level, RiskLevel::Moderate);
+    }
+
+    #[test]
+    fn names_read_back() {
+        for key in PrefKey::VARIANTS {
+            assert_eq!(PrefKey::parse(key.name()), Some(*key));
+            assert_eq!(PrefKey::parse(&key.name().replace('_', "-")), Some(*key));
+        }
+        assert_eq!(PrefKey::SyncFrequency.name(), "sync_frequency");
+    }
+
+    #[test]
+    fn safety_level_sets_what_is_flagged() {
+        let stored = |value: Value| {
+            Preferences::from_stored(&[StoredPreference {
+                key: "safety_level".into(),
+                value,
+                updated_at: 1,
+                updated_by: "d".into(),
+                synced_at: None,
+            }])
+        };
+        let high = stored(json!("high"));
+        assert!(!high.flags(RiskLevel::Moderate));
+        assert!(high.flags(RiskLevel::High));
+        assert!(high.flags(RiskLevel::Critical));
+        let default = Preferences::from_stored(&[]);
+        assert!(!default.flags(RiskLevel::Safe));
+        assert!(default.flags(RiskLevel::Moderate));
+        // A value an older caro wrote ("strict") falls back to the default.
+        assert_eq!(stored(json!("strict")).safety_level, RiskLevel::Moderate);
     }
 }

@@ -2,8 +2,10 @@
 
 use std::path::PathBuf;
 
-/// A shell whose history caro can import and whose prompt it can hook.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// A shell whose history caro can import and whose prompt it can hook. Its
+/// name (clap's and strum's alike) is the lowercase variant: `bash`, `zsh`, `fish`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, strum::IntoStaticStr)]
+#[strum(serialize_all = "lowercase")]
 pub enum Shell {
     Bash,
     Zsh,
@@ -13,11 +15,7 @@ pub enum Shell {
 impl Shell {
     /// The name stored in `shell_type`.
     pub fn name(self) -> &'static str {
-        match self {
-            Shell::Bash => "bash",
-            Shell::Zsh => "zsh",
-            Shell::Fish => "fish",
-        }
+        self.into()
     }
 
     /// Where this shell writes its history by default: `$HISTFILE` for bash and
@@ -45,5 +43,21 @@ impl Shell {
                 Some(data.join("fish/fish_history"))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::ValueEnum;
+
+    use super::Shell;
+
+    #[test]
+    fn stored_names_are_the_command_line_names() {
+        for shell in Shell::value_variants() {
+            let on_the_command_line = shell.to_possible_value().unwrap();
+            assert_eq!(shell.name(), on_the_command_line.get_name());
+        }
+        assert_eq!(Shell::Fish.name(), "fish");
     }
 }

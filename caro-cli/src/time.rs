@@ -1,80 +1,38 @@
-//! Clock, human durations (`90s`, `15m`, `2h30m`, `7d`, `1w`) and relative ages.
+//! Clock, durations people type and read (`90s`, `15m`, `2h 30m`, `7d`, `1w`,
+//! by `humantime`), relative ages, and dates: local ones for people (the
+//! system's time zone, by `jiff`), RFC 3339 UTC ones for files.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+    Timestamp::now().as_millisecond()
 }
 
-const UNITS: [(char, u64); 5] = [
-    ('w', 7 * 86_400),
-    ('d', 86_400),
-    ('h', 3_600),
-    ('m', 60),
-    ('s', 1),
-];
-
-/// Parses `90s`, `15m`, `2h30m`, `7d`, `1w` into seconds.
+/// Parses `90s`, `15m`, `2h30m`, `2h 30m`, `7d`, `1w` into whole seconds.
 pub fn parse_duration(text: &str) -> Result<u64, String> {
-    let invalid = || {
+    let invalid = |why: String| {
         format!(
-            "invalid duration '{text}': use a number and a unit s, m, h, d or w, e.g. 30m, 2h, 7d"
+            "invalid duration '{text}' ({why}): use a number and a unit, e.g. 30s, 15m, 2h30m, 7d"
         )
     };
-    let text_trimmed = text.trim();
-    if text_trimmed.is_empty() {
-        return Err(invalid());
+    let duration = humantime::parse_duration(text.trim()).map_err(|e| invalid(e.to_string()))?;
+    if duration.subsec_nanos() != 0 {
+        return Err(invalid("caro counts whole seconds".to_string()));
     }
-    let mut total: u64 = 0;
-    let mut number: Option<u64> = None;
-    for c in text_trimmed.chars() {
-        if let Some(digit) = c.to_digit(10) {
-            number = Some(
-                number
-                    .unwrap_or(0)
-                    .checked_mul(10)
-                    .and_then(|n| n.checked_add(u64::from(digit)))
-                    .ok_or_else(invalid)?,
-            );
-        } else {
-            let (_, secs) = UNITS
-                .iter()
-                .find(|(unit, _)| *unit == c)
-                .ok_or_else(invalid)?;
-            let n = number.take().ok_or_else(invalid)?;
-            total = n
-                .checked_mul(*secs)
-                .and_then(|s| total.checked_add(s))
-                .ok_or_else(invalid)?;
-        }
-    }
-    if number.is_some() {
-        return Err(invalid());
-    }
-    Ok(total)
+    Ok(duration.as_secs())
 }
 
-/// Writes seconds back in the largest exact units: 5400 → `1h30m`.
-pub fn format_duration(mut secs: u64) -> String {
-    if secs == 0 {
-        return "0s".to_string();
-    }
-    let mut out = String::new();
-    for (unit, size) in UNITS {
-        if secs >= size {
-            out.push_str(&format!("{}{unit}", secs / size));
-            secs %= size;
-        }
-    }
-    out
+/// Writes seconds back as [`parse_duration`] reads them: 5400 → `1h 30m`.
+pub fn format_duration(secs: u64) -> String {
+    humantime::format_duration(Duration::from_secs(secs)).to_string()
 }
 
 /// A short age for listings: `just now`, `42s ago`, `5m ago`, `3h ago`,
-/// `12d ago`, then the date.
+/// `12d ago`, then the local date.
 pub fn format_age(created_at_ms: i64, now_ms: i64) -> String {
     let secs = (now_ms - created_at_ms).max(0) / 1000;
     match secs {
@@ -87,28 +45,42 @@ pub fn format_age(created_at_ms: i64, now_ms: i64) -> String {
     }
 }
 
-/// `YYYY-MM-DD` in UTC.
+/// `YYYY-MM-DD` in the system's time zone (`TZ`, else `/etc/localtime`; UTC
+/// when neither names a zone the system's database has).
 pub fn format_date(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}")
+    format_date_in(ms, &TimeZone::system())
 }
 
-/// Howard Hinnant's days-to-civil algorithm.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+fn format_date_in(ms: i64, zone: &TimeZone) -> String {
+    match Timestamp::from_millisecond(ms) {
+        Ok(at) => at
+            .to_zoned_datetime(zone.clone())
+            .strftime("%Y-%m-%d")
+            .to_string(),
+        // Beyond jiff's range (years -9999..=9999): no real entry is dated there.
+        Err(_) => "-".to_string(),
+    }
 }
 
-/// A duration in milliseconds for listings: `850ms`, `12.3s`, `4m05s`.
+/// RFC 3339 in UTC with milliseconds, as exports carry time:
+/// `2023-11-14T20:00:00.000Z`.
+pub fn format_rfc3339(ms: i64) -> String {
+    match Timestamp::from_millisecond(ms) {
+        Ok(at) => format!("{at:.3}"),
+        Err(_) => format!(
+            "{:.3}",
+            if ms < 0 {
+                Timestamp::MIN
+            } else {
+                Timestamp::MAX
+            }
+        ),
+    }
+}
+
+/// A duration in milliseconds for listings: `850ms`, `12.3s`, `4m05s`. Hand
+/// written on purpose: humantime would print `12s 345ms` and `4m 5s`, wider
+/// and ragged in a fixed-width column.
 pub fn format_elapsed(ms: i64) -> String {
     match ms {
         i64::MIN..=999 => format!("{}ms", ms.max(0)),
@@ -125,23 +97,56 @@ mod tests {
     fn durations_parse_and_format() {
         assert_eq!(parse_duration("90s"), Ok(90));
         assert_eq!(parse_duration("2h30m"), Ok(9_000));
+        assert_eq!(parse_duration(" 2h 30m "), Ok(9_000));
         assert_eq!(parse_duration("7d"), Ok(604_800));
         assert_eq!(parse_duration("1w"), Ok(604_800));
-        assert!(parse_duration("").is_err());
-        assert!(parse_duration("10").is_err());
-        assert!(parse_duration("h").is_err());
-        assert!(parse_duration("5x").is_err());
-        assert!(parse_duration("99999999999999999999w").is_err());
-        assert_eq!(format_duration(5_400), "1h30m");
+        for bad in ["", "10", "h", "5x", "99999999999999999999w", "1500ms"] {
+            let err = parse_duration(bad).unwrap_err();
+            assert!(
+                err.starts_with(&format!("invalid duration '{bad}' (")),
+                "{err}"
+            );
+        }
+        assert_eq!(format_duration(5_400), "1h 30m");
         assert_eq!(format_duration(900), "15m");
+        assert_eq!(format_duration(0), "0s");
+        for secs in [10, 900, 5_400, 86_400, 604_800, 93_784] {
+            assert_eq!(parse_duration(&format_duration(secs)), Ok(secs));
+        }
     }
 
     #[test]
-    fn dates_and_ages() {
-        assert_eq!(format_date(0), "1970-01-01");
-        assert_eq!(format_date(1_763_769_600_000), "2025-11-22");
+    fn dates_are_local_to_the_zone() {
+        let tokyo = TimeZone::get("Asia/Tokyo").expect("the system has Asia/Tokyo");
+        let new_york = TimeZone::get("America/New_York").expect("the system has America/New_York");
+        // 2023-11-14T20:00:00Z is 05:00 on the 15th in Tokyo, 15:00 on the 14th in New York.
+        let ms = 1_699_992_000_000;
+        assert_eq!(format_date_in(ms, &tokyo), "2023-11-15");
+        assert_eq!(format_date_in(ms, &new_york), "2023-11-14");
+        assert_eq!(format_date_in(0, &TimeZone::UTC), "1970-01-01");
+        assert_eq!(format_date_in(i64::MAX, &TimeZone::UTC), "-");
+    }
+
+    #[test]
+    fn exports_are_rfc3339_utc() {
+        assert_eq!(
+            format_rfc3339(1_699_992_000_000),
+            "2023-11-14T20:00:00.000Z"
+        );
+        assert_eq!(
+            format_rfc3339(1_699_992_000_123),
+            "2023-11-14T20:00:00.123Z"
+        );
+        assert_eq!(format_rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert!(format_rfc3339(i64::MAX).starts_with("9999-12-"));
+        assert!(format_rfc3339(i64::MIN).starts_with("-009999-"));
+    }
+
+    #[test]
+    fn ages_and_elapsed() {
         assert_eq!(format_age(1_000, 2_000), "just now");
         assert_eq!(format_age(0, 300_000), "5m ago");
+        assert_eq!(format_age(0, 3 * 86_400_000), "3d ago");
         assert_eq!(format_elapsed(850), "850ms");
         assert_eq!(format_elapsed(12_345), "12.3s");
         assert_eq!(format_elapsed(245_000), "4m05s");

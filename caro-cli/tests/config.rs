@@ -17,13 +17,12 @@ fn defaults_then_set_get_list() {
         ))
         .stdout(predicate::str::contains("secrets_filter    on  (default)"));
     for (key, value, shown) in [
-        ("safety_level", "strict", "strict"),
-        ("default_shell", "fish", "fish"),
+        ("safety_level", "high", "high"),
         ("retention_days", "30", "30"),
         ("max-commands", "500", "500"),
         ("secrets_filter", "off", "off"),
         ("auto_sync", "on", "on"),
-        ("sync_frequency", "1h30m", "1h30m"),
+        ("sync_frequency", "1h30m", "1h 30m"),
     ] {
         let canonical = key.replace('-', "_");
         home.caro()
@@ -47,7 +46,7 @@ fn defaults_then_set_get_list() {
         .output()
         .unwrap();
     let items: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(items.len(), 8);
+    assert_eq!(items.len(), 7);
     let excl = items
         .iter()
         .find(|i| i["key"] == "exclude_patterns")
@@ -75,7 +74,7 @@ fn bad_keys_and_values_are_usage_errors() {
         .args(["config", "set", "safety_level", "yolo"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("strict, moderate or permissive"));
+        .stderr(predicate::str::contains("moderate, high or critical"));
     home.caro()
         .args(["config", "set", "auto_sync", "maybe"])
         .assert()

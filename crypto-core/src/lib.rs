@@ -8,6 +8,10 @@
 //! - [`aad`]: the associated data that binds an envelope to its place.
 //! - [`record`]: the canonical plaintext of a command entry.
 //!
+//! The nonce-choosing functions (`seal_with_nonce`, `seal_command_with_nonce`)
+//! exist only with the `testing` feature: the vector tests and the WASM build
+//! (for the daemon's `caro-sync-daemon/testing` subpath) turn it on.
+//!
 //! Nothing here panics on bad input; every failure is a [`CryptoError`].
 
 pub mod aad;
@@ -22,12 +26,13 @@ pub mod record;
 mod wasm;
 
 pub use aad::{command_aad, device_aad, preference_aad};
-pub use envelope::{open, parse_envelope, seal, seal_with_nonce, EnvelopeInfo};
+#[cfg(feature = "testing")]
+pub use envelope::seal_with_nonce;
+pub use envelope::{open, parse_envelope, seal, EnvelopeInfo};
 pub use error::CryptoError;
 pub use kdf::{derive_master_key, phrase_salt, KeySet};
 pub use key::{SecretKey, KEY_LEN};
 pub use mnemonic::Phrase;
-pub use record::{
-    decode_record, encode_record, open_command, seal_command, seal_command_with_nonce,
-    CommandRecord,
-};
+#[cfg(feature = "testing")]
+pub use record::seal_command_with_nonce;
+pub use record::{decode_record, encode_record, open_command, seal_command, CommandRecord};

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::aad::command_aad;
-use crate::envelope::{open, seal, seal_with_nonce, NONCE_LEN};
+use crate::envelope::{open, seal};
+#[cfg(feature = "testing")]
+use crate::envelope::{seal_with_nonce, NONCE_LEN};
 use crate::{CryptoError, SecretKey};
 
 /// One entry of command history as it travels between devices.
@@ -109,7 +111,9 @@ pub fn seal_command(
     seal(command_key, &encode_record(record)?, &command_aad(entry_id))
 }
 
-/// [`seal_command`] with a caller-chosen nonce, for test vectors.
+/// [`seal_command`] with a caller-chosen nonce, for test vectors only (see
+/// [`seal_with_nonce`]).
+#[cfg(feature = "testing")]
 pub fn seal_command_with_nonce(
     command_key: &SecretKey,
     nonce: &[u8; NONCE_LEN],

@@ -7,12 +7,15 @@
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "testing")]
 use crate::envelope::nonce_from_slice;
 use crate::{
     command_aad, decode_record, derive_master_key, device_aad, encode_record, open, open_command,
-    parse_envelope, phrase_salt, preference_aad, seal, seal_command, seal_command_with_nonce,
-    seal_with_nonce, CryptoError, KeySet, Phrase, SecretKey,
+    parse_envelope, phrase_salt, preference_aad, seal, seal_command, CryptoError, KeySet, Phrase,
+    SecretKey,
 };
+#[cfg(feature = "testing")]
+use crate::{seal_command_with_nonce, seal_with_nonce};
 
 fn to_js(error: CryptoError) -> JsValue {
     let js_error = js_sys::Error::new(&error.to_string());
@@ -133,7 +136,8 @@ pub fn seal_js(key_bytes: &[u8], plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>
     seal(&key(key_bytes)?, plaintext, aad).map_err(to_js)
 }
 
-/// Seals under a given nonce (test vectors only).
+/// Seals under a given nonce (test vectors only: the `testing` feature).
+#[cfg(feature = "testing")]
 #[wasm_bindgen(js_name = sealWithNonce)]
 pub fn seal_with_nonce_js(
     key_bytes: &[u8],
@@ -214,7 +218,9 @@ pub fn seal_command_js(
     seal_command(&key(command_key)?, entry_id, &record).map_err(to_js)
 }
 
-/// [`seal_command_js`] under a given nonce (test vectors only).
+/// [`seal_command_js`] under a given nonce (test vectors only: the `testing`
+/// feature).
+#[cfg(feature = "testing")]
 #[wasm_bindgen(js_name = sealCommandWithNonce)]
 pub fn seal_command_with_nonce_js(
     command_key: &[u8],

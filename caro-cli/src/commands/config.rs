@@ -4,6 +4,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use serde_json::json;
+use strum::VariantArray;
 
 use crate::cli::ConfigCommand;
 use crate::config::PrefKey;
@@ -19,7 +20,7 @@ pub fn run(command: ConfigCommand) -> Result<()> {
 
 fn key(name: &str) -> Result<PrefKey, UsageError> {
     PrefKey::parse(name).ok_or_else(|| {
-        let known: Vec<_> = PrefKey::ALL.iter().map(|k| k.name()).collect();
+        let known: Vec<_> = PrefKey::VARIANTS.iter().map(|k| k.name()).collect();
         UsageError(format!(
             "unknown preference '{name}'; known: {}",
             known.join(", ")
@@ -54,7 +55,7 @@ fn list(as_json: bool) -> Result<()> {
     let store = super::open_store()?;
     let stored = store.preferences()?;
     let mut out = super::stdout();
-    let rows: Vec<_> = PrefKey::ALL
+    let rows: Vec<_> = PrefKey::VARIANTS
         .iter()
         .map(|key| {
             let set = stored.iter().find(|p| p.key == key.name());

@@ -3,7 +3,6 @@
 //! this repository (`sync-daemon/dist/`), run with `node`.
 
 use std::ffi::OsString;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -53,7 +52,7 @@ fn locate(env: &str, bin: &str, script: &str) -> Result<CommandLine> {
             args: args.iter().map(OsString::from).collect(),
         });
     }
-    if let Some(program) = find_in_path(bin) {
+    if let Ok(program) = which::which(bin) {
         return Ok(CommandLine {
             program,
             args: Vec::new(),
@@ -64,7 +63,7 @@ fn locate(env: &str, bin: &str, script: &str) -> Result<CommandLine> {
         .map(|dir| dir.join(script))
         .find(|path| path.is_file())
     {
-        let Some(node) = find_in_path("node") else {
+        let Ok(node) = which::which("node") else {
             bail!(
                 "found {} but no `node` on PATH: install Node.js 20 or newer",
                 built.display()
@@ -94,17 +93,6 @@ pub fn repository_builds() -> Vec<PathBuf> {
         dirs.push(repo.join("sync-daemon/dist"));
     }
     dirs
-}
-
-fn find_in_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|candidate| {
-            candidate
-                .metadata()
-                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
 }
 
 #[cfg(test)]

@@ -3,8 +3,6 @@
 
 pub mod rules;
 
-use std::fmt;
-use std::str::FromStr;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
@@ -13,11 +11,27 @@ pub use rules::{Rule, RULES};
 
 use crate::matcher::{Guarded, GuardedSet};
 
-/// How much damage a command can do.
+/// How much damage a command can do. Its names (`safe`, `moderate`, `high`,
+/// `critical`) are the stored, synced and printed ones, in serde and strum alike.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
 )]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum RiskLevel {
     #[default]
     Safe,
@@ -30,37 +44,8 @@ pub enum RiskLevel {
 }
 
 impl RiskLevel {
-    pub const ALL: [RiskLevel; 4] = [
-        RiskLevel::Safe,
-        RiskLevel::Moderate,
-        RiskLevel::High,
-        RiskLevel::Critical,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            RiskLevel::Safe => "safe",
-            RiskLevel::Moderate => "moderate",
-            RiskLevel::High => "high",
-            RiskLevel::Critical => "critical",
-        }
-    }
-}
-
-impl fmt::Display for RiskLevel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for RiskLevel {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        RiskLevel::ALL
-            .into_iter()
-            .find(|level| level.as_str() == s)
-            .ok_or_else(|| format!("unknown risk level '{s}'"))
+        self.into()
     }
 }
 
@@ -110,8 +95,24 @@ pub fn assess(command: &str) -> Assessment {
 
 #[cfg(test)]
 mod tests {
+    use super::RiskLevel;
+    use strum::VariantArray;
+
     #[test]
     fn every_rule_pattern_compiles() {
         super::rule_set().compile_all();
+    }
+
+    #[test]
+    fn levels_read_back_as_written_and_nothing_else() {
+        for level in RiskLevel::VARIANTS {
+            assert_eq!(level.as_str().parse::<RiskLevel>(), Ok(*level));
+            assert_eq!(level.to_string(), level.as_str());
+            let json = serde_json::to_value(level).unwrap();
+            assert_eq!(json, level.as_str());
+        }
+        assert!("extreme".parse::<RiskLevel>().is_err());
+        assert!("Safe".parse::<RiskLevel>().is_err());
+        assert!("".parse::<RiskLevel>().is_err());
     }
 }

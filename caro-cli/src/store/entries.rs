@@ -2,9 +2,12 @@
 
 use std::collections::HashMap;
 
+use rusqlite::types::Type;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use strum::VariantArray;
 use uuid::{NoContext, Timestamp, Uuid};
 
+use super::error::UnknownRiskLevel;
 use super::sync::{enqueue, EntityType, SyncOperation};
 use super::{current_device_id, HistoryEntry, NewEntry, Result, Store, StoreError};
 use crate::safety::RiskLevel;
@@ -282,12 +285,11 @@ impl Store {
                  WHERE deleted_at IS NULL GROUP BY safety_level",
             )?;
             let mut by_level: HashMap<RiskLevel, u64> = HashMap::new();
-            for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+            for row in stmt.query_map([], |r| Ok((risk_level(r, 0)?, r.get::<_, i64>(1)?)))? {
                 let (level, count) = row?;
-                let level = level.parse().unwrap_or(RiskLevel::Safe);
                 *by_level.entry(level).or_default() += count as u64;
             }
-            stats.by_level = RiskLevel::ALL
+            stats.by_level = RiskLevel::VARIANTS
                 .iter()
                 .map(|level| (*level, by_level.get(level).copied().unwrap_or(0)))
                 .collect();
@@ -448,15 +450,26 @@ fn fts_query(input: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
+/// A stored risk level: one this caro does not know is an error, not "safe".
+fn risk_level(row: &Row<'_>, index: usize) -> rusqlite::Result<RiskLevel> {
+    let text: String = row.get(index)?;
+    text.parse().map_err(|_| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            Type::Text,
+            Box::new(UnknownRiskLevel(text)),
+        )
+    })
+}
+
 pub(super) fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<HistoryEntry> {
-    let level: String = row.get(4)?;
     let warnings: String = row.get(5)?;
     Ok(HistoryEntry {
         id: row.get(0)?,
         command: row.get(1)?,
         prompt: row.get(2)?,
         explanation: row.get(3)?,
-        safety_level: level.parse().unwrap_or(RiskLevel::Safe),
+        safety_level: risk_level(row, 4)?,
         safety_warnings: serde_json::from_str(&warnings).unwrap_or_default(),
         exit_code: row.get(6)?,
         duration_ms: row.get(7)?,

@@ -36,6 +36,14 @@ pub enum StoreError {
         known: i64,
     },
 
+    #[error(
+        "{path} holds the risk level '{level}', which this caro does not know (a newer caro \
+         wrote it, or the file was edited); upgrade caro, or list those entries with \
+         sqlite3 {path} \"SELECT id, command FROM command_history WHERE safety_level = '{level}'\" \
+         and remove them with `caro history delete ID`"
+    )]
+    UnknownRiskLevel { path: PathBuf, level: String },
+
     #[error("no history entry with id {}; `caro history list` shows the ids", .ids.join(", "))]
     UnknownIds { ids: Vec<String> },
 
@@ -59,6 +67,14 @@ impl StoreError {
             return self;
         };
         let path = path.to_path_buf();
+        if let rusqlite::Error::FromSqlConversionFailure(_, _, cause) = &err {
+            if let Some(UnknownRiskLevel(level)) = cause.downcast_ref() {
+                return StoreError::UnknownRiskLevel {
+                    path,
+                    level: level.clone(),
+                };
+            }
+        }
         match err.sqlite_error_code() {
             Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
                 path,
@@ -90,5 +106,12 @@ impl StoreError {
         }
     }
 }
+
+/// A stored risk level no [`crate::safety::RiskLevel`] names. It travels
+/// inside rusqlite's conversion error until [`StoreError::classify`] adds the
+/// path; reading it as "safe" would hide a dangerous command's badge.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown risk level '{0}'")]
+pub struct UnknownRiskLevel(pub String);
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -227,11 +227,11 @@ fn ensure_current_device(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// gethostname(2): the same call on Linux and macOS.
 fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .map(|h| h.trim().to_string())
+    nix::unistd::gethostname()
         .ok()
+        .map(|h| h.to_string_lossy().trim().to_string())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "unknown".to_string())
 }

@@ -94,6 +94,16 @@ pub fn run(args: AddArgs) -> Result<()> {
             .created_at
             .unwrap_or_else(|| now_ms() - input.duration_ms.unwrap_or(0).clamp(0, 86_400_000)),
     };
+    if prefs.flags(entry.safety_level) {
+        // A warning nobody can read (stderr closed or a broken pipe) must
+        // not stop the recording.
+        let _ = writeln!(
+            std::io::stderr(),
+            "caro: {} risk: {}",
+            entry.safety_level,
+            entry.safety_warnings.join("; ")
+        );
+    }
     let id = store.record(&entry)?;
     let mut out = crate::commands::stdout();
     writeln!(out, "{id}")?;

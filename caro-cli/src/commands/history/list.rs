@@ -16,5 +16,5 @@ pub fn run(args: &ListArgs) -> Result<()> {
         since_ms,
         device_id: args.device.clone(),
     })?;
-    super::print_entries(&entries, args.json)
+    super::print_entries(&store, &entries, args.json)
 }

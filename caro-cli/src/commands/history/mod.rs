@@ -13,8 +13,8 @@ use std::io::Write;
 use anyhow::Result;
 
 use crate::cli::HistoryCommand;
-use crate::safety::RiskLevel;
-use crate::store::HistoryEntry;
+use crate::config::Preferences;
+use crate::store::{HistoryEntry, Store};
 use crate::time::{format_age, format_elapsed, now_ms};
 
 pub fn run(command: HistoryCommand) -> Result<()> {
@@ -30,12 +30,14 @@ pub fn run(command: HistoryCommand) -> Result<()> {
 }
 
 /// Prints entries as a JSON array, or one line each:
-/// `id  age  exit  duration  [risk] command`.
-fn print_entries(entries: &[HistoryEntry], as_json: bool) -> Result<()> {
+/// `id  age  exit  duration  [risk] command`, the risk badge from the
+/// `safety_level` preference up.
+fn print_entries(store: &Store, entries: &[HistoryEntry], as_json: bool) -> Result<()> {
     let mut out = super::stdout();
     if as_json {
         return super::write_json(&mut out, &entries);
     }
+    let prefs = Preferences::from_stored(&store.preferences()?);
     let now = now_ms();
     for e in entries {
         let exit = e
@@ -44,9 +46,10 @@ fn print_entries(entries: &[HistoryEntry], as_json: bool) -> Result<()> {
         let took = e
             .duration_ms
             .map_or_else(|| "-".to_string(), format_elapsed);
-        let risk = match e.safety_level {
-            RiskLevel::Safe => String::new(),
-            level => format!("[{level}] "),
+        let risk = if prefs.flags(e.safety_level) {
+            format!("[{}] ", e.safety_level)
+        } else {
+            String::new()
         };
         writeln!(
             out,

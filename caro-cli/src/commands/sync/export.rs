@@ -1,5 +1,6 @@
 //! `caro sync export`: the local, decrypted history in the data model's
-//! export format (exportVersion 1).
+//! export format (exportVersion 1). Every time in it is an RFC 3339 UTC
+//! string with milliseconds (`2023-11-14T20:00:00.000Z`).
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
@@ -7,20 +8,20 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 
 use anyhow::{Context, Result};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::ExportArgs;
 use crate::paths::Paths;
 use crate::store::HistoryEntry;
 use crate::sync::engine::open_store;
-use crate::time::now_ms;
+use crate::time::{format_rfc3339, now_ms};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Export {
     export_version: u32,
-    exported_at: i64,
-    commands: Vec<HistoryEntry>,
+    exported_at: String,
+    commands: Vec<Value>,
     preferences: Vec<PreferenceJson>,
     devices: Vec<DeviceJson>,
 }
@@ -30,7 +31,7 @@ struct Export {
 struct PreferenceJson {
     key: String,
     value: Value,
-    updated_at: i64,
+    updated_at: String,
     updated_by: String,
 }
 
@@ -41,8 +42,15 @@ struct DeviceJson {
     name: String,
     platform: String,
     current: bool,
-    created_at: i64,
-    updated_at: i64,
+    created_at: String,
+    updated_at: String,
+}
+
+/// An entry as `--json` prints it, its time as RFC 3339.
+fn command_json(entry: &HistoryEntry) -> Result<Value> {
+    let mut value = serde_json::to_value(entry)?;
+    value["createdAt"] = json!(format_rfc3339(entry.created_at));
+    Ok(value)
 }
 
 pub fn run(args: &ExportArgs) -> Result<()> {
@@ -50,15 +58,19 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     let store = open_store(&paths)?;
     let export = Export {
         export_version: 1,
-        exported_at: now_ms(),
-        commands: store.all_live_entries()?,
+        exported_at: format_rfc3339(now_ms()),
+        commands: store
+            .all_live_entries()?
+            .iter()
+            .map(command_json)
+            .collect::<Result<_>>()?,
         preferences: store
             .preferences()?
             .into_iter()
             .map(|p| PreferenceJson {
                 key: p.key,
                 value: p.value,
-                updated_at: p.updated_at,
+                updated_at: format_rfc3339(p.updated_at),
                 updated_by: p.updated_by,
             })
             .collect(),
@@ -70,8 +82,8 @@ pub fn run(args: &ExportArgs) -> Result<()> {
                 name: d.name,
                 platform: d.platform,
                 current: d.is_current,
-                created_at: d.created_at,
-                updated_at: d.updated_at,
+                created_at: format_rfc3339(d.created_at),
+                updated_at: format_rfc3339(d.updated_at),
             })
             .collect(),
     };
