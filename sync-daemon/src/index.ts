@@ -38,5 +38,5 @@ export type {
 } from "./client/SyncClient.js";
 export { startRelay } from "./relay/server.js";
 export type { Relay, RelayOptions } from "./relay/server.js";
-export { ErrorKinds } from "./rpc/errors.js";
-export type { ErrorKind } from "./rpc/errors.js";
+export { ErrorKinds } from "./protocol/errors.js";
+export type { ErrorKind } from "./protocol/errors.js";

@@ -3,7 +3,7 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { Daemon } from "../daemon.js";
+import { Daemon } from "../daemon/daemon.js";
 import { makeHandlers } from "../rpc/methods.js";
 import { RpcServer } from "../rpc/server.js";
 import { log } from "../log.js";
@@ -52,8 +52,8 @@ let exiting = false;
 
 // stdout is the protocol channel: nothing else may write to it.
 const out = process.stdout;
-const write = (line: string) => {
-  out.write(line + "\n");
+const write = (framed: string) => {
+  out.write(framed);
 };
 
 const exit = async (code: number) => {
