@@ -12,7 +12,7 @@ import { DataDir } from "./datadir.js";
 import { DirLock } from "./lock.js";
 
 /** `sync.init` params once validated. */
-export interface InitParams {
+export interface InitOptions {
   relay: string;
   seed: Uint8Array;
   deviceId: string;
@@ -73,12 +73,12 @@ export class Daemon {
 
   // ---- lifecycle -------------------------------------------------------------
 
-  init(p: InitParams): Promise<{ accountId: string; state: DaemonState }> {
+  init(p: InitOptions): Promise<{ accountId: string; state: DaemonState }> {
     if (this.state === "INITIALIZING") return Promise.reject(new RpcError("busy", "sync.init is already running"));
     return this.mutex.run(() => this.initLocked(p));
   }
 
-  private async initLocked(p: InitParams): Promise<{ accountId: string; state: DaemonState }> {
+  private async initLocked(p: InitOptions): Promise<{ accountId: string; state: DaemonState }> {
     const identity = await identify(p.seed);
     const { accountId, fingerprint } = identity;
     if (this.session) {
