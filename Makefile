@@ -50,6 +50,7 @@ rust-test: daemon
 js-test: daemon
 	cd $(DAEMON) && npx tsc --noEmit
 	cd $(DAEMON) && npx vitest run
+	cd $(DAEMON) && node scripts/pack-check.mjs
 
 test: setup lint rust-test js-test
 

@@ -160,8 +160,9 @@ export function decodeCommand(plaintext: Uint8Array): CommandEntry {
 }
 
 /**
- * Deterministic entry points for test vectors. Never seal real data with a
- * chosen nonce: reusing one under a key breaks AES-GCM.
+ * Deterministic entry points for test vectors, exported only through the
+ * `caro-sync-daemon/testing` subpath (src/testing.ts), never the package root.
+ * Never seal real data with a chosen nonce: reusing one under a key breaks AES-GCM.
  */
 export const cryptoTesting = {
   phraseFromEntropy: (entropy: Uint8Array): string => wasm.phraseFromEntropy(entropy),

@@ -1,6 +1,24 @@
 // The package's public API: crypto (shared with the caro CLI through crypto-core),
-// the daemon client and the self-hosted relay.
-export * from "./crypto.js";
+// the daemon client and the self-hosted relay. The deterministic (nonce-choosing)
+// crypto entry points are not here: see src/testing.ts.
+export {
+  generatePhrase,
+  validatePhrase,
+  normalizePhrase,
+  deriveKeys,
+  seal,
+  open,
+  parseEnvelope,
+  validateEnvelope,
+  sealCommand,
+  openCommand,
+  commandAad,
+  preferenceAad,
+  deviceAad,
+  encodeCommand,
+  decodeCommand,
+} from "./crypto.js";
+export type { CryptoErrorName, KeySet, EnvelopeInfo, CommandEntry, BytesLike } from "./crypto.js";
 export { SyncClient, DaemonError, defaultDaemonPath } from "./client/SyncClient.js";
 export type {
   SyncClientOptions,
@@ -20,5 +38,5 @@ export type {
 } from "./client/SyncClient.js";
 export { startRelay } from "./relay/server.js";
 export type { Relay, RelayOptions } from "./relay/server.js";
-export { ErrorKinds } from "./rpc/errors.js";
-export type { ErrorKind } from "./rpc/errors.js";
+export { ErrorKinds } from "./protocol/errors.js";
+export type { ErrorKind } from "./protocol/errors.js";

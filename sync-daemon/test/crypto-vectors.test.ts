@@ -5,7 +5,6 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 
 import {
-  cryptoTesting,
   decodeCommand,
   deriveKeys,
   encodeCommand,
@@ -17,6 +16,7 @@ import {
   type CommandEntry,
   type KeySet,
 } from "../src/crypto.js";
+import { cryptoTesting } from "../src/testing.js";
 
 type Test = Record<string, unknown> & { tcId: number; comment: string; result: "valid" | "invalid"; error?: string };
 interface Group {

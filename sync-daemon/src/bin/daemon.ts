@@ -2,7 +2,8 @@
 // caro-sync-daemon [--data-dir DIR]: JSON-RPC 2.0 over stdio (see PROTOCOL.md).
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { Daemon } from "../daemon.js";
+import { parseArgs } from "node:util";
+import { Daemon } from "../daemon/daemon.js";
 import { makeHandlers } from "../rpc/methods.js";
 import { RpcServer } from "../rpc/server.js";
 import { log } from "../log.js";
@@ -12,15 +13,34 @@ routeJazzLogs();
 // The store, its write-ahead log and the lock file are this user's alone.
 process.umask(0o077);
 
-function dataDirFromArgs(argv: string[]): string {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--data-dir" && argv[i + 1]) return resolve(argv[i + 1]);
-    if (a.startsWith("--data-dir=")) return resolve(a.slice("--data-dir=".length));
-    if (a === "--help" || a === "-h") {
-      process.stderr.write("usage: caro-sync-daemon [--data-dir DIR]   (JSON-RPC 2.0 on stdin/stdout, see PROTOCOL.md)\n");
-      process.exit(0);
-    }
+const USAGE = "usage: caro-sync-daemon [--data-dir DIR]   (JSON-RPC 2.0 on stdin/stdout, see PROTOCOL.md)";
+
+/** A bad command line: one line on stderr (what was wrong, then the usage), exit 2. */
+function usageError(what: string): never {
+  process.stderr.write(`caro-sync-daemon: ${what}; ${USAGE}\n`);
+  process.exit(2);
+}
+
+/** The data directory: --data-dir, else CARO_SYNC_DATA_DIR, else $CARO_HOME/sync, else ~/.caro/sync. */
+function dataDirFromArgs(args: string[]): string {
+  let values: { "data-dir"?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: { "data-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
+    }));
+  } catch (err) {
+    usageError((err as Error).message);
+  }
+  if (values.help) {
+    process.stderr.write(USAGE + "\n");
+    process.exit(0);
+  }
+  if (values["data-dir"] !== undefined) {
+    if (values["data-dir"] === "") usageError("--data-dir needs a directory");
+    return resolve(values["data-dir"]);
   }
   if (process.env.CARO_SYNC_DATA_DIR) return resolve(process.env.CARO_SYNC_DATA_DIR);
   if (process.env.CARO_HOME) return join(resolve(process.env.CARO_HOME), "sync");
@@ -32,8 +52,8 @@ let exiting = false;
 
 // stdout is the protocol channel: nothing else may write to it.
 const out = process.stdout;
-const write = (line: string) => {
-  out.write(line + "\n");
+const write = (framed: string) => {
+  out.write(framed);
 };
 
 const exit = async (code: number) => {

@@ -1,77 +1,39 @@
-// SyncClient: spawns caro-sync-daemon and calls its JSON-RPC methods with typed results.
+// SyncClient: spawns caro-sync-daemon and calls its JSON-RPC methods with typed
+// results. It frames and reads lines with the server's own code
+// (src/protocol/framing.ts), so a daemon's line over the cap cannot grow its memory.
 import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import type { ErrorKind } from "../rpc/errors.js";
+import { frame, LineReader } from "../protocol/framing.js";
+import type { ErrorKind } from "../protocol/errors.js";
+import type {
+  DaemonState,
+  DeviceRecord,
+  HealthResult,
+  InitParams,
+  InitResult,
+  PrefRecord,
+  PullResult,
+  PushResult,
+  StatusResult,
+  SyncItem,
+} from "../protocol/types.js";
 
-export type DaemonState = "UNINITIALIZED" | "INITIALIZING" | "ONLINE" | "OFFLINE";
-
-export interface Entry {
-  id: string;
-  deviceId: string;
-  createdAt: number;
-  envelope: string;
-}
-export interface Tombstone {
-  id: string;
-  deviceId: string;
-  createdAt: number;
-  op: "delete";
-}
-export type SyncItem = Entry | Tombstone;
-
-export interface InitParams {
-  relay: string;
-  /** base64 of the 32-byte jazz-auth key (deriveKeys(phrase).jazzAuthKey). */
-  jazzAuthKey: string;
-  deviceId: string;
-  deviceName?: string;
-  platform?: string;
-  create?: boolean;
-}
-export interface InitResult {
-  accountId: string;
-  state: DaemonState;
-}
-export interface PushResult {
-  accepted: number;
-  duplicates: number;
-  rejected: { id: string | null; kind: string; message: string }[];
-  acknowledged: boolean;
-}
-export interface PullResult {
-  entries: SyncItem[];
-  cursor: string;
-  hasMore: boolean;
-}
-export interface StatusResult {
-  state: DaemonState;
-  accountId: string | null;
-  deviceId: string | null;
-  relay: string | null;
-  connected: boolean;
-  pending: number;
-}
-export interface HealthResult {
-  healthy: boolean;
-  uptime: number;
-  state: DaemonState;
-  relay: { url: string | null; connected: boolean; latencyMs: number | null };
-  storage: { entries: number; sizeBytes: number };
-  queue: { pending: number; failed: number };
-}
-export interface DeviceRecord {
-  deviceId: string;
-  envelope: string;
-  updatedAt: number;
-}
-export interface PrefRecord {
-  key: string;
-  envelope: string;
-  updatedAt: number;
-  deviceId: string;
-}
+export type {
+  DaemonState,
+  DeviceRecord,
+  Entry,
+  HealthResult,
+  InitParams,
+  InitResult,
+  PrefRecord,
+  PullResult,
+  PushResult,
+  StatusResult,
+  SyncItem,
+  Tombstone,
+} from "../protocol/types.js";
 
 /** An error answered by the daemon: `kind` is PROTOCOL.md's `data.kind`. */
 export class DaemonError extends Error {
@@ -113,7 +75,10 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
   readonly child: ChildProcess;
   private nextId = 1;
   private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  private buf = "";
+  private readonly reader = new LineReader({
+    line: (line) => this.onLine(line),
+    oversize: (limitBytes) => this.onOversize(limitBytes),
+  });
   private exited: Promise<void>;
   private exitedFlag = false;
 
@@ -125,8 +90,8 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
       env: { ...process.env, ...opts.env },
     });
     if (typeof stderr === "function") this.child.stderr!.on("data", (c: Buffer) => stderr(c.toString("utf8")));
-    this.child.stdout!.setEncoding("utf8");
-    this.child.stdout!.on("data", (chunk: string) => this.onData(chunk));
+    this.child.stdout!.on("data", (chunk: Buffer) => this.reader.feed(chunk));
+    this.child.stdout!.on("end", () => this.reader.end());
     this.child.stdin!.on("error", () => {});
     this.exited = new Promise((resolve) => {
       this.child.on("exit", (code, signal) => {
@@ -148,33 +113,42 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     return this.child.pid;
   }
 
-  private onData(chunk: string): void {
-    this.buf += chunk;
-    let nl: number;
-    while ((nl = this.buf.indexOf("\n")) !== -1) {
-      const line = this.buf.slice(0, nl);
-      this.buf = this.buf.slice(nl + 1);
-      if (!line.trim()) continue;
-      let msg: { id?: number | string | null; result?: unknown; error?: { code: number; message: string; data?: Record<string, unknown> }; method?: string; params?: unknown };
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        continue;
-      }
-      if (msg.method && msg.id === undefined) {
-        this.emit(msg.method as keyof SyncClientEvents, msg.params as never);
-        continue;
-      }
-      const p = typeof msg.id === "number" ? this.pending.get(msg.id) : undefined;
-      if (!p) continue;
-      this.pending.delete(msg.id as number);
-      if (msg.error) {
-        const data = msg.error.data ?? {};
-        p.reject(new DaemonError(msg.error.code, msg.error.message, String(data.kind ?? "unknown"), data));
-      } else {
-        p.resolve(msg.result);
-      }
+  private onLine(line: string): void {
+    let msg: {
+      id?: number | string | null;
+      result?: unknown;
+      error?: { code: number; message: string; data?: Record<string, unknown> };
+      method?: string;
+      params?: unknown;
+    };
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      return;
     }
+    if (msg.method && msg.id === undefined) {
+      this.emit(msg.method as keyof SyncClientEvents, msg.params as never);
+      return;
+    }
+    const p = typeof msg.id === "number" ? this.pending.get(msg.id) : undefined;
+    if (!p) return;
+    this.pending.delete(msg.id as number);
+    if (msg.error) {
+      const data = msg.error.data ?? {};
+      p.reject(new DaemonError(msg.error.code, msg.error.message, String(data.kind ?? "unknown"), data));
+    } else {
+      p.resolve(msg.result);
+    }
+  }
+
+  /**
+   * The daemon wrote a line over the cap: which call it answered is unknown, so
+   * every call in flight fails rather than one waiting forever.
+   */
+  private onOversize(limitBytes: number): void {
+    const err = new Error(`the daemon wrote a line longer than ${limitBytes} bytes; the calls in flight are lost`);
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
   }
 
   /** Calls any method; prefer the typed wrappers below. */
@@ -183,7 +157,7 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.child.stdin!.write(JSON.stringify({ jsonrpc: "2.0", id, method, params }) + "\n");
+      this.child.stdin!.write(frame({ jsonrpc: "2.0", id, method, params }));
     });
   }
 

@@ -1,21 +1,14 @@
-// The JSON-RPC methods: parameter validation, then the daemon. See PROTOCOL.md.
-import type { Daemon } from "../daemon.js";
-import type { WireItem } from "../jazz/history.js";
-import { invalidParams, RpcError } from "./errors.js";
+// The JSON-RPC methods (PROTOCOL.md): each validates its params, then calls the
+// daemon's state machine. Envelopes are checked here, with crypto-core's parser,
+// before anything reaches the store.
+import type { Daemon } from "../daemon/daemon.js";
+import { invalidParams, RpcError } from "../protocol/errors.js";
+import { MAX_ENVELOPE_BYTES, MAX_ID_CHARS, MAX_PULL_LIMIT, MAX_PUSH_ITEMS } from "../protocol/limits.js";
+import type { Rejected, WireItem } from "../protocol/types.js";
+import { decodeCursor, encodeCursor } from "./cursor.js";
 import type { Handler } from "./server.js";
 import type { Params } from "./validate.js";
 import { bool, decodeBase64, int, str } from "./validate.js";
-
-export const MAX_PUSH_ITEMS = 10_000;
-export const MAX_ENVELOPE_BYTES = 1024 * 1024;
-export const MAX_ID_CHARS = 128;
-export const MAX_PULL_LIMIT = 10_000;
-
-export interface Rejected {
-  id: string | null;
-  kind: "invalid-entry" | "invalid-base64" | "invalid-envelope";
-  message: string;
-}
 
 type CryptoModule = typeof import("../crypto.js");
 let cryptoModule: CryptoModule | undefined;
@@ -77,40 +70,6 @@ async function envelopeParam(p: Params, key: string): Promise<string> {
   if (problem) throw new RpcError("invalid-envelope", `${key}: ${problem.message}`, { path: key });
   return v;
 }
-
-// ---- cursor -------------------------------------------------------------------
-
-export function encodeCursor(positions: Record<string, number>): string {
-  const sorted: Record<string, number> = {};
-  for (const k of Object.keys(positions).sort()) sorted[k] = positions[k];
-  return Buffer.from(JSON.stringify({ v: 1, p: sorted })).toString("base64url");
-}
-
-export function decodeCursor(cursor: unknown): Record<string, number> {
-  if (cursor === undefined || cursor === null || cursor === "") return {};
-  if (typeof cursor !== "string") throw invalidParams("cursor", "expected a string or null");
-  let parsed: unknown;
-  try {
-    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error("not base64url");
-    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-  } catch {
-    throw invalidParams("cursor", "not a cursor returned by sync.pull");
-  }
-  const c = parsed as { v?: unknown; p?: unknown };
-  if (!c || c.v !== 1 || typeof c.p !== "object" || c.p === null || Array.isArray(c.p)) {
-    throw invalidParams("cursor", "not a cursor returned by sync.pull");
-  }
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(c.p as Record<string, unknown>)) {
-    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
-      throw invalidParams("cursor", "not a cursor returned by sync.pull");
-    }
-    out[k] = v;
-  }
-  return out;
-}
-
-// ---- handlers -------------------------------------------------------------------
 
 export function makeHandlers(daemon: Daemon, onShutdown: () => void): Record<string, Handler> {
   return {

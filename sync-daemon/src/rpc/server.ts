@@ -1,10 +1,11 @@
-// Newline-delimited JSON-RPC 2.0: framing (16 MiB line limit), request validation,
-// dispatch, duplicate in-flight id rejection. Transport-agnostic.
-import { RpcError, type RpcErrorObject } from "./errors.js";
+// JSON-RPC 2.0 dispatch over newline-delimited JSON (src/protocol/framing.ts):
+// request validation, duplicate in-flight id rejection, one handler per method.
+// Transport-agnostic: bytes in through feed(), framed lines out through write().
+import { frame, LineReader } from "../protocol/framing.js";
+import { ErrorKinds, RpcError, type RpcErrorObject } from "../protocol/errors.js";
+import { MAX_LINE_BYTES } from "../protocol/limits.js";
 import type { Params } from "./validate.js";
 import { log } from "../log.js";
-
-export const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 export type Handler = (params: Params) => Promise<unknown> | unknown;
 
@@ -12,75 +13,42 @@ type Id = string | number | null;
 
 export interface RpcServerOptions {
   handlers: Record<string, Handler>;
-  write: (line: string) => void;
+  /** Writes one framed message (its "\n" included). */
+  write: (framed: string) => void;
   maxLineBytes?: number;
 }
 
 export class RpcServer {
-  private buffer: Buffer[] = [];
-  private bufferedBytes = 0;
-  private discarding = false;
+  private readonly reader: LineReader;
   private inFlight = new Set<string>();
-  private readonly maxLineBytes: number;
   private pending = new Set<Promise<void>>();
 
   constructor(private readonly opts: RpcServerOptions) {
-    this.maxLineBytes = opts.maxLineBytes ?? MAX_LINE_BYTES;
+    this.reader = new LineReader(
+      {
+        line: (line) => this.handleLine(line),
+        oversize: (limitBytes) => {
+          log.warn("refused an oversize line", { limitBytes });
+          this.respondError(null, new RpcError("line-too-long", `line longer than ${limitBytes} bytes refused`).toJSON());
+        },
+      },
+      opts.maxLineBytes ?? MAX_LINE_BYTES,
+    );
   }
 
   /** Feed raw bytes from the transport. */
   feed(chunk: Buffer): void {
-    let start = 0;
-    for (;;) {
-      const nl = chunk.indexOf(0x0a, start);
-      if (nl === -1) {
-        this.append(chunk.subarray(start));
-        return;
-      }
-      this.append(chunk.subarray(start, nl));
-      this.endLine();
-      start = nl + 1;
-    }
+    this.reader.feed(chunk);
   }
 
   /** The transport closed; a final unterminated line is processed. Resolves when every request is answered. */
   async end(): Promise<void> {
-    if (this.bufferedBytes > 0 || this.discarding) this.endLine();
+    this.reader.end();
     while (this.pending.size) await Promise.allSettled([...this.pending]);
   }
 
   notify(method: string, params: unknown): void {
-    this.opts.write(JSON.stringify({ jsonrpc: "2.0", method, params }));
-  }
-
-  private append(part: Buffer): void {
-    if (this.discarding || part.length === 0) return;
-    if (this.bufferedBytes + part.length > this.maxLineBytes) {
-      this.buffer = [];
-      this.bufferedBytes = 0;
-      this.discarding = true;
-      return;
-    }
-    this.buffer.push(Buffer.from(part));
-    this.bufferedBytes += part.length;
-  }
-
-  private endLine(): void {
-    if (this.discarding) {
-      this.discarding = false;
-      log.warn("refused an oversize line", { limitBytes: this.maxLineBytes });
-      this.respondError(
-        null,
-        new RpcError("line-too-long", `line longer than ${this.maxLineBytes} bytes refused`).toJSON(),
-      );
-      return;
-    }
-    let line = Buffer.concat(this.buffer, this.bufferedBytes).toString("utf8");
-    this.buffer = [];
-    this.bufferedBytes = 0;
-    if (line.endsWith("\r")) line = line.slice(0, -1);
-    if (line.trim() === "") return;
-    this.handleLine(line);
+    this.opts.write(frame({ jsonrpc: "2.0", method, params }));
   }
 
   private handleLine(line: string): void {
@@ -152,7 +120,7 @@ export class RpcServer {
         } else {
           log.error("internal error", { method, error: err instanceof Error ? err.message : String(err) });
           this.respondError(replyId, {
-            code: -32603,
+            code: ErrorKinds.internal,
             message: `internal error: ${err instanceof Error ? err.message : String(err)}`,
             data: { kind: "internal" },
           });
@@ -171,6 +139,6 @@ export class RpcServer {
   }
 
   private write(msg: unknown): void {
-    this.opts.write(JSON.stringify(msg));
+    this.opts.write(frame(msg));
   }
 }

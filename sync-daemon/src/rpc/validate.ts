@@ -1,5 +1,5 @@
 // Parameter validation helpers: each returns the typed value or throws invalid-params.
-import { invalidParams } from "./errors.js";
+import { invalidParams } from "../protocol/errors.js";
 
 export type Params = Record<string, unknown>;
 

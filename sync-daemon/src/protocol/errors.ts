@@ -1,4 +1,6 @@
-// JSON-RPC error codes and the stable `data.kind` values (see PROTOCOL.md).
+// JSON-RPC error codes and the stable `data.kind` values (PROTOCOL.md): the one
+// table of kinds on this side, checked against test-vectors/rpc/error-kinds.json,
+// and the error the daemon's code throws to answer with one of them.
 
 export const ErrorKinds = {
   "parse-error": -32700,

@@ -1,0 +1,15 @@
+// The protocol's numeric limits, one home each (PROTOCOL.md "Limits"). The first
+// three are pinned, with the error kinds, by test-vectors/rpc/error-kinds.json.
+
+/** A request or response line longer than this is refused (`line-too-long`). */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+/** Items in one `sync.push`. */
+export const MAX_PUSH_ITEMS = 10_000;
+/** Decoded bytes of one envelope. */
+export const MAX_ENVELOPE_BYTES = 1024 * 1024;
+/** Characters of an entry, device or preference id. */
+export const MAX_ID_CHARS = 128;
+/** Items one `sync.pull` may ask for. */
+export const MAX_PULL_LIMIT = 10_000;
+/** About how many envelope bytes one `sync.pull` answer carries before `hasMore`. */
+export const MAX_PULL_BYTES = 8 * 1024 * 1024;
