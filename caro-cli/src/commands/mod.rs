@@ -14,7 +14,6 @@ use anyhow::Result;
 use crate::cli::{Cli, Command};
 use crate::paths::Paths;
 use crate::store::Store;
-pub use sync::SyncArgs;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {

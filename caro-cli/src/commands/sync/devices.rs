@@ -5,7 +5,8 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{options, DevicesArgs};
+use super::options;
+use crate::cli::DevicesArgs;
 use crate::paths::Paths;
 use crate::sync::auto::daemon_pid;
 use crate::sync::engine::{self, require_setup, Report, Session};

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::ExportArgs;
+use crate::cli::ExportArgs;
 use crate::paths::Paths;
 use crate::store::HistoryEntry;
 use crate::sync::engine::open_store;

@@ -7,7 +7,8 @@ use crypto_core::{KeySet, Phrase};
 use serde::Serialize;
 
 use super::enroll::{enroll, Enrolled};
-use super::{options, prepare_fresh_setup, InitArgs};
+use super::{options, prepare_fresh_setup};
+use crate::cli::SyncInitArgs;
 use crate::paths::Paths;
 use crate::sync::engine::{self, open_store};
 use crate::sync::keys::SyncKeys;
@@ -21,7 +22,7 @@ struct InitJson<'a> {
     device_id: &'a str,
 }
 
-pub fn run(args: &InitArgs) -> Result<()> {
+pub fn run(args: &SyncInitArgs) -> Result<()> {
     // The first sync's summary gives the whole setup's time (keys, account, sync).
     let started = std::time::Instant::now();
     let paths = Paths::from_env()?;

@@ -7,7 +7,8 @@ use crypto_core::{CryptoError, KeySet, Phrase};
 use zeroize::Zeroizing;
 
 use super::enroll::{enroll, Enrolled};
-use super::{options, prepare_fresh_setup, JoinArgs};
+use super::{options, prepare_fresh_setup};
+use crate::cli::JoinArgs;
 use crate::paths::Paths;
 use crate::sync::engine::{self, describe_skipped, open_store};
 use crate::sync::keys::SyncKeys;

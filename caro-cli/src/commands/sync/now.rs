@@ -5,7 +5,8 @@ use std::io::Write;
 use anyhow::{bail, Result};
 use serde_json::json;
 
-use super::{options, NowArgs};
+use super::options;
+use crate::cli::NowArgs;
 use crate::paths::Paths;
 use crate::sync::engine::{self, describe_skipped, failure_kind, require_setup, Session};
 

@@ -6,7 +6,8 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::{bail, Context, Result};
 
-use super::{remove_dir_if_present, ResetArgs};
+use super::remove_dir_if_present;
+use crate::cli::ResetArgs;
 use crate::error::UsageError;
 use crate::paths::Paths;
 use crate::sync::auto::daemon_pid;

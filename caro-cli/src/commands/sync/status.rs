@@ -6,7 +6,8 @@ use std::time::Duration;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{options, StatusArgs};
+use super::options;
+use crate::cli::StatusArgs;
 use crate::daemon::protocol::{self as rpc, Health, NoParams};
 use crate::paths::Paths;
 use crate::sync::auto::daemon_pid;

@@ -2,7 +2,8 @@
 
 use anyhow::Result;
 
-use super::{options, WatchArgs};
+use super::options;
+use crate::cli::WatchArgs;
 use crate::paths::Paths;
 use crate::sync::engine::{self, require_setup, Session};
 
