@@ -67,9 +67,11 @@ impl Store {
         Ok(store)
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Opens this installation's history database (`paths`), creating its
+    /// directory if needed: the one way commands and sync open the store.
+    pub fn open_in(paths: &crate::paths::Paths) -> anyhow::Result<Self> {
+        paths.ensure_data_dir()?;
+        Ok(Self::open(&paths.history_db())?)
     }
 
     fn configure(&mut self) -> Result<()> {

@@ -77,6 +77,18 @@ pub struct SyncQueueItem {
     pub error: Option<String>,
 }
 
+impl SyncQueueItem {
+    /// When a queued delete happened: its payload's `deletedAt`, else the
+    /// time it was queued.
+    pub fn deleted_at(&self) -> i64 {
+        self.payload
+            .as_deref()
+            .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+            .and_then(|p| p.get("deletedAt").and_then(serde_json::Value::as_i64))
+            .unwrap_or(self.created_at)
+    }
+}
+
 /// A delete made on another device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteTombstone {

@@ -7,9 +7,11 @@ use serde::Serialize;
 
 use super::options;
 use crate::cli::DevicesArgs;
+use crate::daemon::lock::daemon_pid;
 use crate::paths::Paths;
-use crate::sync::auto::daemon_pid;
-use crate::sync::engine::{self, require_setup, Report, Session};
+use crate::sync::report::Report;
+use crate::sync::session::{runtime, Session};
+use crate::sync::setup::require_setup;
 use crate::time::{format_age, now_ms};
 
 #[derive(Serialize)]
@@ -31,7 +33,7 @@ pub fn run(args: &DevicesArgs) -> Result<()> {
         // local list fresh: show that.
         setup.store.known_devices()?
     } else {
-        engine::runtime()?.block_on(async {
+        runtime()?.block_on(async {
             let mut session = Session::open(setup, None, opts).await?;
             let mut report = Report::default();
             let pulled = session.pull_devices(&mut report).await;

@@ -11,8 +11,7 @@ use serde_json::Value;
 
 use crate::cli::ExportArgs;
 use crate::paths::Paths;
-use crate::store::HistoryEntry;
-use crate::sync::engine::open_store;
+use crate::store::{HistoryEntry, Store};
 use crate::time::now_ms;
 
 #[derive(Serialize)]
@@ -47,7 +46,7 @@ struct DeviceJson {
 
 pub fn run(args: &ExportArgs) -> Result<()> {
     let paths = Paths::from_env()?;
-    let store = open_store(&paths)?;
+    let store = Store::open_in(&paths)?;
     let export = Export {
         export_version: 1,
         exported_at: now_ms(),

@@ -10,8 +10,9 @@ use super::enroll::{enroll, Enrolled};
 use super::{options, prepare_fresh_setup};
 use crate::cli::SyncInitArgs;
 use crate::paths::Paths;
-use crate::sync::engine::{self, open_store};
+use crate::store::Store;
 use crate::sync::keys::SyncKeys;
+use crate::sync::session::runtime;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -26,13 +27,13 @@ pub fn run(args: &SyncInitArgs) -> Result<()> {
     // The first sync's summary gives the whole setup's time (keys, account, sync).
     let started = std::time::Instant::now();
     let paths = Paths::from_env()?;
-    let store = open_store(&paths)?;
+    let store = Store::open_in(&paths)?;
     prepare_fresh_setup(&paths, &store)?;
     let relay = crate::sync::resolve_relay(args.relay.as_deref(), None);
     let phrase = Phrase::generate()?;
     let opts = options(args.verbose, args.json);
 
-    engine::runtime()?.block_on(async {
+    runtime()?.block_on(async {
         let derive_keys = || KeySet::derive(&phrase).map(SyncKeys::from);
         let Enrolled {
             mut session,

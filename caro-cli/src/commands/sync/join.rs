@@ -10,15 +10,17 @@ use super::enroll::{enroll, Enrolled};
 use super::{options, prepare_fresh_setup};
 use crate::cli::JoinArgs;
 use crate::paths::Paths;
-use crate::sync::engine::{self, describe_skipped, open_store};
+use crate::store::Store;
 use crate::sync::keys::SyncKeys;
+use crate::sync::report::describe_skipped;
+use crate::sync::session::runtime;
 
 /// The most a phrase read from stdin may be.
 const MAX_PHRASE_BYTES: u64 = 4096;
 
 pub fn run(args: &JoinArgs) -> Result<()> {
     let paths = Paths::from_env()?;
-    let store = open_store(&paths)?;
+    let store = Store::open_in(&paths)?;
     prepare_fresh_setup(&paths, &store)?;
     let relay = crate::sync::resolve_relay(args.relay.as_deref(), None);
     // A mistyped word is caught here, before any network call.
@@ -27,7 +29,7 @@ pub fn run(args: &JoinArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let opts = options(args.verbose, false);
 
-    engine::runtime()?.block_on(async {
+    runtime()?.block_on(async {
         // The phrase goes with the derivation: dropped as soon as the keys exist.
         let derive_keys = move || KeySet::derive(&phrase).map(SyncKeys::from);
         let Enrolled {

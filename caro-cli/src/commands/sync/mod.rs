@@ -15,10 +15,10 @@ mod watch;
 use anyhow::{bail, Context, Result};
 
 use crate::cli::{SyncArgs, SyncCommand};
+use crate::daemon::lock::daemon_pid;
 use crate::paths::Paths;
 use crate::store::Store;
-use crate::sync::auto::daemon_pid;
-use crate::sync::engine::Options;
+use crate::sync::session::Options;
 
 /// Runs `caro sync ...`.
 pub fn run(args: SyncArgs) -> Result<()> {

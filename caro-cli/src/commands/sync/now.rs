@@ -7,8 +7,12 @@ use serde_json::json;
 
 use super::options;
 use crate::cli::NowArgs;
+use crate::daemon::protocol::RpcErrorKind;
 use crate::paths::Paths;
-use crate::sync::engine::{self, describe_skipped, failure_kind, require_setup, Session};
+use crate::sync::error::rpc_kind;
+use crate::sync::report::describe_skipped;
+use crate::sync::session::{runtime, Session};
+use crate::sync::setup::require_setup;
 
 pub fn run(args: &NowArgs) -> Result<()> {
     // The summary's time is the whole command's, daemon start and stop included.
@@ -16,7 +20,7 @@ pub fn run(args: &NowArgs) -> Result<()> {
     let paths = Paths::from_env()?;
     let setup = require_setup(&paths)?;
     let opts = options(args.verbose, args.quiet || args.json);
-    let outcome = engine::runtime()?.block_on(async {
+    let outcome = runtime()?.block_on(async {
         let mut session = Session::open(setup, args.relay.as_deref(), opts).await?;
         let synced = session.sync().await;
         let relay = session.relay.clone();
@@ -26,7 +30,9 @@ pub fn run(args: &NowArgs) -> Result<()> {
     let (mut report, relay) = match outcome {
         Ok(done) => done,
         // A background sync that finds another sync running has nothing to do.
-        Err(err) if args.quiet && failure_kind(&err) == Some("store-locked") => return Ok(()),
+        Err(err) if args.quiet && rpc_kind(&err) == Some(&RpcErrorKind::StoreLocked) => {
+            return Ok(())
+        }
         Err(err) => return Err(err),
     };
     report.elapsed = started.elapsed();

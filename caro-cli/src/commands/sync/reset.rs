@@ -8,10 +8,10 @@ use anyhow::{bail, Context, Result};
 
 use super::remove_dir_if_present;
 use crate::cli::ResetArgs;
+use crate::daemon::lock::daemon_pid;
 use crate::error::UsageError;
 use crate::paths::Paths;
-use crate::sync::auto::daemon_pid;
-use crate::sync::engine::open_store;
+use crate::store::Store;
 use crate::sync::keys;
 
 pub fn run(args: &ResetArgs) -> Result<()> {
@@ -60,7 +60,7 @@ pub fn run(args: &ResetArgs) -> Result<()> {
         }
         println!("sync reset; local history deleted ({})", history.display());
     } else {
-        let mut store = open_store(&paths)?;
+        let mut store = Store::open_in(&paths)?;
         let had_identity = store.sync_identity()?.is_some();
         store.leave_sync_account()?;
         if removed_key || had_identity {
