@@ -42,6 +42,37 @@ pub enum Command {
     Sync(SyncArgs),
 }
 
+impl Cli {
+    /// Whether the command prints JSON (`--json`): its failure is JSON too.
+    pub fn wants_json(&self) -> bool {
+        match &self.command {
+            Command::History(HistoryCommand::List(a)) => a.json,
+            Command::History(HistoryCommand::Search(a)) => a.json,
+            Command::History(HistoryCommand::Stats(a)) => a.json,
+            Command::History(_) | Command::Init(_) => false,
+            Command::Config(ConfigCommand::List { json }) => *json,
+            Command::Config(_) => false,
+            Command::Sync(sync) => match &sync.command {
+                None => sync.now.json,
+                Some(SyncCommand::Now(a)) => a.json,
+                Some(SyncCommand::Init(a)) => a.json,
+                Some(SyncCommand::Status(a)) => a.json,
+                Some(SyncCommand::Devices(a)) => a.json,
+                Some(_) => false,
+            },
+        }
+    }
+}
+
+/// For a command line clap refused: whether it asked for JSON (a `--json`
+/// before any `--`), so that its usage error can be JSON.
+pub fn asks_for_json(args: impl IntoIterator<Item = std::ffi::OsString>) -> bool {
+    args.into_iter()
+        .skip(1)
+        .take_while(|arg| arg != "--")
+        .any(|arg| arg == "--json")
+}
+
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// The shell to print the hook for
@@ -51,10 +82,25 @@ pub struct InitArgs {
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory;
+    use clap::{CommandFactory, Parser};
+
+    use super::{asks_for_json, Cli};
 
     #[test]
     fn the_command_line_is_well_formed() {
-        super::Cli::command().debug_assert();
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn json_is_known_before_and_after_parsing() {
+        let parse = |line: &[&str]| Cli::try_parse_from(line).unwrap().wants_json();
+        assert!(parse(&["caro", "history", "list", "--json"]));
+        assert!(parse(&["caro", "sync", "--json"]));
+        assert!(parse(&["caro", "sync", "status", "--json"]));
+        assert!(!parse(&["caro", "history", "list"]));
+        assert!(!parse(&["caro", "history", "search", "--", "--json"]));
+        let raw = |line: &[&str]| asks_for_json(line.iter().map(|a| a.into()));
+        assert!(raw(&["caro", "history", "list", "--json", "--bogus"]));
+        assert!(!raw(&["caro", "history", "search", "--", "--json"]));
     }
 }

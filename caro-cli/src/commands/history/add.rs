@@ -95,7 +95,7 @@ pub fn run(args: AddArgs) -> Result<()> {
             .unwrap_or_else(|| now_ms() - input.duration_ms.unwrap_or(0).clamp(0, 86_400_000)),
     };
     let id = store.record(&entry)?;
-    let mut out = crate::commands::stdout();
+    let mut out = crate::commands::output::stdout();
     writeln!(out, "{id}")?;
     out.flush()?;
     crate::sync::auto::after_add(&store);

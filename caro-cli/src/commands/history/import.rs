@@ -86,7 +86,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     })?;
     progress.finish_and_clear();
 
-    let mut out = crate::commands::stdout();
+    let mut out = crate::commands::output::stdout();
     writeln!(
         out,
         "imported {} commands from {} ({} already present)",

@@ -32,9 +32,9 @@ pub fn run(command: HistoryCommand) -> Result<()> {
 /// Prints entries as a JSON array, or one line each:
 /// `id  age  exit  duration  [risk] command`.
 fn print_entries(entries: &[HistoryEntry], as_json: bool) -> Result<()> {
-    let mut out = super::stdout();
+    let mut out = crate::commands::output::stdout();
     if as_json {
-        return super::write_json(&mut out, &entries);
+        return out.json(&entries);
     }
     let now = now_ms();
     for e in entries {

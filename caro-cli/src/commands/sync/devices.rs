@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::options;
 use crate::cli::DevicesArgs;
+use crate::commands::output;
 use crate::daemon::lock::daemon_pid;
 use crate::paths::Paths;
 use crate::sync::report::Report;
@@ -43,7 +44,7 @@ pub fn run(args: &DevicesArgs) -> Result<()> {
             anyhow::Ok(devices?)
         })?
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = output::stdout();
     if args.json {
         let list: Vec<DeviceJson> = devices
             .into_iter()
@@ -55,21 +56,19 @@ pub fn run(args: &DevicesArgs) -> Result<()> {
                 updated_at: d.updated_at,
             })
             .collect();
-        serde_json::to_writer_pretty(&mut out, &list)?;
-        writeln!(out)?;
-    } else {
-        let now = now_ms();
-        for d in devices {
-            writeln!(
-                out,
-                "{}  {:<20} {:<8} {:>10}{}",
-                d.id,
-                d.name,
-                d.platform,
-                format_age(d.updated_at, now),
-                if d.is_current { "  (this device)" } else { "" }
-            )?;
-        }
+        return out.json(&list);
+    }
+    let now = now_ms();
+    for d in devices {
+        writeln!(
+            out,
+            "{}  {:<20} {:<8} {:>10}{}",
+            d.id,
+            d.name,
+            d.platform,
+            format_age(d.updated_at, now),
+            if d.is_current { "  (this device)" } else { "" }
+        )?;
     }
     Ok(out.flush()?)
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::cli::ExportArgs;
+use crate::commands::output;
 use crate::paths::Paths;
 use crate::store::{HistoryEntry, Store};
 use crate::time::now_ms;
@@ -75,10 +76,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             .collect(),
     };
     let Some(path) = &args.output else {
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        serde_json::to_writer_pretty(&mut out, &export)?;
-        writeln!(out)?;
-        return Ok(out.flush()?);
+        return output::stdout().json(&export);
     };
     let written = (|| -> std::io::Result<()> {
         let file = OpenOptions::new()

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::enroll::{enroll, Enrolled};
 use super::{options, prepare_fresh_setup};
 use crate::cli::SyncInitArgs;
+use crate::commands::output;
 use crate::paths::Paths;
 use crate::store::Store;
 use crate::sync::keys::SyncKeys;
@@ -58,18 +59,14 @@ pub fn run(args: &SyncInitArgs) -> Result<()> {
             report
         });
 
-        let mut out = std::io::stdout().lock();
+        let mut out = output::stdout();
         if args.json {
-            serde_json::to_writer_pretty(
-                &mut out,
-                &InitJson {
-                    phrase: phrase.expose_secret(),
-                    key_id: &key_id,
-                    account_id: &account_id,
-                    device_id: &device_id,
-                },
-            )?;
-            writeln!(out)?;
+            out.json(&InitJson {
+                phrase: phrase.expose_secret(),
+                key_id: &key_id,
+                account_id: &account_id,
+                device_id: &device_id,
+            })?;
         } else {
             writeln!(
                 out,

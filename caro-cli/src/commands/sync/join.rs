@@ -9,6 +9,7 @@ use zeroize::Zeroizing;
 use super::enroll::{enroll, Enrolled};
 use super::{options, prepare_fresh_setup};
 use crate::cli::JoinArgs;
+use crate::commands::output;
 use crate::paths::Paths;
 use crate::store::Store;
 use crate::sync::keys::SyncKeys;
@@ -49,14 +50,15 @@ pub fn run(args: &JoinArgs) -> Result<()> {
         let synced = session.sync().await;
         let key_id = session.keys.key_id.clone();
         session.close().await;
-        println!(
+        let mut out = output::stdout();
+        out.line(&format!(
             "Joined account {account_id} (key id {key_id}) as {} ({}).",
             device.name, device.id
-        );
+        ))?;
         let mut report =
             synced.context("joined, but the first sync failed; run `caro sync` to retry")?;
         report.elapsed = started.elapsed();
-        println!("{}", report.summary());
+        out.line(&report.summary())?;
         for line in describe_skipped(&report.skipped, 10) {
             eprintln!("caro: {line}");
         }

@@ -1,12 +1,11 @@
 //! `caro sync` / `caro sync now`: push, pull, summary.
 
-use std::io::Write;
-
 use anyhow::{bail, Result};
 use serde_json::json;
 
 use super::options;
 use crate::cli::NowArgs;
+use crate::commands::output;
 use crate::daemon::protocol::RpcErrorKind;
 use crate::paths::Paths;
 use crate::sync::error::rpc_kind;
@@ -42,10 +41,7 @@ pub fn run(args: &NowArgs) -> Result<()> {
             .iter()
             .map(|s| json!({"id": s.id, "deviceId": s.device_id, "kind": s.kind, "message": s.message}))
             .collect();
-        let mut out = std::io::stdout().lock();
-        serde_json::to_writer_pretty(
-            &mut out,
-            &json!({
+        output::stdout().json(&json!({
                 "pushed": report.pushed,
                 "alreadyThere": report.already_there,
                 "unconfirmed": report.unconfirmed,
@@ -56,11 +52,9 @@ pub fn run(args: &NowArgs) -> Result<()> {
                 "devices": report.devices,
                 "skipped": skipped,
                 "elapsedMs": report.elapsed.as_millis() as u64,
-            }),
-        )?;
-        writeln!(out)?;
+        }))?;
     } else if !args.quiet {
-        println!("{}", report.summary());
+        output::stdout().line(&report.summary())?;
     }
     if !args.quiet {
         for line in describe_skipped(&report.skipped, 10) {

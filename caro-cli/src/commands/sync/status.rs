@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::options;
 use crate::cli::StatusArgs;
+use crate::commands::output;
 use crate::daemon::lock::daemon_pid;
 use crate::daemon::protocol::{self as rpc, Health, NoParams};
 use crate::paths::Paths;
@@ -137,11 +138,9 @@ pub fn run(args: &StatusArgs) -> Result<()> {
 }
 
 fn print(status: &Status, json: bool) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = output::stdout();
     if json {
-        serde_json::to_writer_pretty(&mut out, status)?;
-        writeln!(out)?;
-        return Ok(out.flush()?);
+        return out.json(status);
     }
     let Some(relay) = &status.relay else {
         writeln!(

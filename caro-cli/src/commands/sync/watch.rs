@@ -4,6 +4,7 @@ use anyhow::Result;
 
 use super::options;
 use crate::cli::WatchArgs;
+use crate::commands::output;
 use crate::paths::Paths;
 use crate::sync::session::{runtime, Session};
 use crate::sync::setup::require_setup;
@@ -14,6 +15,6 @@ pub fn run(args: &WatchArgs) -> Result<()> {
     let opts = options(args.verbose, args.quiet);
     runtime()?.block_on(async {
         let session = Session::open(setup, args.relay.as_deref(), opts).await?;
-        crate::sync::watch::run(session, &mut std::io::stdout()).await
+        crate::sync::watch::run(session, &mut output::stdout()).await
     })
 }
