@@ -6,11 +6,13 @@
 
 mod entries;
 mod error;
+mod identity;
 mod model;
 mod preferences;
+mod queue;
+mod remote;
+mod rows;
 pub mod schema;
-mod sync;
-mod sync_state;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -20,10 +22,11 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, Transactio
 
 pub use entries::{ImportCounts, ListFilter, PruneCounts, Stats};
 pub use error::{Result, StoreError};
+pub use identity::SyncIdentity;
 pub use model::{HistoryEntry, NewEntry};
 pub use preferences::StoredPreference;
-pub use sync::{EntityType, RemoteTombstone, SyncOperation, SyncQueueItem};
-pub use sync_state::{KnownDevice, PageCounts, SyncIdentity};
+pub use remote::{PageCounts, RemoteTombstone};
+pub use rows::{EntityType, KnownDevice, SyncOperation, SyncQueueItem};
 
 use crate::paths;
 
