@@ -10,11 +10,13 @@ mod stats;
 
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{anyhow, Result};
 
 use crate::cli::HistoryCommand;
+use crate::config::Preferences;
+use crate::privacy::{ExcludePatterns, PrivacyFilter};
 use crate::safety::RiskLevel;
-use crate::store::HistoryEntry;
+use crate::store::{HistoryEntry, Store};
 use crate::time::{format_age, format_elapsed, now_ms};
 
 pub fn run(command: HistoryCommand) -> Result<()> {
@@ -27,6 +29,15 @@ pub fn run(command: HistoryCommand) -> Result<()> {
         HistoryCommand::Prune(args) => prune::run(&args),
         HistoryCommand::Stats(args) => stats::run(&args),
     }
+}
+
+/// The secrets and exclude checks as the stored preferences set them: what
+/// `add` and `import` both refuse.
+fn privacy_filter(store: &Store) -> Result<PrivacyFilter> {
+    let prefs = Preferences::from_stored(&store.preferences()?);
+    let excludes = ExcludePatterns::new(&prefs.exclude_patterns)
+        .map_err(|e| anyhow!("{e}; fix it with `caro config set exclude_patterns ...`"))?;
+    Ok(PrivacyFilter::new(prefs.secrets_filter, excludes))
 }
 
 /// Prints entries as a JSON array, or one line each:
