@@ -42,7 +42,10 @@ fn with_closed_stdout(mut command: Command, input: Option<&str>) -> (ExitStatus,
         std::thread::sleep(Duration::from_millis(20));
     }
     let out = child.wait_with_output().unwrap();
-    (out.status, String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// `caro ARGS` on `device` exits 0 and says nothing with a closed stdout.
@@ -64,7 +67,10 @@ fn one_json_object(stdout: &[u8]) -> Value {
         .next()
         .expect("stdout holds a JSON object")
         .expect("stdout is JSON");
-    assert!(values.next().is_none(), "stdout holds more than one JSON value");
+    assert!(
+        values.next().is_none(),
+        "stdout holds more than one JSON value"
+    );
     first
 }
 
@@ -152,13 +158,20 @@ fn a_json_failure_is_one_error_object() {
         .as_str()
         .unwrap()
         .contains("caro sync init"));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let out = device.run(&["history", "list", "--json", "--no-such-flag"]);
     assert_eq!(out.status.code(), Some(2));
     let error = &one_json_object(&out.stdout)["error"];
     assert_eq!(error["kind"], "usage");
-    assert!(error["message"].as_str().unwrap().contains("--no-such-flag"));
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .contains("--no-such-flag"));
 
     // Without --json the same failure is a line on stderr.
     let out = device.run(&["sync"]);

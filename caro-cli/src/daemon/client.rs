@@ -17,14 +17,17 @@ use std::time::Duration;
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::locate::CommandLine;
-use super::protocol::{RpcErrorKind, ShutdownParams, ShutdownResult, MAX_LINE_BYTES, SHUTDOWN};
+use super::protocol::{
+    Incoming, Request, RpcErrorKind, RpcErrorObject, ShutdownParams, ShutdownResult,
+    MAX_LINE_BYTES, SHUTDOWN,
+};
 
 /// How many lines of the daemon's stderr an error quotes.
 const STDERR_TAIL_LINES: usize = 12;
@@ -77,42 +80,6 @@ impl DaemonError {
 }
 
 type Answer = Result<Value, RpcErrorObject>;
-
-#[derive(Debug, Deserialize)]
-struct RpcErrorObject {
-    code: i64,
-    message: String,
-    #[serde(default)]
-    data: Option<RpcErrorData>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct RpcErrorData {
-    #[serde(default)]
-    kind: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Incoming {
-    #[serde(default)]
-    id: Option<Value>,
-    #[serde(default)]
-    result: Value,
-    #[serde(default)]
-    error: Option<RpcErrorObject>,
-    #[serde(default)]
-    method: Option<String>,
-    #[serde(default)]
-    params: Value,
-}
-
-#[derive(Serialize)]
-struct Request<'a, P> {
-    jsonrpc: &'static str,
-    id: u64,
-    method: &'a str,
-    params: &'a P,
-}
 
 #[derive(Default)]
 struct Waiters {

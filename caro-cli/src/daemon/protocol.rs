@@ -6,6 +6,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 pub const PING: &str = "daemon.ping";
 pub const HEALTH: &str = "daemon.health";
@@ -32,6 +33,46 @@ pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Daemon states as `sync.init`, `sync.status` and `daemon.health` report them.
 pub const ONLINE: &str = "ONLINE";
+
+/// A JSON-RPC error as the daemon sends it.
+#[derive(Debug, Deserialize)]
+pub(crate) struct RpcErrorObject {
+    pub code: i64,
+    pub message: String,
+    #[serde(default)]
+    pub data: Option<RpcErrorData>,
+}
+
+/// Its `data`: the stable `kind`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RpcErrorData {
+    #[serde(default)]
+    pub kind: Option<String>,
+}
+
+/// Any line from the daemon: an answer (`id`) or a notification (`method`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct Incoming {
+    #[serde(default)]
+    pub id: Option<Value>,
+    #[serde(default)]
+    pub result: Value,
+    #[serde(default)]
+    pub error: Option<RpcErrorObject>,
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(default)]
+    pub params: Value,
+}
+
+/// A request line.
+#[derive(Serialize)]
+pub(crate) struct Request<'a, P> {
+    pub jsonrpc: &'static str,
+    pub id: u64,
+    pub method: &'a str,
+    pub params: &'a P,
+}
 
 /// The `error.data.kind` of a JSON-RPC error from the daemon. A kind this caro
 /// does not know (a newer daemon added it) is kept as [`RpcErrorKind::Unknown`].

@@ -57,7 +57,7 @@ impl Store {
     }
 
     /// Like [`Store::open`] with an explicit busy timeout.
-    pub fn open_with_busy_timeout(path: &Path, busy_timeout_ms: u64) -> Result<Self> {
+    fn open_with_busy_timeout(path: &Path, busy_timeout_ms: u64) -> Result<Self> {
         paths::create_private_file(path).map_err(|e| StoreError::from_io(path, &e))?;
         let classify = |e: StoreError| e.classify(path, busy_timeout_ms);
         let conn = Connection::open(path).map_err(|e| classify(e.into()))?;

@@ -81,7 +81,7 @@ pub struct DeviceInfo {
 }
 
 /// An entry's synced fields as crypto-core's canonical record.
-pub fn record_from_entry(entry: &HistoryEntry) -> CommandRecord {
+fn record_from_entry(entry: &HistoryEntry) -> CommandRecord {
     let mut record = CommandRecord::new(entry.command.clone(), entry.created_at);
     record.prompt.clone_from(&entry.prompt);
     record.explanation.clone_from(&entry.explanation);
@@ -100,7 +100,7 @@ pub fn record_from_entry(entry: &HistoryEntry) -> CommandRecord {
 
 /// A record from another device as a stored entry. A record without a risk
 /// level this caro knows (another tool wrote it, or a newer caro) is rated here.
-pub fn entry_from_record(id: &str, device_id: &str, record: CommandRecord) -> HistoryEntry {
+fn entry_from_record(id: &str, device_id: &str, record: CommandRecord) -> HistoryEntry {
     let known_level = record
         .safety_level
         .as_deref()

@@ -150,7 +150,7 @@ impl Session {
     }
 
     /// The error for a relay that cannot be reached, with the queue's size.
-    pub fn offline_error(&self) -> Result<anyhow::Error> {
+    fn offline_error(&self) -> Result<anyhow::Error> {
         let (pending, _) = self.store.sync_queue_counts()?;
         Ok(SyncFailure::error(
             SyncErrorKind::Rpc(RpcErrorKind::RelayUnreachable),
