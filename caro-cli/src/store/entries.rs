@@ -289,9 +289,10 @@ impl Store {
                  WHERE deleted_at IS NULL GROUP BY safety_level",
             )?;
             let mut by_level: HashMap<RiskLevel, u64> = HashMap::new();
-            for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))? {
+            for row in
+                stmt.query_map([], |r| Ok((r.get::<_, RiskLevel>(0)?, r.get::<_, i64>(1)?)))?
+            {
                 let (level, count) = row?;
-                let level = level.parse().unwrap_or(RiskLevel::Safe);
                 *by_level.entry(level).or_default() += count as u64;
             }
             stats.by_level = RiskLevel::ALL

@@ -125,6 +125,16 @@ sql_text_enum!(EntityType {
     EntityType::Device => "device",
 });
 
+/// `command_history.safety_level`: a level the schema does not allow is an
+/// error, never quietly "safe".
+impl FromSql for RiskLevel {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let text = value.as_str()?;
+        text.parse()
+            .map_err(|_| FromSqlError::Other(format!("unknown risk level {text:?}").into()))
+    }
+}
+
 /// The fields of an entry that a new row takes (an entry from another device
 /// is stored under its own id and device id).
 impl From<&HistoryEntry> for NewEntry {
@@ -147,24 +157,15 @@ impl From<&HistoryEntry> for NewEntry {
     }
 }
 
-/// A row of [`ENTRY_COLUMNS`] as an entry. A risk level the schema does not
-/// allow is an error, never quietly "safe".
+/// A row of [`ENTRY_COLUMNS`] as an entry.
 pub(super) fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<HistoryEntry> {
-    let level: String = row.get(4)?;
-    let safety_level = level.parse::<RiskLevel>().map_err(|_| {
-        rusqlite::Error::FromSqlConversionFailure(
-            4,
-            rusqlite::types::Type::Text,
-            format!("unknown risk level {level:?}").into(),
-        )
-    })?;
     let warnings: String = row.get(5)?;
     Ok(HistoryEntry {
         id: row.get(0)?,
         command: row.get(1)?,
         prompt: row.get(2)?,
         explanation: row.get(3)?,
-        safety_level,
+        safety_level: row.get(4)?,
         safety_warnings: serde_json::from_str(&warnings).unwrap_or_default(),
         exit_code: row.get(6)?,
         duration_ms: row.get(7)?,
@@ -236,4 +237,53 @@ pub(super) fn device_from_row(r: &Row<'_>) -> rusqlite::Result<KnownDevice> {
         updated_at: r.get(5)?,
         last_seen_at: r.get(6)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::*;
+
+    fn read<T: FromSql>(text: &str) -> rusqlite::Result<T> {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.query_row("SELECT ?1", [text], |r| r.get(0))
+    }
+
+    #[test]
+    fn stored_enum_text_reads_back_and_unknown_text_is_an_error() {
+        assert_eq!(read::<RiskLevel>("high").unwrap(), RiskLevel::High);
+        assert!(read::<RiskLevel>("apocalyptic").is_err());
+        assert_eq!(
+            read::<SyncOperation>("delete").unwrap(),
+            SyncOperation::Delete
+        );
+        assert!(read::<SyncOperation>("Delete").is_err());
+        for entity in [
+            EntityType::Command,
+            EntityType::Preference,
+            EntityType::Device,
+        ] {
+            assert_eq!(read::<EntityType>(entity.as_str()).unwrap(), entity);
+        }
+        assert!(read::<EntityType>("account").is_err());
+    }
+
+    #[test]
+    fn a_queued_delete_is_dated_by_its_payload() {
+        let mut item = SyncQueueItem {
+            id: 1,
+            operation: SyncOperation::Delete,
+            entity_type: EntityType::Command,
+            entity_id: "e".into(),
+            payload: Some(r#"{"deletedAt": 42}"#.into()),
+            created_at: 7,
+            attempts: 0,
+            last_attempt_at: None,
+            error: None,
+        };
+        assert_eq!(item.deleted_at(), 42);
+        item.payload = None;
+        assert_eq!(item.deleted_at(), 7);
+    }
 }
