@@ -5,21 +5,28 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+use caro::commands::output;
+
 fn main() -> ExitCode {
     let cli = match caro::cli::Cli::try_parse() {
         Ok(cli) => cli,
-        Err(err) => {
-            // --help and --version land here too; they go to stdout and succeed.
+        Err(err) if err.use_stderr() => {
+            // A script that asked for JSON gets its usage error as JSON too.
+            if caro::cli::asks_for_json(std::env::args_os()) {
+                return output::report(&err.into(), true);
+            }
             let _ = err.print();
-            return if err.use_stderr() {
-                ExitCode::from(caro::error::USAGE_EXIT_CODE)
-            } else {
-                ExitCode::SUCCESS
-            };
+            return ExitCode::from(caro::error::USAGE_EXIT_CODE);
+        }
+        Err(err) => {
+            // --help and --version: to stdout, and they succeed.
+            let _ = err.print();
+            return ExitCode::SUCCESS;
         }
     };
+    let json = cli.wants_json();
     match caro::commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => caro::error::report(&err),
+        Err(err) => output::report(&err, json),
     }
 }

@@ -42,5 +42,5 @@ fn eight_writers_times_two_hundred_adds_make_exactly_1600_entries() {
         .collect();
     assert_eq!(commands.len(), 1600);
     let store = home.store();
-    assert_eq!(store.pending_sync_items(10_000).unwrap().len(), 1600);
+    assert_eq!(store.sync_queue_after(0, 10_000).unwrap().len(), 1600);
 }

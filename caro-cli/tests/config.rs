@@ -104,7 +104,7 @@ fn a_preference_change_is_stamped_and_enqueued_once() {
     let pref = store.preference("retention_days").unwrap().unwrap();
     assert_eq!(pref.value, serde_json::json!(31));
     assert_eq!(pref.updated_by, store.current_device_id().unwrap());
-    let queue = store.pending_sync_items(10).unwrap();
+    let queue = store.sync_queue_after(0, 10).unwrap();
     assert_eq!(queue.len(), 1);
     assert_eq!(queue[0].entity_id, "retention_days");
 }

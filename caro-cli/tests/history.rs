@@ -219,7 +219,7 @@ fn delete_hides_from_list_and_search_and_is_enqueued() {
         )));
 
     let store = home.store();
-    let queue = store.pending_sync_items(100).unwrap();
+    let queue = store.sync_queue_after(0, 100).unwrap();
     let ops: Vec<_> = queue
         .iter()
         .map(|q| (q.operation.as_str(), q.entity_id.as_str()))

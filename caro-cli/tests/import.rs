@@ -189,5 +189,5 @@ fn imported_entries_are_enqueued_for_sync() {
         .assert()
         .success();
     let store = home.store();
-    assert_eq!(store.pending_sync_items(100).unwrap().len(), 5);
+    assert_eq!(store.sync_queue_after(0, 100).unwrap().len(), 5);
 }

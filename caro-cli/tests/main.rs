@@ -12,6 +12,7 @@ mod hooks;
 mod import;
 mod local_time;
 mod messages;
+mod output;
 mod secrets;
 mod settings;
 mod sync_api;

@@ -7,6 +7,27 @@ use caro::store::{
 };
 use serde_json::json;
 
+/// Applies one remote entry as a pulled page of one; whether it was new.
+fn insert_remote(store: &mut Store, entry: &HistoryEntry) -> bool {
+    let counts = store
+        .apply_remote_page(std::slice::from_ref(entry), &[], "cursor")
+        .unwrap();
+    counts.inserted == 1
+}
+
+/// Applies one remote delete as a pulled page of one; whether it changed anything.
+fn delete_remote(store: &mut Store, tombstone: &RemoteTombstone) -> bool {
+    let counts = store
+        .apply_remote_page(&[], std::slice::from_ref(tombstone), "cursor")
+        .unwrap();
+    counts.deleted == 1
+}
+
+/// The live entry `id`, if there is one.
+fn live(store: &Store, id: &str) -> Option<HistoryEntry> {
+    store.live_entries_by_id(&[id]).unwrap().remove(id)
+}
+
 fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("history.db")).unwrap();
@@ -39,10 +60,10 @@ const REMOTE_ID: &str = "0190aaaa-0000-7000-8000-000000000001";
 fn remote_entries_insert_once_and_are_never_enqueued() {
     let (_dir, mut store) = store();
     let entry = remote_entry(REMOTE_ID);
-    assert!(store.insert_remote_entry(&entry).unwrap());
-    assert!(!store.insert_remote_entry(&entry).unwrap());
-    assert_eq!(store.entry(REMOTE_ID).unwrap(), Some(entry.clone()));
-    assert!(store.pending_sync_items(10).unwrap().is_empty());
+    assert!(insert_remote(&mut store, &entry));
+    assert!(!insert_remote(&mut store, &entry));
+    assert_eq!(live(&store, REMOTE_ID), Some(entry.clone()));
+    assert!(store.sync_queue_after(0, 10).unwrap().is_empty());
     let found = store.search("deploy", 10).unwrap();
     assert_eq!(found, vec![entry]);
 }
@@ -50,29 +71,28 @@ fn remote_entries_insert_once_and_are_never_enqueued() {
 #[test]
 fn remote_tombstones_delete_and_outlive_late_upserts() {
     let (_dir, mut store) = store();
-    store.insert_remote_entry(&remote_entry(REMOTE_ID)).unwrap();
+    insert_remote(&mut store, &remote_entry(REMOTE_ID));
     let tombstone = RemoteTombstone {
         id: REMOTE_ID.to_string(),
         device_id: "d2".to_string(),
         created_at: 1_700_000_000_000,
         deleted_at: 1_700_000_100_000,
     };
-    assert!(store.apply_remote_tombstone(&tombstone).unwrap());
-    assert!(!store.apply_remote_tombstone(&tombstone).unwrap());
-    assert_eq!(store.entry(REMOTE_ID).unwrap(), None);
+    assert!(delete_remote(&mut store, &tombstone));
+    assert!(!delete_remote(&mut store, &tombstone));
+    assert_eq!(live(&store, REMOTE_ID), None);
     assert!(store.search("deploy", 10).unwrap().is_empty());
 
     // A delete that arrives before its entry: the entry is then ignored.
     let early = "0190aaaa-0000-7000-8000-000000000002";
-    store
-        .apply_remote_tombstone(&RemoteTombstone {
-            id: early.to_string(),
-            ..tombstone
-        })
-        .unwrap();
-    assert!(!store.insert_remote_entry(&remote_entry(early)).unwrap());
-    assert_eq!(store.entry(early).unwrap(), None);
-    assert!(store.pending_sync_items(10).unwrap().is_empty());
+    let early_delete = RemoteTombstone {
+        id: early.to_string(),
+        ..tombstone
+    };
+    assert!(delete_remote(&mut store, &early_delete));
+    assert!(!insert_remote(&mut store, &remote_entry(early)));
+    assert_eq!(live(&store, early), None);
+    assert!(store.sync_queue_after(0, 10).unwrap().is_empty());
 }
 
 #[test]
@@ -86,7 +106,7 @@ fn queue_items_are_marked_done_and_failures_counted() {
         })
         .unwrap();
     store.set_preference("retention_days", &json!(30)).unwrap();
-    let items = store.pending_sync_items(10).unwrap();
+    let items = store.sync_queue_after(0, 10).unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(
         (items[0].operation, items[0].entity_type),
@@ -98,12 +118,12 @@ fn queue_items_are_marked_done_and_failures_counted() {
     store
         .record_sync_failure(items[0].id, "relay unreachable")
         .unwrap();
-    let failed = &store.pending_sync_items(10).unwrap()[0];
+    let failed = &store.sync_queue_after(0, 10).unwrap()[0];
     assert_eq!(failed.attempts, 1);
     assert_eq!(failed.error.as_deref(), Some("relay unreachable"));
 
     store.mark_sync_done(&[items[0].id, items[1].id]).unwrap();
-    assert!(store.pending_sync_items(10).unwrap().is_empty());
+    assert!(store.sync_queue_after(0, 10).unwrap().is_empty());
     assert!(store
         .preference("retention_days")
         .unwrap()
@@ -140,7 +160,7 @@ fn preferences_merge_last_writer_wins() {
     assert_eq!(now.value, json!("permissive"));
     assert_eq!(now.updated_by, "zzzz");
     // The local change lost: it is no longer pushed.
-    assert!(store.pending_sync_items(10).unwrap().is_empty());
+    assert!(store.sync_queue_after(0, 10).unwrap().is_empty());
 
     // A later local change stamps after the remote one.
     let again = store

@@ -34,7 +34,7 @@ fn get(name: &str) -> Result<()> {
     let value = store
         .preference(key.name())?
         .map_or_else(|| key.default_value(), |p| p.value);
-    let mut out = super::stdout();
+    let mut out = crate::commands::output::stdout();
     writeln!(out, "{}", key.display(&value))?;
     out.flush()?;
     Ok(())
@@ -45,7 +45,7 @@ fn set(name: &str, values: &[String]) -> Result<()> {
     let value = key.parse_values(values).map_err(UsageError)?;
     let mut store = super::open_store()?;
     let stored = store.set_preference(key.name(), &value)?;
-    let mut out = super::stdout();
+    let mut out = crate::commands::output::stdout();
     writeln!(out, "{} = {}", key.name(), key.display(&stored.value))?;
     out.flush()?;
     Ok(())
@@ -54,7 +54,7 @@ fn set(name: &str, values: &[String]) -> Result<()> {
 fn list(as_json: bool) -> Result<()> {
     let store = super::open_store()?;
     let stored = store.preferences()?;
-    let mut out = super::stdout();
+    let mut out = crate::commands::output::stdout();
     let rows: Vec<_> = PrefKey::VARIANTS
         .iter()
         .map(|key| {
@@ -78,7 +78,7 @@ fn list(as_json: bool) -> Result<()> {
                 })
             })
             .collect();
-        return super::write_json(&mut out, &items);
+        return out.json(&items);
     }
     for (key, value, set) in rows {
         let marker = if set.is_none() { "  (default)" } else { "" };

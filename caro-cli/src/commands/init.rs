@@ -17,7 +17,7 @@ pub fn run(args: &InitArgs) -> Result<()> {
         Shell::Zsh => ZSH,
         Shell::Fish => FISH,
     };
-    let mut out = super::stdout();
+    let mut out = crate::commands::output::stdout();
     out.write_all(script.as_bytes())?;
     out.flush()?;
     Ok(())

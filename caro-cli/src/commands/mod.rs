@@ -1,20 +1,18 @@
-//! One module per subcommand; [`run`] dispatches. Output goes through a
-//! locked, buffered stdout so a closed pipe surfaces as an error (reported as
-//! success by `main`) instead of a panic.
+//! One module per subcommand; [`run`] dispatches. Everything a command prints
+//! goes through [`output`], the one stdout path (a closed pipe is an error
+//! reported as success, never a panic; `--json` failures are JSON).
 
 mod config;
 mod history;
 mod init;
+pub mod output;
 mod sync;
-
-use std::io::{self, BufWriter, StdoutLock, Write};
 
 use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 use crate::paths::Paths;
 use crate::store::Store;
-pub use sync::SyncArgs;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
@@ -28,19 +26,5 @@ pub fn run(cli: Cli) -> Result<()> {
 
 /// Opens this user's history database, creating its directory if needed.
 fn open_store() -> Result<Store> {
-    let paths = Paths::from_env()?;
-    paths.ensure_data_dir()?;
-    Ok(Store::open(&paths.history_db())?)
-}
-
-fn stdout() -> BufWriter<StdoutLock<'static>> {
-    BufWriter::new(io::stdout().lock())
-}
-
-/// Writes `value` as pretty JSON and a newline.
-fn write_json(out: &mut impl Write, value: &impl serde::Serialize) -> Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
-    writeln!(out)?;
-    out.flush()?;
-    Ok(())
+    Store::open_in(&Paths::from_env()?)
 }

@@ -17,14 +17,17 @@ use std::time::Duration;
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::locate::CommandLine;
-use super::protocol::{ShutdownParams, ShutdownResult, SHUTDOWN};
+use super::protocol::{
+    Incoming, Request, RpcErrorKind, RpcErrorObject, ShutdownParams, ShutdownResult,
+    MAX_LINE_BYTES, SHUTDOWN,
+};
 
 /// How many lines of the daemon's stderr an error quotes.
 const STDERR_TAIL_LINES: usize = 12;
@@ -50,7 +53,7 @@ pub enum DaemonError {
     Rpc {
         method: String,
         code: i64,
-        kind: String,
+        kind: RpcErrorKind,
         message: String,
     },
     #[error("the sync daemon stopped ({status}) during {method}{tail}")]
@@ -68,7 +71,7 @@ pub enum DaemonError {
 
 impl DaemonError {
     /// The daemon's `data.kind` for an error it answered with.
-    pub fn kind(&self) -> Option<&str> {
+    pub fn kind(&self) -> Option<&RpcErrorKind> {
         match self {
             DaemonError::Rpc { kind, .. } => Some(kind),
             _ => None,
@@ -77,42 +80,6 @@ impl DaemonError {
 }
 
 type Answer = Result<Value, RpcErrorObject>;
-
-#[derive(Debug, Deserialize)]
-struct RpcErrorObject {
-    code: i64,
-    message: String,
-    #[serde(default)]
-    data: Option<RpcErrorData>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct RpcErrorData {
-    #[serde(default)]
-    kind: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Incoming {
-    #[serde(default)]
-    id: Option<Value>,
-    #[serde(default)]
-    result: Value,
-    #[serde(default)]
-    error: Option<RpcErrorObject>,
-    #[serde(default)]
-    method: Option<String>,
-    #[serde(default)]
-    params: Value,
-}
-
-#[derive(Serialize)]
-struct Request<'a, P> {
-    jsonrpc: &'static str,
-    id: u64,
-    method: &'a str,
-    params: &'a P,
-}
 
 #[derive(Default)]
 struct Waiters {
@@ -217,11 +184,6 @@ impl DaemonClient {
         })
     }
 
-    /// The daemon's process id.
-    pub fn pid(&self) -> Option<u32> {
-        self.pid
-    }
-
     /// The command line it was started with.
     pub fn program(&self) -> &str {
         &self.program
@@ -315,10 +277,13 @@ impl DaemonClient {
             Err(error) => Err(DaemonError::Rpc {
                 method,
                 code: error.code,
-                kind: error
-                    .data
-                    .and_then(|d| d.kind)
-                    .unwrap_or_else(|| "unknown".to_string()),
+                kind: RpcErrorKind::from_wire(
+                    error
+                        .data
+                        .and_then(|d| d.kind)
+                        .as_deref()
+                        .unwrap_or("unknown"),
+                ),
                 message: error.message,
             }),
         }
@@ -413,12 +378,27 @@ async fn read_stdout(
     shared: Arc<Shared>,
     notifications: mpsc::UnboundedSender<Notification>,
 ) {
-    let mut lines = BufReader::with_capacity(1 << 16, stdout).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        if line.trim().is_empty() {
+    let mut reader = BufReader::with_capacity(1 << 16, stdout);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let cap = MAX_LINE_BYTES as u64 + 1;
+        match (&mut reader).take(cap).read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) if line.len() > MAX_LINE_BYTES => {
+                // Framing is lost past an over-long line: treat it as the end.
+                note_stderr(
+                    &shared,
+                    format!("caro: the daemon sent a line over {MAX_LINE_BYTES} bytes"),
+                );
+                break;
+            }
+            Ok(_) => {}
+        }
+        if line.trim_ascii().is_empty() {
             continue;
         }
-        let Ok(message) = serde_json::from_str::<Incoming>(&line) else {
+        let Ok(message) = serde_json::from_slice::<Incoming>(&line) else {
             note_stderr(
                 &shared,
                 "caro: the daemon wrote a line that is not JSON-RPC".into(),

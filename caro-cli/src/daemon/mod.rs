@@ -1,10 +1,12 @@
 //! The sync daemon (`caro-sync-daemon`, the Node.js package in
 //! `sync-daemon/`) as a child process: finding its program ([`locate`]), and
 //! talking newline-delimited JSON-RPC 2.0 to it over stdio ([`client`]) with
-//! the typed messages of its PROTOCOL.md ([`protocol`]).
+//! the typed messages of its PROTOCOL.md ([`protocol`]), and whether one is
+//! running already ([`lock`]).
 
 pub mod client;
 pub mod locate;
+pub mod lock;
 pub mod protocol;
 
 pub use client::{DaemonClient, DaemonError, Notification};

@@ -1,28 +1,17 @@
-//! Recording, listing, searching, deleting, pruning and counting entries.
+//! Recording, listing, searching, deleting, pruning and counting entries
+//! (how they map to rows is in `rows.rs`).
 
 use std::collections::HashMap;
 
-use rusqlite::types::Type;
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use strum::VariantArray;
 use uuid::{NoContext, Timestamp, Uuid};
 
-use super::error::UnknownRiskLevel;
-use super::sync::{enqueue, EntityType, SyncOperation};
+use super::queue::enqueue;
+use super::rows::{entry_from_row, insert_entry, EntityType, SyncOperation, ENTRY_COLUMNS};
 use super::{current_device_id, HistoryEntry, NewEntry, Result, Store, StoreError};
 use crate::safety::RiskLevel;
 use crate::time::now_ms;
-
-/// The columns [`entry_from_row`] reads, in its order (`h` is command_history).
-const ENTRY_COLUMNS: &str = "h.id, h.command, h.prompt, h.explanation, h.safety_level, \
-     h.safety_warnings, h.exit_code, h.execution_time_ms, h.working_dir, h.shell_type, \
-     h.device_id, h.created_at, h.executed, h.success, h.platform";
-
-const INSERT_ENTRY: &str = "INSERT OR IGNORE INTO command_history (
-        id, prompt, command, explanation, executed, success, exit_code, execution_time_ms,
-        working_dir, shell_type, platform, safety_level, safety_warnings, device_id,
-        created_at, updated_at, synced_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 
 /// Which entries `list` returns.
 #[derive(Debug, Clone, Default)]
@@ -181,16 +170,32 @@ impl Store {
         })
     }
 
-    /// A live entry by id.
-    pub fn entry(&self, id: &str) -> Result<Option<HistoryEntry>> {
+    /// The live entries among `ids`, by id.
+    pub fn live_entries_by_id(&self, ids: &[&str]) -> Result<HashMap<String, HistoryEntry>> {
         self.read(|conn| {
-            Ok(conn
-                .prepare_cached(&format!(
-                    "SELECT {ENTRY_COLUMNS} FROM command_history h
-                     WHERE h.id = ?1 AND h.deleted_at IS NULL"
-                ))?
-                .query_row([id], entry_from_row)
-                .optional()?)
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {ENTRY_COLUMNS} FROM command_history h
+                 WHERE h.id = ?1 AND h.deleted_at IS NULL"
+            ))?;
+            let mut found = HashMap::with_capacity(ids.len());
+            for id in ids {
+                if let Some(entry) = stmt.query_row([id], entry_from_row).optional()? {
+                    found.insert(entry.id.clone(), entry);
+                }
+            }
+            Ok(found)
+        })
+    }
+
+    /// Every live entry, oldest first (for `caro sync export`).
+    pub fn all_live_entries(&self) -> Result<Vec<HistoryEntry>> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {ENTRY_COLUMNS} FROM command_history h WHERE h.deleted_at IS NULL
+                 ORDER BY h.created_at, h.id"
+            ))?;
+            let rows = stmt.query_map([], entry_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
 
@@ -285,7 +290,9 @@ impl Store {
                  WHERE deleted_at IS NULL GROUP BY safety_level",
             )?;
             let mut by_level: HashMap<RiskLevel, u64> = HashMap::new();
-            for row in stmt.query_map([], |r| Ok((risk_level(r, 0)?, r.get::<_, i64>(1)?)))? {
+            for row in
+                stmt.query_map([], |r| Ok((r.get::<_, RiskLevel>(0)?, r.get::<_, i64>(1)?)))?
+            {
                 let (level, count) = row?;
                 *by_level.entry(level).or_default() += count as u64;
             }
@@ -356,38 +363,6 @@ impl BulkIndex {
     }
 }
 
-/// Inserts unless the id exists; returns whether it was inserted.
-pub(super) fn insert_entry(
-    tx: &Transaction<'_>,
-    id: &str,
-    entry: &NewEntry,
-    device_id: &str,
-    now: i64,
-    synced_at: Option<i64>,
-) -> Result<bool> {
-    let warnings = serde_json::to_string(&entry.safety_warnings).unwrap_or_else(|_| "[]".into());
-    let inserted = tx.prepare_cached(INSERT_ENTRY)?.execute(params![
-        id,
-        entry.prompt,
-        entry.command,
-        entry.explanation,
-        entry.executed,
-        entry.success,
-        entry.exit_code,
-        entry.duration_ms,
-        entry.cwd,
-        entry.shell,
-        entry.platform,
-        entry.safety_level.as_str(),
-        warnings,
-        device_id,
-        entry.created_at,
-        now,
-        synced_at,
-    ])?;
-    Ok(inserted == 1)
-}
-
 /// Marks an entry deleted and erases its text (the FTS trigger unindexes it).
 pub(super) fn soft_delete(tx: &Transaction<'_>, id: &str, deleted_at: i64) -> Result<()> {
     tx.prepare_cached(
@@ -448,39 +423,6 @@ fn fts_query(input: &str) -> Option<String> {
         .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
         .collect();
     (!terms.is_empty()).then(|| terms.join(" "))
-}
-
-/// A stored risk level: one this caro does not know is an error, not "safe".
-fn risk_level(row: &Row<'_>, index: usize) -> rusqlite::Result<RiskLevel> {
-    let text: String = row.get(index)?;
-    text.parse().map_err(|_| {
-        rusqlite::Error::FromSqlConversionFailure(
-            index,
-            Type::Text,
-            Box::new(UnknownRiskLevel(text)),
-        )
-    })
-}
-
-pub(super) fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<HistoryEntry> {
-    let warnings: String = row.get(5)?;
-    Ok(HistoryEntry {
-        id: row.get(0)?,
-        command: row.get(1)?,
-        prompt: row.get(2)?,
-        explanation: row.get(3)?,
-        safety_level: risk_level(row, 4)?,
-        safety_warnings: serde_json::from_str(&warnings).unwrap_or_default(),
-        exit_code: row.get(6)?,
-        duration_ms: row.get(7)?,
-        cwd: row.get(8)?,
-        shell: row.get(9)?,
-        device_id: row.get(10)?,
-        created_at: row.get(11)?,
-        executed: row.get(12)?,
-        success: row.get(13)?,
-        platform: row.get(14)?,
-    })
 }
 
 #[cfg(test)]

@@ -6,11 +6,13 @@
 
 mod entries;
 mod error;
+mod identity;
 mod model;
 mod preferences;
+mod queue;
+mod remote;
+mod rows;
 pub mod schema;
-mod sync;
-mod sync_state;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -20,10 +22,11 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, Transactio
 
 pub use entries::{ImportCounts, ListFilter, PruneCounts, Stats};
 pub use error::{Result, StoreError};
+pub use identity::SyncIdentity;
 pub use model::{HistoryEntry, NewEntry};
 pub use preferences::StoredPreference;
-pub use sync::{EntityType, RemoteTombstone, SyncOperation, SyncQueueItem};
-pub use sync_state::{KnownDevice, PageCounts, SyncIdentity};
+pub use remote::{PageCounts, RemoteTombstone};
+pub use rows::{EntityType, KnownDevice, SyncOperation, SyncQueueItem};
 
 use crate::paths;
 
@@ -54,7 +57,7 @@ impl Store {
     }
 
     /// Like [`Store::open`] with an explicit busy timeout.
-    pub fn open_with_busy_timeout(path: &Path, busy_timeout_ms: u64) -> Result<Self> {
+    fn open_with_busy_timeout(path: &Path, busy_timeout_ms: u64) -> Result<Self> {
         paths::create_private_file(path).map_err(|e| StoreError::from_io(path, &e))?;
         let classify = |e: StoreError| e.classify(path, busy_timeout_ms);
         let conn = Connection::open(path).map_err(|e| classify(e.into()))?;
@@ -67,9 +70,11 @@ impl Store {
         Ok(store)
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Opens this installation's history database (`paths`), creating its
+    /// directory if needed: the one way commands and sync open the store.
+    pub fn open_in(paths: &crate::paths::Paths) -> anyhow::Result<Self> {
+        paths.ensure_data_dir()?;
+        Ok(Self::open(&paths.history_db())?)
     }
 
     fn configure(&mut self) -> Result<()> {

@@ -4,7 +4,8 @@
 use rusqlite::{params, OptionalExtension, Row};
 use serde_json::Value;
 
-use super::sync::{enqueue, EntityType, SyncOperation};
+use super::queue::enqueue;
+use super::rows::{EntityType, SyncOperation};
 use super::{current_device_id, Result, Store};
 use crate::time::now_ms;
 

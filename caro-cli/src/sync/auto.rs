@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 
 use crate::config::PrefKey;
+use crate::daemon::lock::daemon_pid;
 use crate::paths::Paths;
 use crate::store::Store;
 use crate::time::now_ms;
@@ -51,7 +52,7 @@ fn start_if_due(store: &Store, paths: &Paths) -> Option<()> {
         return None;
     }
     let dir = super::daemon_dir(paths);
-    if daemon_running(&dir) || recently_started(&dir.join(STAMP)) {
+    if daemon_pid(&dir).is_some() || recently_started(&dir.join(STAMP)) {
         return None;
     }
     fs::create_dir_all(&dir).ok()?;
@@ -67,19 +68,6 @@ fn start_if_due(store: &Store, paths: &Paths) -> Option<()> {
         .spawn()
         .ok()?;
     Some(())
-}
-
-/// Whether the daemon's lock file names a live process.
-pub fn daemon_running(daemon_dir: &Path) -> bool {
-    daemon_pid(daemon_dir).is_some()
-}
-
-/// The pid in the daemon's lock file, if that process is alive.
-pub fn daemon_pid(daemon_dir: &Path) -> Option<i32> {
-    let text = fs::read_to_string(daemon_dir.join("daemon.lock")).ok()?;
-    let pid: i32 = text.trim().parse().ok().filter(|pid| *pid > 0)?;
-    let alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
-    alive.then_some(pid)
 }
 
 fn recently_started(stamp: &Path) -> bool {

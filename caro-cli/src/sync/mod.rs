@@ -1,16 +1,25 @@
 //! `caro sync`: end-to-end encrypted sync of the history through the sync
 //! daemon. This module owns the key file ([`keys`]), the mapping between
-//! stored entries and sealed records ([`seal`]), the push/pull engine
-//! ([`engine`]), the long-running [`watch`] loop and the background sync
-//! that `caro history add` may start ([`auto`]).
+//! stored entries and sealed records ([`seal`]), the local setup ([`setup`]),
+//! entering the account ([`account`]), one sync ([`session`], with its
+//! [`push`] and [`pull`] halves, its [`report`] and its [`progress`] bar),
+//! the names of its failures ([`error`]), the long-running [`watch`] loop and
+//! the background sync that `caro history add` may start ([`auto`]).
 //!
 //! Only the jazz-auth key ever crosses to the daemon; entries, preferences
 //! and device records cross sealed, each bound to its id by its AAD.
 
+pub mod account;
 pub mod auto;
-pub mod engine;
+pub mod error;
 pub mod keys;
+pub mod progress;
+pub mod pull;
+pub mod push;
+pub mod report;
 pub mod seal;
+pub mod session;
+pub mod setup;
 pub mod watch;
 
 use std::path::PathBuf;

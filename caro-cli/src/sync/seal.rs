@@ -1,8 +1,9 @@
 //! What crosses to the daemon, and back: entries as sealed command records
 //! (AAD bound to the entry id), preferences sealed with the preference key
 //! (AAD bound to the key name), device records sealed with the device key
-//! (AAD bound to the device id). Opening failures are typed so a sync can
-//! count and report them without stopping.
+//! (AAD bound to the device id). Opening failures are typed ([`OpenError`])
+//! so a sync can count and report them without stopping, each under its own
+//! name: a bad base64 string is `invalid-base64`, not `AuthenticationFailed`.
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
@@ -17,15 +18,52 @@ use crate::daemon::protocol::{WireItem, OP_DELETE};
 use crate::safety::{self, RiskLevel};
 use crate::store::{HistoryEntry, RemoteTombstone};
 
+/// Why a sealed item did not open.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("the item has no envelope")]
+    MissingEnvelope,
+    #[error("the envelope is not base64: {0}")]
+    Base64(#[from] base64::DecodeError),
+    #[error("{0}")]
+    Crypto(#[from] CryptoError),
+    #[error("the opened value is not the expected JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl OpenError {
+    /// A stable name for reports: `missing-envelope`, `invalid-base64`,
+    /// `invalid-json`, or crypto-core's kind (`AuthenticationFailed`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            OpenError::MissingEnvelope => "missing-envelope",
+            OpenError::Base64(_) => "invalid-base64",
+            OpenError::Crypto(e) => e.kind(),
+            OpenError::Json(_) => "invalid-json",
+        }
+    }
+}
+
 /// Why a pulled item could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unreadable {
     pub id: String,
     pub device_id: String,
-    /// `invalid-base64`, `missing-envelope`, or a crypto-core error kind
-    /// (`AuthenticationFailed`, `InvalidRecord`, …).
+    /// [`OpenError::kind`].
     pub kind: String,
     pub message: String,
+}
+
+impl Unreadable {
+    /// The item `id` from `device_id` failed to open with `err`.
+    pub fn new(id: String, device_id: String, err: &OpenError) -> Self {
+        Unreadable {
+            id,
+            device_id,
+            kind: err.kind().to_string(),
+            message: err.to_string(),
+        }
+    }
 }
 
 /// A pulled item, opened.
@@ -43,7 +81,7 @@ pub struct DeviceInfo {
 }
 
 /// An entry's synced fields as crypto-core's canonical record.
-pub fn record_from_entry(entry: &HistoryEntry) -> CommandRecord {
+fn record_from_entry(entry: &HistoryEntry) -> CommandRecord {
     let mut record = CommandRecord::new(entry.command.clone(), entry.created_at);
     record.prompt.clone_from(&entry.prompt);
     record.explanation.clone_from(&entry.explanation);
@@ -62,7 +100,7 @@ pub fn record_from_entry(entry: &HistoryEntry) -> CommandRecord {
 
 /// A record from another device as a stored entry. A record without a risk
 /// level this caro knows (another tool wrote it, or a newer caro) is rated here.
-pub fn entry_from_record(id: &str, device_id: &str, record: CommandRecord) -> HistoryEntry {
+fn entry_from_record(id: &str, device_id: &str, record: CommandRecord) -> HistoryEntry {
     let known_level = record
         .safety_level
         .as_deref()
@@ -127,28 +165,17 @@ pub fn open_item(keys: &SyncKeys, item: WireItem) -> Result<Opened, Unreadable> 
             deleted_at: item.created_at,
         }));
     }
-    let unreadable = |kind: &str, message: String| Unreadable {
-        id: item.id.clone(),
-        device_id: item.device_id.clone(),
-        kind: kind.to_string(),
-        message,
-    };
-    let Some(envelope) = item.envelope.as_deref() else {
-        return Err(unreadable(
-            "missing-envelope",
-            "the item has no envelope".into(),
-        ));
-    };
-    let bytes = BASE64
-        .decode(envelope)
-        .map_err(|e| unreadable("invalid-base64", e.to_string()))?;
-    let record = open_command(&keys.command_key, &item.id, &bytes)
-        .map_err(|e| unreadable(e.kind(), e.to_string()))?;
-    Ok(Opened::Entry(Box::new(entry_from_record(
-        &item.id,
-        &item.device_id,
-        record,
-    ))))
+    match open_entry(keys, &item) {
+        Ok(entry) => Ok(Opened::Entry(Box::new(entry))),
+        Err(err) => Err(Unreadable::new(item.id, item.device_id, &err)),
+    }
+}
+
+fn open_entry(keys: &SyncKeys, item: &WireItem) -> Result<HistoryEntry, OpenError> {
+    let envelope = item.envelope.as_deref().ok_or(OpenError::MissingEnvelope)?;
+    let bytes = BASE64.decode(envelope)?;
+    let record = open_command(&keys.command_key, &item.id, &bytes)?;
+    Ok(entry_from_record(&item.id, &item.device_id, record))
 }
 
 /// Seals a preference's JSON value, bound to its key.
@@ -162,11 +189,10 @@ pub fn seal_preference(keys: &SyncKeys, key: &str, value: &Value) -> Result<Stri
 }
 
 /// Opens a preference's value sealed by [`seal_preference`].
-pub fn open_preference(keys: &SyncKeys, key: &str, envelope: &str) -> Result<Value, String> {
-    let bytes = BASE64.decode(envelope).map_err(|e| e.to_string())?;
-    let plain =
-        open(&keys.preference_key, &bytes, &preference_aad(key)).map_err(|e| e.to_string())?;
-    serde_json::from_slice(&plain).map_err(|e| e.to_string())
+pub fn open_preference(keys: &SyncKeys, key: &str, envelope: &str) -> Result<Value, OpenError> {
+    let bytes = BASE64.decode(envelope)?;
+    let plain = open(&keys.preference_key, &bytes, &preference_aad(key))?;
+    Ok(serde_json::from_slice(&plain)?)
 }
 
 /// Seals this device's name and platform, bound to its id.
@@ -181,11 +207,14 @@ pub fn seal_device(
 }
 
 /// Opens a device record sealed by [`seal_device`].
-pub fn open_device(keys: &SyncKeys, device_id: &str, envelope: &str) -> Result<DeviceInfo, String> {
-    let bytes = BASE64.decode(envelope).map_err(|e| e.to_string())?;
-    let plain =
-        open(&keys.device_key, &bytes, &device_aad(device_id)).map_err(|e| e.to_string())?;
-    serde_json::from_slice(&plain).map_err(|e| e.to_string())
+pub fn open_device(
+    keys: &SyncKeys,
+    device_id: &str,
+    envelope: &str,
+) -> Result<DeviceInfo, OpenError> {
+    let bytes = BASE64.decode(envelope)?;
+    let plain = open(&keys.device_key, &bytes, &device_aad(device_id))?;
+    Ok(serde_json::from_slice(&plain)?)
 }
 
 #[cfg(test)]
@@ -269,5 +298,34 @@ mod tests {
         let sealed = seal_device(&k, "dev-a", &info).unwrap();
         assert_eq!(open_device(&k, "dev-a", &sealed).unwrap(), info);
         assert!(open_device(&k, "dev-b", &sealed).is_err());
+    }
+
+    #[test]
+    fn each_failure_is_named_for_what_went_wrong() {
+        let k = keys(4);
+        let sealed = seal_entry(&k, &entry()).unwrap();
+        let no_envelope = WireItem {
+            envelope: None,
+            ..sealed.clone()
+        };
+        assert_eq!(
+            open_item(&k, no_envelope).unwrap_err().kind,
+            "missing-envelope"
+        );
+        let not_base64 = WireItem {
+            envelope: Some("not base64!".into()),
+            ..sealed
+        };
+        assert_eq!(
+            open_item(&k, not_base64).unwrap_err().kind,
+            "invalid-base64"
+        );
+        let err = open_preference(&k, "auto_sync", "%%%").unwrap_err();
+        assert!(matches!(err, OpenError::Base64(_)), "{err:?}");
+        let not_json = BASE64.encode(seal(&k.preference_key, b"{", &preference_aad("k")).unwrap());
+        let err = open_preference(&k, "k", &not_json).unwrap_err();
+        assert_eq!(err.kind(), "invalid-json");
+        let err = open_device(&k, "dev-a", &not_json).unwrap_err();
+        assert_eq!(err.kind(), "AuthenticationFailed");
     }
 }

@@ -11,7 +11,8 @@ use serde_json::Value;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::time::MissedTickBehavior;
 
-use super::engine::{describe_skipped, Report, Session};
+use super::report::{describe_skipped, Report};
+use super::session::Session;
 use crate::daemon::protocol::{self as rpc, NoParams};
 
 /// How often the database is checked for new local changes.

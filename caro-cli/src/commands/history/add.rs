@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::cli::AddArgs;
 use crate::config::Preferences;
-use crate::privacy::{ExcludePatterns, PrivacyFilter, Refusal};
+use crate::privacy::Refusal;
 use crate::safety;
 use crate::store::NewEntry;
 use crate::time::now_ms;
@@ -58,9 +58,7 @@ pub fn run(args: AddArgs) -> Result<()> {
 
     let mut store = crate::commands::open_store()?;
     let prefs = Preferences::from_stored(&store.preferences()?);
-    let excludes = ExcludePatterns::new(&prefs.exclude_patterns)
-        .map_err(|e| anyhow!("{e}; fix it with `caro config set exclude_patterns ...`"))?;
-    let filter = PrivacyFilter::new(prefs.secrets_filter, excludes);
+    let filter = super::privacy_filter(&prefs)?;
     match filter.check(
         command,
         input.prompt.as_deref(),
@@ -105,7 +103,7 @@ pub fn run(args: AddArgs) -> Result<()> {
         );
     }
     let id = store.record(&entry)?;
-    let mut out = crate::commands::stdout();
+    let mut out = crate::commands::output::stdout();
     writeln!(out, "{id}")?;
     out.flush()?;
     crate::sync::auto::after_add(&store);

@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::cli::ImportArgs;
 use crate::config::Preferences;
 use crate::import::{self, ParsedHistory};
-use crate::privacy::{ExcludePatterns, PrivacyFilter, Refusal};
+use crate::privacy::{PrivacyFilter, Refusal};
 use crate::safety;
 use crate::store::NewEntry;
 
@@ -65,10 +65,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     }
 
     let mut store = crate::commands::open_store()?;
-    let prefs = Preferences::from_stored(&store.preferences()?);
-    let excludes = ExcludePatterns::new(&prefs.exclude_patterns)
-        .map_err(|e| anyhow!("{e}; fix it with `caro config set exclude_patterns ...`"))?;
-    let filter = PrivacyFilter::new(prefs.secrets_filter, excludes);
+    let filter = super::privacy_filter(&Preferences::from_stored(&store.preferences()?))?;
     let progress = progress_bar(parsed.commands.len());
     // The checks run on a second thread while SQLite inserts what already
     // passed them: on two cores the import takes the longer of the two, not
@@ -86,7 +83,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     })?;
     progress.finish_and_clear();
 
-    let mut out = crate::commands::stdout();
+    let mut out = crate::commands::output::stdout();
     writeln!(
         out,
         "imported {} commands from {} ({} already present)",

@@ -10,10 +10,11 @@ mod stats;
 
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{anyhow, Result};
 
 use crate::cli::HistoryCommand;
 use crate::config::Preferences;
+use crate::privacy::{ExcludePatterns, PrivacyFilter};
 use crate::store::{HistoryEntry, Store};
 use crate::time::{format_age, format_elapsed, now_ms};
 
@@ -29,13 +30,21 @@ pub fn run(command: HistoryCommand) -> Result<()> {
     }
 }
 
+/// The secrets and exclude checks as the stored preferences set them: what
+/// `add` and `import` both refuse.
+fn privacy_filter(prefs: &Preferences) -> Result<PrivacyFilter> {
+    let excludes = ExcludePatterns::new(&prefs.exclude_patterns)
+        .map_err(|e| anyhow!("{e}; fix it with `caro config set exclude_patterns ...`"))?;
+    Ok(PrivacyFilter::new(prefs.secrets_filter, excludes))
+}
+
 /// Prints entries as a JSON array, or one line each:
 /// `id  age  exit  duration  [risk] command`, the risk badge from the
 /// `safety_level` preference up.
 fn print_entries(store: &Store, entries: &[HistoryEntry], as_json: bool) -> Result<()> {
-    let mut out = super::stdout();
+    let mut out = crate::commands::output::stdout();
     if as_json {
-        return super::write_json(&mut out, &entries);
+        return out.json(&entries);
     }
     let prefs = Preferences::from_stored(&store.preferences()?);
     let now = now_ms();

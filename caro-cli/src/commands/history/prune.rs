@@ -15,7 +15,7 @@ pub fn run(args: &PruneArgs) -> Result<()> {
     let max_age_ms =
         (days > 0).then(|| i64::try_from(days.saturating_mul(86_400_000)).unwrap_or(i64::MAX));
     let counts = store.prune(max_age_ms, (max > 0).then_some(max))?;
-    let mut out = crate::commands::stdout();
+    let mut out = crate::commands::output::stdout();
     let age = if days > 0 {
         format!("older than {days} days")
     } else {

@@ -11,7 +11,7 @@ use crate::time::format_date;
 pub fn run(args: &StatsArgs) -> Result<()> {
     let store = crate::commands::open_store()?;
     let stats = store.stats(args.top)?;
-    let mut out = crate::commands::stdout();
+    let mut out = crate::commands::output::stdout();
     let rate = (stats.with_exit_code > 0)
         .then(|| stats.succeeded as f64 * 100.0 / stats.with_exit_code as f64);
     if args.json {
@@ -34,7 +34,7 @@ pub fn run(args: &StatsArgs) -> Result<()> {
             "successRate": rate.map(|r| r / 100.0),
             "oldestCreatedAt": stats.oldest_ms,
         });
-        return crate::commands::write_json(&mut out, &value);
+        return out.json(&value);
     }
     let since = stats
         .oldest_ms

@@ -5,10 +5,14 @@ use std::io::Write;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{options, DevicesArgs};
+use super::options;
+use crate::cli::DevicesArgs;
+use crate::commands::output;
+use crate::daemon::lock::daemon_pid;
 use crate::paths::Paths;
-use crate::sync::auto::daemon_pid;
-use crate::sync::engine::{self, require_setup, Report, Session};
+use crate::sync::report::Report;
+use crate::sync::session::{runtime, Session};
+use crate::sync::setup::require_setup;
 use crate::time::{format_age, now_ms};
 
 #[derive(Serialize)]
@@ -30,7 +34,7 @@ pub fn run(args: &DevicesArgs) -> Result<()> {
         // local list fresh: show that.
         setup.store.known_devices()?
     } else {
-        engine::runtime()?.block_on(async {
+        runtime()?.block_on(async {
             let mut session = Session::open(setup, None, opts).await?;
             let mut report = Report::default();
             let pulled = session.pull_devices(&mut report).await;
@@ -40,7 +44,7 @@ pub fn run(args: &DevicesArgs) -> Result<()> {
             anyhow::Ok(devices?)
         })?
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = output::stdout();
     if args.json {
         let list: Vec<DeviceJson> = devices
             .into_iter()
@@ -52,21 +56,19 @@ pub fn run(args: &DevicesArgs) -> Result<()> {
                 updated_at: d.updated_at,
             })
             .collect();
-        serde_json::to_writer_pretty(&mut out, &list)?;
-        writeln!(out)?;
-    } else {
-        let now = now_ms();
-        for d in devices {
-            writeln!(
-                out,
-                "{}  {:<20} {:<8} {:>10}{}",
-                d.id,
-                d.name,
-                d.platform,
-                format_age(d.updated_at, now),
-                if d.is_current { "  (this device)" } else { "" }
-            )?;
-        }
+        return out.json(&list);
+    }
+    let now = now_ms();
+    for d in devices {
+        writeln!(
+            out,
+            "{}  {:<20} {:<8} {:>10}{}",
+            d.id,
+            d.name,
+            d.platform,
+            format_age(d.updated_at, now),
+            if d.is_current { "  (this device)" } else { "" }
+        )?;
     }
     Ok(out.flush()?)
 }

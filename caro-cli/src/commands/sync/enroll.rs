@@ -8,10 +8,12 @@ use crypto_core::CryptoError;
 
 use crate::paths::Paths;
 use crate::store::Store;
-use crate::sync::engine::{
-    self, current_device, init_account, register_device, DeviceIdentity, Options, Session, Setup,
+use crate::sync::account::{
+    current_device, init_account, register_device, start_daemon, DeviceIdentity,
 };
 use crate::sync::keys::{self, SyncKeys};
+use crate::sync::session::{Options, Session};
+use crate::sync::setup::Setup;
 
 /// A device that entered an account, with a session open on it.
 pub struct Enrolled {
@@ -38,7 +40,7 @@ pub async fn enroll(
     if let Some(name) = device_name {
         device.name = name.to_owned();
     }
-    let client = engine::start_daemon(paths, &relay, opts)?;
+    let client = start_daemon(paths, &relay, opts.verbose)?;
     let opened = async {
         let keys = derive_keys()?;
         let init = init_account(&client, &keys, &relay, &device, create, &daemon_dir).await?;

@@ -10,10 +10,10 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::ExportArgs;
+use crate::cli::ExportArgs;
+use crate::commands::output;
 use crate::paths::Paths;
-use crate::store::HistoryEntry;
-use crate::sync::engine::open_store;
+use crate::store::{HistoryEntry, Store};
 use crate::time::{format_rfc3339, now_ms};
 
 #[derive(Serialize)]
@@ -55,7 +55,7 @@ fn command_json(entry: &HistoryEntry) -> Result<Value> {
 
 pub fn run(args: &ExportArgs) -> Result<()> {
     let paths = Paths::from_env()?;
-    let store = open_store(&paths)?;
+    let store = Store::open_in(&paths)?;
     let export = Export {
         export_version: 1,
         exported_at: format_rfc3339(now_ms()),
@@ -88,10 +88,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             .collect(),
     };
     let Some(path) = &args.output else {
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        serde_json::to_writer_pretty(&mut out, &export)?;
-        writeln!(out)?;
-        return Ok(out.flush()?);
+        return output::stdout().json(&export);
     };
     let written = (|| -> std::io::Result<()> {
         let file = OpenOptions::new()

@@ -7,10 +7,13 @@ use crypto_core::{KeySet, Phrase};
 use serde::Serialize;
 
 use super::enroll::{enroll, Enrolled};
-use super::{options, prepare_fresh_setup, InitArgs};
+use super::{options, prepare_fresh_setup};
+use crate::cli::SyncInitArgs;
+use crate::commands::output;
 use crate::paths::Paths;
-use crate::sync::engine::{self, open_store};
+use crate::store::Store;
 use crate::sync::keys::SyncKeys;
+use crate::sync::session::runtime;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -21,17 +24,17 @@ struct InitJson<'a> {
     device_id: &'a str,
 }
 
-pub fn run(args: &InitArgs) -> Result<()> {
+pub fn run(args: &SyncInitArgs) -> Result<()> {
     // The first sync's summary gives the whole setup's time (keys, account, sync).
     let started = std::time::Instant::now();
     let paths = Paths::from_env()?;
-    let store = open_store(&paths)?;
+    let store = Store::open_in(&paths)?;
     prepare_fresh_setup(&paths, &store)?;
     let relay = crate::sync::resolve_relay(args.relay.as_deref(), None);
     let phrase = Phrase::generate()?;
     let opts = options(args.verbose, args.json);
 
-    engine::runtime()?.block_on(async {
+    runtime()?.block_on(async {
         let derive_keys = || KeySet::derive(&phrase).map(SyncKeys::from);
         let Enrolled {
             mut session,
@@ -56,18 +59,14 @@ pub fn run(args: &InitArgs) -> Result<()> {
             report
         });
 
-        let mut out = std::io::stdout().lock();
+        let mut out = output::stdout();
         if args.json {
-            serde_json::to_writer_pretty(
-                &mut out,
-                &InitJson {
-                    phrase: phrase.expose_secret(),
-                    key_id: &key_id,
-                    account_id: &account_id,
-                    device_id: &device_id,
-                },
-            )?;
-            writeln!(out)?;
+            out.json(&InitJson {
+                phrase: phrase.expose_secret(),
+                key_id: &key_id,
+                account_id: &account_id,
+                device_id: &device_id,
+            })?;
         } else {
             writeln!(
                 out,

@@ -7,17 +7,21 @@ use crypto_core::{CryptoError, KeySet, Phrase};
 use zeroize::Zeroizing;
 
 use super::enroll::{enroll, Enrolled};
-use super::{options, prepare_fresh_setup, JoinArgs};
+use super::{options, prepare_fresh_setup};
+use crate::cli::JoinArgs;
+use crate::commands::output;
 use crate::paths::Paths;
-use crate::sync::engine::{self, describe_skipped, open_store};
+use crate::store::Store;
 use crate::sync::keys::SyncKeys;
+use crate::sync::report::describe_skipped;
+use crate::sync::session::runtime;
 
 /// The most a phrase read from stdin may be.
 const MAX_PHRASE_BYTES: u64 = 4096;
 
 pub fn run(args: &JoinArgs) -> Result<()> {
     let paths = Paths::from_env()?;
-    let store = open_store(&paths)?;
+    let store = Store::open_in(&paths)?;
     prepare_fresh_setup(&paths, &store)?;
     let relay = crate::sync::resolve_relay(args.relay.as_deref(), None);
     // A mistyped word is caught here, before any network call.
@@ -26,7 +30,7 @@ pub fn run(args: &JoinArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let opts = options(args.verbose, false);
 
-    engine::runtime()?.block_on(async {
+    runtime()?.block_on(async {
         // The phrase goes with the derivation: dropped as soon as the keys exist.
         let derive_keys = move || KeySet::derive(&phrase).map(SyncKeys::from);
         let Enrolled {
@@ -46,14 +50,15 @@ pub fn run(args: &JoinArgs) -> Result<()> {
         let synced = session.sync().await;
         let key_id = session.keys.key_id.clone();
         session.close().await;
-        println!(
+        let mut out = output::stdout();
+        out.line(&format!(
             "Joined account {account_id} (key id {key_id}) as {} ({}).",
             device.name, device.id
-        );
+        ))?;
         let mut report =
             synced.context("joined, but the first sync failed; run `caro sync` to retry")?;
         report.elapsed = started.elapsed();
-        println!("{}", report.summary());
+        out.line(&report.summary())?;
         for line in describe_skipped(&report.skipped, 10) {
             eprintln!("caro: {line}");
         }

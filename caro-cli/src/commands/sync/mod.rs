@@ -1,6 +1,5 @@
-//! `caro sync ...`: end-to-end encrypted sync. The arguments live here (the
-//! `Sync` variant of the command enum points at [`SyncArgs`]); one module per
-//! subcommand; the engine is in `crate::sync`.
+//! `caro sync ...`: end-to-end encrypted sync. One module per subcommand (the
+//! arguments are in `crate::cli::sync`); the engine is in `crate::sync`.
 
 mod devices;
 mod enroll;
@@ -13,158 +12,13 @@ mod reset;
 mod status;
 mod watch;
 
-use std::path::PathBuf;
-
 use anyhow::{bail, Context, Result};
-use clap::{Args, Subcommand};
 
+use crate::cli::{SyncArgs, SyncCommand};
+use crate::daemon::lock::daemon_pid;
 use crate::paths::Paths;
 use crate::store::Store;
-use crate::sync::auto::daemon_pid;
-use crate::sync::engine::Options;
-
-/// Arguments of `caro sync`; without a subcommand it syncs now.
-#[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = true)]
-pub struct SyncArgs {
-    #[command(subcommand)]
-    pub command: Option<SyncCommand>,
-    #[command(flatten)]
-    pub now: NowArgs,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum SyncCommand {
-    /// Set up sync on a first device: create the account and show its 24-word recovery phrase
-    Init(InitArgs),
-    /// Join this device to an account with the recovery phrase of another device
-    Join(JoinArgs),
-    /// Push local changes and pull the other devices' (what `caro sync` alone does)
-    Now(NowArgs),
-    /// Stay connected: push local changes within a second, pull others' as they arrive
-    Watch(WatchArgs),
-    /// Key id, account, this device, relay, last sync, pending queue, daemon health
-    Status(StatusArgs),
-    /// The devices of the account
-    Devices(DevicesArgs),
-    /// Write history, preferences and devices, decrypted, as JSON
-    Export(ExportArgs),
-    /// Remove this device's sync keys and identity (history stays unless --purge)
-    Reset(ResetArgs),
-    /// Run a self-hosted relay in the foreground
-    Relay(RelayArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct InitArgs {
-    /// The relay's URL (default: $CARO_SYNC_RELAY, else ws://127.0.0.1:4200)
-    #[arg(long, value_name = "URL", value_parser = relay_url)]
-    pub relay: Option<String>,
-    /// How other devices will see this one (default: the host name)
-    #[arg(long, value_name = "NAME")]
-    pub device_name: Option<String>,
-    /// Print {phrase, keyId, accountId, deviceId} as JSON (for scripts)
-    #[arg(long)]
-    pub json: bool,
-    /// Show the sync daemon's log
-    #[arg(long, short)]
-    pub verbose: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct JoinArgs {
-    /// The relay's URL (default: $CARO_SYNC_RELAY, else ws://127.0.0.1:4200)
-    #[arg(long, value_name = "URL", value_parser = relay_url)]
-    pub relay: Option<String>,
-    /// How other devices will see this one (default: the host name)
-    #[arg(long, value_name = "NAME")]
-    pub device_name: Option<String>,
-    /// Show the sync daemon's log
-    #[arg(long, short)]
-    pub verbose: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct NowArgs {
-    /// Use this relay from now on
-    #[arg(long, value_name = "URL", value_parser = relay_url)]
-    pub relay: Option<String>,
-    /// Print nothing unless it fails (for background syncs)
-    #[arg(long, short, conflicts_with = "json")]
-    pub quiet: bool,
-    /// Print what the sync did as JSON
-    #[arg(long)]
-    pub json: bool,
-    /// Show the sync daemon's log
-    #[arg(long, short)]
-    pub verbose: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct WatchArgs {
-    /// Use this relay from now on
-    #[arg(long, value_name = "URL", value_parser = relay_url)]
-    pub relay: Option<String>,
-    /// Print nothing but errors
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Show the sync daemon's log
-    #[arg(long, short)]
-    pub verbose: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct StatusArgs {
-    /// Print JSON
-    #[arg(long)]
-    pub json: bool,
-    /// Show the sync daemon's log
-    #[arg(long, short)]
-    pub verbose: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct DevicesArgs {
-    /// Print JSON
-    #[arg(long)]
-    pub json: bool,
-    /// Show the sync daemon's log
-    #[arg(long, short)]
-    pub verbose: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ExportArgs {
-    /// Write to this file (mode 0600) instead of stdout
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct ResetArgs {
-    /// Do not ask for confirmation
-    #[arg(long, short)]
-    pub yes: bool,
-    /// Also delete the local history database
-    #[arg(long)]
-    pub purge: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct RelayArgs {
-    /// Address to listen on
-    #[arg(long, default_value = "127.0.0.1")]
-    pub host: String,
-    /// Port to listen on (0: any free port; the URL is printed)
-    #[arg(long, default_value_t = 4200)]
-    pub port: u16,
-    /// Keep the relay's data in this SQLite file
-    #[arg(long, value_name = "PATH", conflicts_with = "in_memory")]
-    pub db: Option<PathBuf>,
-    /// Keep the relay's data in memory only (the default without --db)
-    #[arg(long)]
-    pub in_memory: bool,
-}
+use crate::sync::session::Options;
 
 /// Runs `caro sync ...`.
 pub fn run(args: SyncArgs) -> Result<()> {
@@ -179,16 +33,6 @@ pub fn run(args: SyncArgs) -> Result<()> {
         Some(SyncCommand::Export(export)) => export::run(&export),
         Some(SyncCommand::Reset(reset)) => reset::run(&reset),
         Some(SyncCommand::Relay(relay)) => relay::run(&relay),
-    }
-}
-
-fn relay_url(value: &str) -> Result<String, String> {
-    if value.starts_with("ws://") || value.starts_with("wss://") {
-        Ok(value.trim_end_matches('/').to_string())
-    } else {
-        Err(format!(
-            "'{value}' is not a relay URL: use ws://HOST:PORT or wss://HOST"
-        ))
     }
 }
 

@@ -1,13 +1,17 @@
 //! `caro sync` / `caro sync now`: push, pull, summary.
 
-use std::io::Write;
-
 use anyhow::{bail, Result};
 use serde_json::json;
 
-use super::{options, NowArgs};
+use super::options;
+use crate::cli::NowArgs;
+use crate::commands::output;
+use crate::daemon::protocol::RpcErrorKind;
 use crate::paths::Paths;
-use crate::sync::engine::{self, describe_skipped, failure_kind, require_setup, Session};
+use crate::sync::error::rpc_kind;
+use crate::sync::report::describe_skipped;
+use crate::sync::session::{runtime, Session};
+use crate::sync::setup::require_setup;
 
 pub fn run(args: &NowArgs) -> Result<()> {
     // The summary's time is the whole command's, daemon start and stop included.
@@ -15,7 +19,7 @@ pub fn run(args: &NowArgs) -> Result<()> {
     let paths = Paths::from_env()?;
     let setup = require_setup(&paths)?;
     let opts = options(args.verbose, args.quiet || args.json);
-    let outcome = engine::runtime()?.block_on(async {
+    let outcome = runtime()?.block_on(async {
         let mut session = Session::open(setup, args.relay.as_deref(), opts).await?;
         let synced = session.sync().await;
         let relay = session.relay.clone();
@@ -25,7 +29,9 @@ pub fn run(args: &NowArgs) -> Result<()> {
     let (mut report, relay) = match outcome {
         Ok(done) => done,
         // A background sync that finds another sync running has nothing to do.
-        Err(err) if args.quiet && failure_kind(&err) == Some("store-locked") => return Ok(()),
+        Err(err) if args.quiet && rpc_kind(&err) == Some(&RpcErrorKind::StoreLocked) => {
+            return Ok(())
+        }
         Err(err) => return Err(err),
     };
     report.elapsed = started.elapsed();
@@ -35,10 +41,7 @@ pub fn run(args: &NowArgs) -> Result<()> {
             .iter()
             .map(|s| json!({"id": s.id, "deviceId": s.device_id, "kind": s.kind, "message": s.message}))
             .collect();
-        let mut out = std::io::stdout().lock();
-        serde_json::to_writer_pretty(
-            &mut out,
-            &json!({
+        output::stdout().json(&json!({
                 "pushed": report.pushed,
                 "alreadyThere": report.already_there,
                 "unconfirmed": report.unconfirmed,
@@ -49,11 +52,9 @@ pub fn run(args: &NowArgs) -> Result<()> {
                 "devices": report.devices,
                 "skipped": skipped,
                 "elapsedMs": report.elapsed.as_millis() as u64,
-            }),
-        )?;
-        writeln!(out)?;
+        }))?;
     } else if !args.quiet {
-        println!("{}", report.summary());
+        output::stdout().line(&report.summary())?;
     }
     if !args.quiet {
         for line in describe_skipped(&report.skipped, 10) {

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result};
 
-use super::RelayArgs;
+use crate::cli::RelayArgs;
 use crate::daemon::locate;
 
 pub fn run(args: &RelayArgs) -> Result<()> {

@@ -6,11 +6,13 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::{bail, Context, Result};
 
-use super::{remove_dir_if_present, ResetArgs};
+use super::remove_dir_if_present;
+use crate::cli::ResetArgs;
+use crate::commands::output;
+use crate::daemon::lock::daemon_pid;
 use crate::error::UsageError;
 use crate::paths::Paths;
-use crate::sync::auto::daemon_pid;
-use crate::sync::engine::open_store;
+use crate::store::Store;
 use crate::sync::keys;
 
 pub fn run(args: &ResetArgs) -> Result<()> {
@@ -57,16 +59,19 @@ pub fn run(args: &ResetArgs) -> Result<()> {
                 }
             }
         }
-        println!("sync reset; local history deleted ({})", history.display());
+        output::stdout().line(&format!(
+            "sync reset; local history deleted ({})",
+            history.display()
+        ))?;
     } else {
-        let mut store = open_store(&paths)?;
+        let mut store = Store::open_in(&paths)?;
         let had_identity = store.sync_identity()?.is_some();
         store.leave_sync_account()?;
-        if removed_key || had_identity {
-            println!("sync reset: keys and identity removed; local history kept");
+        output::stdout().line(if removed_key || had_identity {
+            "sync reset: keys and identity removed; local history kept"
         } else {
-            println!("sync was not set up; nothing to reset");
-        }
+            "sync was not set up; nothing to reset"
+        })?;
     }
     Ok(())
 }

@@ -6,11 +6,16 @@ use std::time::Duration;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{options, StatusArgs};
+use super::options;
+use crate::cli::StatusArgs;
+use crate::commands::output;
+use crate::daemon::lock::daemon_pid;
 use crate::daemon::protocol::{self as rpc, Health, NoParams};
 use crate::paths::Paths;
-use crate::sync::auto::daemon_pid;
-use crate::sync::engine::{self, current_device, load_setup, Session};
+use crate::store::Store;
+use crate::sync::account::current_device;
+use crate::sync::session::{runtime, Session};
+use crate::sync::setup::load_setup;
 use crate::time::{format_age, now_ms};
 
 #[derive(Serialize)]
@@ -53,7 +58,7 @@ struct DaemonStatus {
 
 pub fn run(args: &StatusArgs) -> Result<()> {
     let paths = Paths::from_env()?;
-    let store = engine::open_store(&paths)?;
+    let store = Store::open_in(&paths)?;
     let device = current_device(&store)?;
     let (pending, failed) = store.sync_queue_counts()?;
     drop(store);
@@ -90,7 +95,7 @@ pub fn run(args: &StatusArgs) -> Result<()> {
             });
             return print(&status, args.json);
         }
-        let probed = engine::runtime()?.block_on(async {
+        let probed = runtime()?.block_on(async {
             let session = Session::open(setup, None, opts).await?;
             let program = session.client.program().to_string();
             let health: Result<Health, _> = session
@@ -133,11 +138,9 @@ pub fn run(args: &StatusArgs) -> Result<()> {
 }
 
 fn print(status: &Status, json: bool) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = output::stdout();
     if json {
-        serde_json::to_writer_pretty(&mut out, status)?;
-        writeln!(out)?;
-        return Ok(out.flush()?);
+        return out.json(status);
     }
     let Some(relay) = &status.relay else {
         writeln!(

@@ -2,16 +2,19 @@
 
 use anyhow::Result;
 
-use super::{options, WatchArgs};
+use super::options;
+use crate::cli::WatchArgs;
+use crate::commands::output;
 use crate::paths::Paths;
-use crate::sync::engine::{self, require_setup, Session};
+use crate::sync::session::{runtime, Session};
+use crate::sync::setup::require_setup;
 
 pub fn run(args: &WatchArgs) -> Result<()> {
     let paths = Paths::from_env()?;
     let setup = require_setup(&paths)?;
     let opts = options(args.verbose, args.quiet);
-    engine::runtime()?.block_on(async {
+    runtime()?.block_on(async {
         let session = Session::open(setup, args.relay.as_deref(), opts).await?;
-        crate::sync::watch::run(session, &mut std::io::stdout()).await
+        crate::sync::watch::run(session, &mut output::stdout()).await
     })
 }

@@ -1,33 +1,10 @@
-//! The command line, declared with clap's derive API. Each subcommand's
-//! arguments live here; what it does lives in `commands/`.
+//! `caro history ...`: the arguments of each history subcommand.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Subcommand};
 
 use crate::shell::Shell;
-
-/// caro: your shell history, fast, local and private.
-#[derive(Debug, Parser)]
-#[command(name = "caro", version, propagate_version = true)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Record, list, search and manage your command history
-    #[command(subcommand)]
-    History(HistoryCommand),
-    /// Print the shell hook that records every command you run
-    Init(InitArgs),
-    /// Read and change preferences
-    #[command(subcommand)]
-    Config(ConfigCommand),
-    /// End-to-end encrypted sync with your other devices (alone: sync now)
-    Sync(crate::commands::SyncArgs),
-}
 
 #[derive(Debug, Subcommand)]
 pub enum HistoryCommand {
@@ -149,36 +126,6 @@ pub struct StatsArgs {
     pub json: bool,
 }
 
-#[derive(Debug, Args)]
-pub struct InitArgs {
-    /// The shell to print the hook for
-    #[arg(value_enum)]
-    pub shell: Shell,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ConfigCommand {
-    /// Print one preference's value
-    Get {
-        /// e.g. retention_days
-        key: String,
-    },
-    /// Change a preference (exclude_patterns takes any number of regexes)
-    Set {
-        /// e.g. retention_days
-        key: String,
-        /// The new value(s)
-        #[arg(num_args = 0.., allow_hyphen_values = true)]
-        values: Vec<String>,
-    },
-    /// Print every preference
-    List {
-        /// Print JSON
-        #[arg(long)]
-        json: bool,
-    },
-}
-
 fn non_blank(value: &str) -> Result<String, String> {
     if value.trim().is_empty() {
         Err("the command is empty".to_string())
@@ -189,14 +136,4 @@ fn non_blank(value: &str) -> Result<String, String> {
 
 fn duration_secs(value: &str) -> Result<u64, String> {
     crate::time::parse_duration(value)
-}
-
-#[cfg(test)]
-mod tests {
-    use clap::CommandFactory;
-
-    #[test]
-    fn the_command_line_is_well_formed() {
-        super::Cli::command().debug_assert();
-    }
 }

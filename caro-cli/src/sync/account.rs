@@ -1,0 +1,126 @@
+//! Starting the daemon and entering the account: `sync.init` (open or create
+//! the account on the relay) and `device.register` (this device's sealed name
+//! and platform). The calls' time limits live here too.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use super::error::explain;
+use super::keys::SyncKeys;
+use super::seal::{self, DeviceInfo};
+use crate::daemon::client::DaemonClient;
+use crate::daemon::locate;
+use crate::daemon::protocol::{self as rpc, Applied, DeviceRecord, InitParams, InitResult};
+use crate::paths::Paths;
+use crate::store::{KnownDevice, Store};
+use crate::time::now_ms;
+
+/// `sync.init` may create an account and wait for the relay (10 s), or load one (5 s).
+const INIT_TIMEOUT: Duration = Duration::from_secs(20);
+/// Any other call that does not wait for the relay.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Starts the daemon on this installation's daemon directory, for `relay`.
+/// With `verbose` the daemon's log is copied to stderr.
+pub fn start_daemon(paths: &Paths, relay: &str, verbose: bool) -> Result<DaemonClient> {
+    let program = locate::daemon()?;
+    let dir = super::daemon_dir(paths);
+    let existed = dir.exists();
+    crate::paths::create_private_dir(&dir).with_context(|| {
+        format!(
+            "cannot create the sync daemon's directory {}",
+            dir.display()
+        )
+    })?;
+    let plain = relay
+        .get(..5)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("ws://"));
+    DaemonClient::spawn(&program, &dir, verbose, !plain).map_err(|err| {
+        if !existed {
+            let _ = std::fs::remove_dir(&dir);
+        }
+        err.into()
+    })
+}
+
+/// What `sync.init` needs to know about this device.
+pub struct DeviceIdentity {
+    pub id: String,
+    pub name: String,
+    pub platform: String,
+}
+
+/// This installation's device.
+pub fn current_device(store: &Store) -> Result<DeviceIdentity> {
+    let id = store.current_device_id()?;
+    let device: Option<KnownDevice> = store.known_devices()?.into_iter().find(|d| d.is_current);
+    Ok(match device {
+        Some(d) => DeviceIdentity {
+            id,
+            name: d.name,
+            platform: d.platform,
+        },
+        None => DeviceIdentity {
+            id,
+            name: "unknown".to_string(),
+            platform: std::env::consts::OS.to_string(),
+        },
+    })
+}
+
+/// Opens (or, with `create`, creates) the account in the daemon.
+pub async fn init_account(
+    client: &DaemonClient,
+    keys: &SyncKeys,
+    relay: &str,
+    device: &DeviceIdentity,
+    create: bool,
+    daemon_dir: &Path,
+) -> Result<InitResult> {
+    let auth = keys.jazz_auth_key_base64();
+    client
+        .call(
+            rpc::INIT,
+            &InitParams {
+                relay,
+                jazz_auth_key: &auth,
+                device_id: &device.id,
+                device_name: &device.name,
+                platform: &device.platform,
+                create,
+            },
+            INIT_TIMEOUT,
+        )
+        .await
+        .map_err(|e| explain(e, relay, daemon_dir))
+}
+
+/// Stores this device's sealed name and platform in the account.
+pub async fn register_device(
+    client: &DaemonClient,
+    keys: &SyncKeys,
+    device: &DeviceIdentity,
+) -> Result<()> {
+    let envelope = seal::seal_device(
+        keys,
+        &device.id,
+        &DeviceInfo {
+            name: device.name.clone(),
+            platform: device.platform.clone(),
+        },
+    )?;
+    let _: Applied = client
+        .call(
+            rpc::DEVICE_REGISTER,
+            &DeviceRecord {
+                device_id: device.id.clone(),
+                envelope,
+                updated_at: now_ms(),
+            },
+            CALL_TIMEOUT,
+        )
+        .await?;
+    Ok(())
+}

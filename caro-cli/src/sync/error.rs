@@ -1,0 +1,74 @@
+//! Naming and explaining sync failures: a [`SyncFailure`] carries a stable
+//! kind for scripts (`--json` prints it) and a message that says what to do.
+
+use std::path::Path;
+
+use crate::daemon::client::DaemonError;
+use crate::daemon::protocol::RpcErrorKind;
+
+/// What a named sync failure is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncErrorKind {
+    /// This installation has no keys and identity yet.
+    NotSetUp,
+    /// The daemon answered with this error, or this side found the same
+    /// condition (an unreachable relay) before asking.
+    Rpc(RpcErrorKind),
+}
+
+/// A sync error that has a name for scripts and callers (`relay-unreachable`,
+/// `account-not-found`, `not-set-up`, …) and a message for people.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct SyncFailure {
+    pub kind: SyncErrorKind,
+    pub message: String,
+}
+
+impl SyncFailure {
+    pub(super) fn error(kind: SyncErrorKind, message: String) -> anyhow::Error {
+        anyhow::Error::new(SyncFailure { kind, message })
+    }
+}
+
+/// The daemon's error kind behind `err`, if the daemon (or a sync failure
+/// named after one) caused it.
+pub fn rpc_kind(err: &anyhow::Error) -> Option<&RpcErrorKind> {
+    err.chain().find_map(|cause| {
+        if let Some(failure) = cause.downcast_ref::<SyncFailure>() {
+            return match &failure.kind {
+                SyncErrorKind::Rpc(kind) => Some(kind),
+                SyncErrorKind::NotSetUp => None,
+            };
+        }
+        cause
+            .downcast_ref::<DaemonError>()
+            .and_then(DaemonError::kind)
+    })
+}
+
+/// Turns a daemon error into a message that says what to do.
+pub fn explain(err: DaemonError, relay: &str, daemon_dir: &Path) -> anyhow::Error {
+    let Some(kind) = err.kind().cloned() else {
+        return anyhow::Error::new(err);
+    };
+    let message = match kind {
+        RpcErrorKind::RelayUnreachable => format!(
+            "cannot reach the sync relay at {relay}: is it running? (start one with \
+             `caro sync relay`, or choose another with --relay URL or CARO_SYNC_RELAY)"
+        ),
+        RpcErrorKind::AccountNotFound => format!("no sync account for this phrase on {relay}"),
+        RpcErrorKind::AccountExists => format!(
+            "the relay {relay} already has this account; use `caro sync join` on this device"
+        ),
+        RpcErrorKind::StoreLocked => format!(
+            "another caro sync is running on this machine ({err}); wait for it or stop `caro sync watch`"
+        ),
+        RpcErrorKind::AccountMismatch => format!(
+            "the sync daemon's store {} belongs to another account; run `caro sync reset`",
+            daemon_dir.display()
+        ),
+        _ => format!("sync daemon: {err}"),
+    };
+    SyncFailure::error(SyncErrorKind::Rpc(kind), message)
+}

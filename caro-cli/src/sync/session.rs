@@ -1,0 +1,206 @@
+//! An open sync: a [`Session`] is the history store, the key set and a daemon
+//! initialized on the account. [`Session::sync`] runs one whole sync (push,
+//! pull, preferences, devices; the halves are in `push.rs` and `pull.rs`).
+//!
+//! A crash anywhere loses nothing (the queue and the cursor only move after
+//! the fact) and duplicates nothing (entries are keyed by id on both sides).
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Result};
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use super::account::{current_device, init_account, start_daemon, CALL_TIMEOUT};
+use super::error::{SyncErrorKind, SyncFailure};
+use super::keys::SyncKeys;
+use super::progress::Progress;
+use super::report::Report;
+use super::setup::Setup;
+use crate::daemon::client::{DaemonClient, Notification};
+use crate::daemon::protocol::{self as rpc, InitResult, RpcErrorKind};
+use crate::store::Store;
+use crate::time::now_ms;
+
+/// How long `daemon.shutdown` may flush to the relay.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How a sync command was asked to behave.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Copy the daemon's log to stderr as it comes.
+    pub verbose: bool,
+    /// No summary, no progress (background syncs).
+    pub quiet: bool,
+}
+
+/// An open sync: the store, the keys, and the daemon on the account.
+pub struct Session {
+    pub store: Store,
+    pub keys: SyncKeys,
+    pub device_id: String,
+    pub relay: String,
+    pub account_id: String,
+    pub daemon_dir: PathBuf,
+    pub client: DaemonClient,
+    /// The daemon reached the relay when it opened the account.
+    pub online: bool,
+    pub options: Options,
+    pub(super) progress: Progress,
+    notifications: Option<mpsc::UnboundedReceiver<Notification>>,
+    subscribed: bool,
+}
+
+impl Session {
+    /// Starts the daemon and opens the account (from its local store when it
+    /// has one, else from the relay). `relay_flag` overrides and replaces the
+    /// stored relay.
+    pub async fn open(
+        mut setup: Setup,
+        relay_flag: Option<&str>,
+        options: Options,
+    ) -> Result<Session> {
+        let relay = super::resolve_relay(relay_flag, setup.identity.relay_url.as_deref());
+        if relay_flag.is_some() && setup.identity.relay_url.as_deref() != Some(relay.as_str()) {
+            setup.store.set_sync_relay(&relay)?;
+        }
+        let device = current_device(&setup.store)?;
+        let daemon_dir = super::daemon_dir(&setup.paths);
+        let client = start_daemon(&setup.paths, &relay, options.verbose)?;
+        match init_account(&client, &setup.keys, &relay, &device, false, &daemon_dir).await {
+            Ok(init) if setup.identity.account_id.as_deref() != Some(init.account_id.as_str()) => {
+                client.close(Duration::ZERO).await;
+                bail!(
+                    "the sync daemon opened account {} but this history belongs to {}; \
+                     run `caro sync reset`, then `caro sync join`",
+                    init.account_id,
+                    setup.identity.account_id.as_deref().unwrap_or("none")
+                )
+            }
+            Ok(init) => Session::attach(setup, client, &init, relay, options),
+            Err(err) => {
+                client.close(Duration::ZERO).await;
+                Err(err)
+            }
+        }
+    }
+
+    /// A session on a daemon that `sync.init` answered with `init`.
+    pub fn attach(
+        setup: Setup,
+        client: DaemonClient,
+        init: &InitResult,
+        relay: String,
+        options: Options,
+    ) -> Result<Session> {
+        let daemon_dir = super::daemon_dir(&setup.paths);
+        let device_id = setup.store.current_device_id()?;
+        let mut client = client;
+        let notifications = client.take_notifications();
+        Ok(Session {
+            store: setup.store,
+            keys: setup.keys,
+            device_id,
+            relay,
+            account_id: init.account_id.clone(),
+            daemon_dir,
+            client,
+            online: init.state == rpc::ONLINE,
+            options,
+            progress: Progress::new(options.quiet),
+            notifications,
+            subscribed: false,
+        })
+    }
+
+    /// Asks the daemon for `sync.changed` / `sync.state` notifications.
+    pub async fn subscribe(&mut self) -> Result<()> {
+        if !self.subscribed {
+            let _: Value = self
+                .client
+                .call(rpc::SUBSCRIBE, &rpc::NoParams {}, CALL_TIMEOUT)
+                .await?;
+            self.subscribed = true;
+        }
+        Ok(())
+    }
+
+    /// The notifications channel (for `caro sync watch`); can be taken once.
+    pub fn take_notifications(&mut self) -> Option<mpsc::UnboundedReceiver<Notification>> {
+        self.notifications.take()
+    }
+
+    /// Stops the daemon, letting it flush to the relay briefly.
+    pub async fn close(mut self) {
+        self.progress.finish();
+        let verbose = self.options.verbose;
+        self.client.close(FLUSH_TIMEOUT).await;
+        if verbose {
+            trace("daemon stopped");
+        }
+    }
+
+    /// With `--verbose`, says when a step ended (ms since the command started).
+    pub(super) fn trace(&self, step: &str) {
+        if self.options.verbose {
+            trace(step);
+        }
+    }
+
+    /// The error for a relay that cannot be reached, with the queue's size.
+    fn offline_error(&self) -> Result<anyhow::Error> {
+        let (pending, _) = self.store.sync_queue_counts()?;
+        Ok(SyncFailure::error(
+            SyncErrorKind::Rpc(RpcErrorKind::RelayUnreachable),
+            format!(
+                "cannot reach the sync relay at {}: is it running? ({} local change(s) stay \
+                 queued for the next sync; start a relay with `caro sync relay`, or choose \
+                 another with --relay URL)",
+                self.relay, pending
+            ),
+        ))
+    }
+
+    /// Push, pull, preferences, devices. Fails when the relay is unreachable
+    /// (the queue stays as it was).
+    pub async fn sync(&mut self) -> Result<Report> {
+        let started = Instant::now();
+        if !self.online {
+            return Err(self.offline_error()?);
+        }
+        let mut report = Report::default();
+        self.trace("account open");
+        self.push(&mut report).await?;
+        self.trace("pushed");
+        self.pull(&mut report).await?;
+        self.trace("pulled");
+        self.pull_preferences(&mut report).await?;
+        self.pull_devices(&mut report).await?;
+        self.trace("preferences and devices");
+        if report.unconfirmed == 0 && report.rejected.is_empty() {
+            self.store.set_last_sync(now_ms())?;
+        }
+        report.elapsed = started.elapsed();
+        self.progress.finish();
+        Ok(report)
+    }
+}
+
+/// When the sync command started (set by [`runtime`]).
+static STARTED: OnceLock<Instant> = OnceLock::new();
+
+fn trace(step: &str) {
+    let started = STARTED.get_or_init(Instant::now);
+    eprintln!("caro: {step} at {} ms", started.elapsed().as_millis());
+}
+
+/// A tokio runtime for one sync command (`history add` never starts one).
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    STARTED.get_or_init(Instant::now);
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow!("cannot start the async runtime: {e}"))
+}
