@@ -437,3 +437,66 @@ pub fn find(text: &str) -> Option<&'static str> {
 
 #[cfg(test)]
 mod examples;
+
+#[cfg(test)]
+mod tests {
+    use bip39::{Language, Mnemonic};
+
+    use super::examples::{bad_checksum, rules};
+    use super::{find, pattern_set, PHRASE_KIND, SECRET_PATTERNS};
+
+    #[test]
+    fn every_form_is_refused_by_its_rule_and_every_near_miss_recorded() {
+        let mut wrong = Vec::new();
+        for rule in rules() {
+            for command in &rule.refused {
+                let found = find(command);
+                if found != Some(rule.kind) {
+                    wrong.push(format!("{command:?}: want {:?}, got {found:?}", rule.kind));
+                }
+            }
+            for command in &rule.recorded {
+                if let Some(kind) = find(command) {
+                    wrong.push(format!("{command:?}: a near-miss, refused as {kind:?}"));
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn every_rule_has_forms_and_near_misses() {
+        let rules = rules();
+        let kinds = SECRET_PATTERNS.iter().map(|p| p.kind).chain([PHRASE_KIND]);
+        for kind in kinds {
+            let rule = rules.iter().find(|r| r.kind == kind);
+            let rule = rule.unwrap_or_else(|| panic!("{kind} has no examples"));
+            assert!(!rule.refused.is_empty(), "{kind}: no form");
+            assert!(!rule.recorded.is_empty(), "{kind}: no near-miss");
+        }
+        assert_eq!(
+            rules.len(),
+            SECRET_PATTERNS.len() + 1,
+            "a table row names no rule"
+        );
+        let forms: usize = rules.iter().map(|r| r.refused.len()).sum();
+        let near: usize = rules.iter().map(|r| r.recorded.len()).sum();
+        assert!(near >= forms, "{near} near-misses for {forms} forms");
+    }
+
+    #[test]
+    fn bad_checksum_is_bad() {
+        for (words, seed) in [(12, 9), (24, 10)] {
+            let text = bad_checksum(words, seed);
+            assert!(text
+                .split(' ')
+                .all(|w| Language::English.find_word(w).is_some()));
+            assert!(Mnemonic::parse_in_normalized(Language::English, &text).is_err());
+        }
+    }
+
+    #[test]
+    fn every_pattern_compiles() {
+        pattern_set().compile_all();
+    }
+}
