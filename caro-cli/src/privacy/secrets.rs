@@ -106,7 +106,7 @@ pub static SECRET_PATTERNS: &[SecretPattern] = &[
     SecretPattern {
         kind: "an AWS secret access key",
         triggers: &["aws"],
-        pattern: r#"(?-u)(?i)aws_?secret_?(?:access_?)?key["']?(?:\s*[=:]\s*|\s+)["']?[A-Za-z0-9/+=]{40}\b"#,
+        pattern: r#"(?i)(?-u)aws_?secret_?(?:access_?)?key["']?(?:\s*[=:]\s*|\s+)["']?[a-z0-9/+=]{40}\b"#,
     },
     SecretPattern {
         kind: "a GitHub token",
@@ -229,12 +229,12 @@ pub static SECRET_PATTERNS: &[SecretPattern] = &[
         triggers: &["authorization"],
         // A bare credential needs 16 characters, so a scheme followed by a
         // variable (`Negotiate $T`) is not one.
-        pattern: r#"(?-u)(?i)\b(?:proxy-)?authorization\s*:\s*["']?(?:(?:bearer|basic|token|digest|negotiate)\s+[A-Za-z0-9._~+/=-]{8,}|[A-Za-z0-9._~+/=-]{16,})"#,
+        pattern: r#"(?i)(?-u)\b(?:proxy-)?authorization\s*:\s*["']?(?:(?:bearer|basic|token|digest|negotiate)\s+[a-z0-9._~+/=-]{8,}|[a-z0-9._~+/=-]{16,})"#,
     },
     SecretPattern {
         kind: "an API key header",
         triggers: &["x-", "api-key", "apikey", "private-token"],
-        pattern: r#"(?-u)(?i)(?:\bx-[a-z0-9-]*(?:api-?key|token|secret)|\bapi-?key|\bprivate-token)\s*:\s*["']?[A-Za-z0-9._~+/=-]{16,}"#,
+        pattern: r#"(?i)(?-u)(?:\bx-[a-z0-9-]*(?:api-?key|token|secret)|\bapi-?key|\bprivate-token)\s*:\s*["']?[a-z0-9._~+/=-]{16,}"#,
     },
     SecretPattern {
         kind: "a user:password option",
@@ -355,7 +355,7 @@ pub static SECRET_PATTERNS: &[SecretPattern] = &[
         kind: "a credential in git config",
         triggers: &["config"],
         pattern: concat!(
-            r"(?-u)(?i)\bgit\s+(?:-c\s+\S+\s+)*config\s+(?:--?[a-z-]+\s+)*[a-z0-9_.-]*(?:token|password|secret)\s+",
+            r"(?i)(?-u)\bgit\s+(?:-c\s+\S+\s+)*config\s+(?:--?[a-z-]+\s+)*[a-z0-9_.-]*(?:token|password|secret)\s+",
             literal_value!()
         ),
     },
@@ -363,7 +363,7 @@ pub static SECRET_PATTERNS: &[SecretPattern] = &[
         kind: "a password option",
         triggers: &["pass"],
         pattern: concat!(
-            r"(?-u)(?i)(?:^|\s)(?:--",
+            r"(?i)(?-u)(?:^|\s)(?:--",
             option_prefix!(),
             r"?(?:password|passwd|pass|passphrase)|-(?:password|passwd|passphrase))(?:=|\s+)",
             literal_value!()
@@ -375,7 +375,7 @@ pub static SECRET_PATTERNS: &[SecretPattern] = &[
         // A bare `--secret` or `--key` names a file or an id (`docker build
         // --secret id=npm,src=…`, `curl --key client.pem`).
         pattern: concat!(
-            r"(?-u)(?i)(?:^|\s)--(?:",
+            r"(?i)(?-u)(?:^|\s)--(?:",
             option_prefix!(),
             r"?(?:token|api-?key)|",
             option_prefix!(),
@@ -392,7 +392,7 @@ pub static SECRET_PATTERNS: &[SecretPattern] = &[
         // and csh `set`, and JSON `"name": "value"`; then the same for names
         // ending in `key` with a key-like value.
         pattern: concat!(
-            r"(?-u)(?i)(?:",
+            r"(?i)(?-u)(?:",
             pair_start!(),
             secret_name!(),
             "=|",
@@ -416,20 +416,59 @@ pub static SECRET_PATTERNS: &[SecretPattern] = &[
     },
 ];
 
-fn pattern_set() -> &'static GuardedSet {
-    static SET: OnceLock<GuardedSet> = OnceLock::new();
-    SET.get_or_init(|| {
-        let patterns = SECRET_PATTERNS.iter().map(|p| Guarded {
-            pattern: p.pattern,
-            triggers: p.triggers,
-        });
-        GuardedSet::new(patterns, false)
+/// Patterns that start `(?i)` are run without the flag on the ASCII-lowercased
+/// text (and so are written in lowercase): a case-insensitive regex costs two
+/// to three times as long to compile, and compiling is most of what a
+/// triggered rule costs `history add`.
+const FOLDED: &str = "(?i)";
+
+/// The rules split by case: each set with the indices of its rules in
+/// `SECRET_PATTERNS`.
+struct PatternSets {
+    exact: (GuardedSet, Vec<usize>),
+    folded: (GuardedSet, Vec<usize>),
+}
+
+fn pattern_sets() -> &'static PatternSets {
+    static SETS: OnceLock<PatternSets> = OnceLock::new();
+    SETS.get_or_init(|| {
+        let build = |folded: bool| {
+            let rules: Vec<usize> = (0..SECRET_PATTERNS.len())
+                .filter(|&i| SECRET_PATTERNS[i].pattern.starts_with(FOLDED) == folded)
+                .collect();
+            let patterns = rules.iter().map(|&i| Guarded {
+                pattern: SECRET_PATTERNS[i]
+                    .pattern
+                    .strip_prefix(FOLDED)
+                    .unwrap_or(SECRET_PATTERNS[i].pattern),
+                triggers: SECRET_PATTERNS[i].triggers,
+            });
+            (GuardedSet::new(patterns, false), rules)
+        };
+        PatternSets {
+            exact: build(false),
+            folded: build(true),
+        }
     })
 }
 
 /// The kind of the first secret found in `text`.
 pub fn find(text: &str) -> Option<&'static str> {
-    if let Some(&index) = pattern_set().matches(text.as_bytes()).first() {
+    let sets = pattern_sets();
+    let exact = sets
+        .exact
+        .0
+        .matches(text.as_bytes())
+        .first()
+        .map(|&i| sets.exact.1[i]);
+    let lower = text.to_ascii_lowercase();
+    let folded = sets
+        .folded
+        .0
+        .matches(lower.as_bytes())
+        .first()
+        .map(|&i| sets.folded.1[i]);
+    if let Some(index) = exact.into_iter().chain(folded).min() {
         return Some(SECRET_PATTERNS[index].kind);
     }
     phrase::holds_phrase(text).then_some(PHRASE_KIND)
@@ -443,7 +482,7 @@ mod tests {
     use bip39::{Language, Mnemonic};
 
     use super::examples::{bad_checksum, rules};
-    use super::{find, pattern_set, PHRASE_KIND, SECRET_PATTERNS};
+    use super::{find, pattern_sets, FOLDED, PHRASE_KIND, SECRET_PATTERNS};
 
     #[test]
     fn every_form_is_refused_by_its_rule_and_every_near_miss_recorded() {
@@ -497,6 +536,30 @@ mod tests {
 
     #[test]
     fn every_pattern_compiles() {
-        pattern_set().compile_all();
+        let sets = pattern_sets();
+        sets.exact.0.compile_all();
+        sets.folded.0.compile_all();
+    }
+
+    /// A folded pattern sees lowercase text only: an uppercase letter in it
+    /// (outside an escape such as `\S` or a class) could never match.
+    #[test]
+    fn folded_patterns_are_lowercase() {
+        for p in SECRET_PATTERNS
+            .iter()
+            .filter(|p| p.pattern.starts_with(FOLDED))
+        {
+            let mut in_class = false;
+            let mut escaped = false;
+            for c in p.pattern.chars() {
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' => escaped = true,
+                    '[' => in_class = true,
+                    ']' => in_class = false,
+                    _ => assert!(in_class || !c.is_ascii_uppercase(), "{}: {c}", p.kind),
+                }
+            }
+        }
     }
 }
