@@ -371,7 +371,7 @@ pub static SECRET_PATTERNS: &[SecretPattern] = &[
     },
     SecretPattern {
         kind: "a token option",
-        triggers: &["token", "key", "secret"],
+        triggers: &["token", "-key", "apikey", "secret"],
         // A bare `--secret` or `--key` names a file or an id (`docker build
         // --secret id=npm,src=…`, `curl --key client.pem`).
         pattern: concat!(
@@ -387,7 +387,12 @@ pub static SECRET_PATTERNS: &[SecretPattern] = &[
     },
     SecretPattern {
         kind: "a password or token assignment",
-        triggers: &["pass", "secret", "token", "key", "_pw"],
+        // A name ending in `key` is followed by `=`, `"` or whitespace, so
+        // `KEY_PATH=~/.ssh/id` does not even compile this rule.
+        triggers: &[
+            "pass", "secret", "token", "_pw", "key=", "key\"", "key ", "key\t", "key\n", "key\r",
+            "key\x0b", "key\x0c",
+        ],
         // `NAME=value` (export, env prefix, docker -e, query strings), fish
         // and csh `set`, and JSON `"name": "value"`; then the same for names
         // ending in `key` with a key-like value.
