@@ -21,6 +21,11 @@ const SLACK: usize = 2;
 
 /// Whether `text` holds a BIP39 English phrase with a valid checksum.
 pub fn holds_phrase(text: &str) -> bool {
+    // Most commands have fewer than 12 words of any kind: no lookups at all.
+    let pieces = text.split(is_separator).filter(|p| !p.is_empty());
+    if pieces.take(PHRASE_LENGTHS[0]).count() < PHRASE_LENGTHS[0] {
+        return false;
+    }
     let mut run = Zeroizing::new(Vec::<u16>::new());
     for piece in text.split(is_separator).filter(|p| !p.is_empty()) {
         if is_enumeration(piece) {

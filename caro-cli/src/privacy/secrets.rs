@@ -9,6 +9,7 @@
 //! an option is never taken for a secret, and neither is an empty value
 //! (`grep password= config.ini`).
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use crate::matcher::{Guarded, GuardedSet};
@@ -466,7 +467,12 @@ pub fn find(text: &str) -> Option<&'static str> {
         .matches(text.as_bytes())
         .first()
         .map(|&i| sets.exact.1[i]);
-    let lower = text.to_ascii_lowercase();
+    // Most commands are lowercase already and need no copy.
+    let lower = if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(text)
+    };
     let folded = sets
         .folded
         .0
