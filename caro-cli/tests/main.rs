@@ -13,6 +13,7 @@ mod import;
 mod local_time;
 mod messages;
 mod output;
+mod secret_forms;
 mod secrets;
 mod settings;
 mod sync_api;

@@ -1,7 +1,9 @@
 //! What caro refuses to store: commands over 10 KB, commands matching the
-//! user's exclude patterns, and (unless turned off) commands holding secrets.
+//! user's exclude patterns, and (unless turned off) commands holding secrets
+//! or a recovery phrase.
 
 mod exclude;
+mod phrase;
 pub mod secrets;
 
 use std::fmt;
