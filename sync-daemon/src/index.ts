@@ -20,9 +20,8 @@ export {
 } from "./crypto.js";
 export type { CryptoErrorName, KeySet, EnvelopeInfo, CommandEntry, BytesLike } from "./crypto.js";
 export { SyncClient, DaemonError, defaultDaemonPath } from "./client/SyncClient.js";
+export type { SyncClientOptions, SyncClientEvents } from "./client/SyncClient.js";
 export type {
-  SyncClientOptions,
-  SyncClientEvents,
   DaemonState,
   Entry,
   Tombstone,
@@ -35,7 +34,7 @@ export type {
   HealthResult,
   DeviceRecord,
   PrefRecord,
-} from "./client/SyncClient.js";
+} from "./protocol/types.js";
 export { startRelay } from "./relay/server.js";
 export type { Relay, RelayOptions } from "./relay/server.js";
 export { ErrorKinds } from "./protocol/errors.js";

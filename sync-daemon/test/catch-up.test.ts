@@ -3,7 +3,8 @@
 // pull and no waiting for sync.changed.
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Entry, SyncClient } from "../src/client/SyncClient.js";
+import type { SyncClient } from "../src/client/SyncClient.js";
+import type { Entry } from "../src/protocol/types.js";
 import { startRelay, type Relay } from "../src/relay/server.js";
 import { b64, cleanupTemp, spawnDaemon, tempDir } from "./helpers.js";
 

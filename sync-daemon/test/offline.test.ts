@@ -5,7 +5,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Entry, SyncClient, SyncItem } from "../src/client/SyncClient.js";
+import type { SyncClient } from "../src/client/SyncClient.js";
+import type { Entry, SyncItem } from "../src/protocol/types.js";
 import { b64, cleanupTemp, spawnDaemon, spawnRelay, tempDir, waitFor, type RelayProcess } from "./helpers.js";
 
 const seed = b64(randomBytes(32));

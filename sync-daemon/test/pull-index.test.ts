@@ -4,7 +4,7 @@
 // just started and loaded nothing but each log's newest chunk.
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Entry, Tombstone } from "../src/client/SyncClient.js";
+import type { Entry, Tombstone } from "../src/protocol/types.js";
 import { startRelay } from "../src/relay/server.js";
 import { b64, cleanupTemp, spawnDaemon, tempDir } from "./helpers.js";
 

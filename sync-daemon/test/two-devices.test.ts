@@ -2,7 +2,8 @@
 // batches, B pulls all of them byte for byte; B is notified of A's pushes.
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SyncClient, Entry } from "../src/client/SyncClient.js";
+import type { SyncClient } from "../src/client/SyncClient.js";
+import type { Entry } from "../src/protocol/types.js";
 import { startRelay, type Relay } from "../src/relay/server.js";
 import { b64, cleanupTemp, spawnDaemon, tempDir, waitFor } from "./helpers.js";
 

@@ -20,21 +20,6 @@ import type {
   SyncItem,
 } from "../protocol/types.js";
 
-export type {
-  DaemonState,
-  DeviceRecord,
-  Entry,
-  HealthResult,
-  InitParams,
-  InitResult,
-  PrefRecord,
-  PullResult,
-  PushResult,
-  StatusResult,
-  SyncItem,
-  Tombstone,
-} from "../protocol/types.js";
-
 /** An error answered by the daemon: `kind` is PROTOCOL.md's `data.kind`. */
 export class DaemonError extends Error {
   constructor(
