@@ -107,7 +107,12 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     const send = () => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: "ping", time: Date.now(), dc: "local" }));
     };
-    ws.on("error", (err) => log.warn("relay: connection closed", { peer: id, reason: err.message }));
+    ws.on("error", (err: Error & { code?: string }) => {
+      log.warn("relay: connection closed", { peer: id, reason: err.message });
+      // ws has queued its close frame (1009) and would read, and discard, the rest
+      // of the oversize frame: hang up instead, so it is never read at all.
+      if (err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") setImmediate(() => ws.terminate());
+    });
     const gated = gateSocket(ws, ledger, (reason) => log.warn("relay: connection refused", { peer: id, reason }));
     // An immediate ping tells the client the connection is up (its onSuccess).
     send();

@@ -1,7 +1,7 @@
 // The relay's SQLite store: opened private (0600; SQLite gives its -wal and -shm
 // files the database file's mode), with one clear line for each way opening can
 // fail, and the bytes each account already stores (for the quotas).
-import { chmodSync, closeSync, openSync, statSync } from "node:fs";
+import { chmodSync, closeSync, openSync, readSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { openSqliteStorage, type OpenedStorage } from "../jazz/storage.js";
 import { log } from "../log.js";
@@ -18,6 +18,10 @@ export function openRelayStore(path: string): OpenedStorage {
   }
   if (!dirOk) throw new RelayStartError(`the directory ${dir} for --db does not exist: create it first (mkdir -p ${dir})`);
   createPrivate(path);
+  // Checked before anything is changed: a file that is not a store is left alone.
+  if (!looksLikeSqlite(path)) {
+    throw new RelayStartError(`${path} is not a SQLite database: pass the path of a relay store or of a new file to --db`);
+  }
   for (const file of [path, `${path}-wal`, `${path}-shm`]) tighten(file);
   try {
     return openSqliteStorage(path);
@@ -35,9 +39,28 @@ function createPrivate(path: string): void {
     closeSync(openSync(path, "wx", 0o600));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "EEXIST") return;
-    if (code === "EISDIR") throw new RelayStartError(`--db ${path} is a directory: pass a file path`);
+    if (code === "EEXIST" && !statSync(path).isDirectory()) return;
+    if (code === "EEXIST" || code === "EISDIR") throw new RelayStartError(`--db ${path} is a directory: pass a file path`);
     throw new RelayStartError(`cannot create the relay store ${path}: ${code ?? (err as Error).message}`);
+  }
+}
+
+const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");
+
+/** Empty (a store not yet written) or starting with SQLite's header. */
+function looksLikeSqlite(path: string): boolean {
+  const head = Buffer.alloc(SQLITE_MAGIC.length);
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (err) {
+    throw new RelayStartError(`cannot read the relay store ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    const n = readSync(fd, head, 0, head.length, 0);
+    return n === 0 || (n === head.length && head.equals(SQLITE_MAGIC));
+  } finally {
+    closeSync(fd);
   }
 }
 
