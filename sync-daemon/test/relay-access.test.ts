@@ -2,7 +2,9 @@
 // real relay binary on 127.0.0.1, raw WebSocket upgrades, and real daemons that
 // sync through the token URL (cojson's client passes its query string through).
 import { randomBytes, randomUUID } from "node:crypto";
+import { once } from "node:events";
 import { statSync } from "node:fs";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
@@ -70,6 +72,20 @@ describe("relay access control", () => {
     expect((await upgrade(r.url, { Origin: "http://127.0.0.1" })).status).toBe(403);
 
     expect((await fetch(`http://127.0.0.1:${r.port}/health`)).status).toBe(200);
+  });
+
+  it("an upgrade whose target is not a URL gets 401 and the relay keeps running", async () => {
+    const r = await relay();
+    const socket = connect(r.port, "127.0.0.1");
+    let answer = "";
+    socket.on("data", (c: Buffer) => (answer += c.toString()));
+    socket.write(
+      "GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
+        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    );
+    await once(socket, "close");
+    expect(answer).toMatch(/^HTTP\/1\.1 401 /);
+    expect((await upgrade(r.url)).status).toBe(101);
   });
 
   it("two daemons sync through the token URL; a daemon without the token cannot reach the relay", async () => {

@@ -96,11 +96,20 @@ export function checkUpgrade(req: IncomingMessage, token: string | undefined): R
     return { status: 403, message: "WebSocket connections from web pages (an Origin header) are refused" };
   }
   if (token === undefined) return undefined;
-  const given = new URL(req.url ?? "/", "http://relay").searchParams.get("token");
+  const given = tokenOf(req.url ?? "/");
   if (given === null || !sameToken(given, token)) {
     return { status: 401, message: "missing or wrong token: use the relay URL with ?token=... that the relay printed" };
   }
   return undefined;
+}
+
+/** The `token` query parameter of a request target, null when absent or unparsable. */
+function tokenOf(target: string): string | null {
+  try {
+    return new URL(target, "http://relay").searchParams.get("token");
+  } catch {
+    return null;
+  }
 }
 
 /** Constant-time in the token's content and length (both sides hashed first). */
