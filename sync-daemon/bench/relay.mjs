@@ -77,6 +77,8 @@ async function main() {
   console.log(`| push → other device notified, p50 / p99 / max | ${f(pct(0.5))} / ${f(pct(0.99))} / ${f(lat[lat.length - 1])} ms | p99 ≤ 100 ms |`);
   console.log(`| relay RSS, max / at the end | ${f(maxRss)} / ${f(endRss)} MB | ≤ 300 MB |`);
   console.log(`| relay CPU over the run | ${((cpuS / wallS) * 100).toFixed(0)} % of one core | |`);
+  const workerCpuS = reports.reduce((n, r) => n + r.cpuS, 0);
+  console.log(`| the ${workers} simulating processes' CPU over the run | ${((workerCpuS / wallS) * 100).toFixed(0)} % of one core | |`);
   console.log(`| set-up (create ${accounts} accounts, load them on the second devices) | ${setupS.toFixed(1)} s | |`);
   console.log(`| load average before / after (${cpus().length} cores) | ${load0.map((x) => x.toFixed(1)).join(" ")} / ${load1.map((x) => x.toFixed(1)).join(" ")} | |`);
   process.exit(0);
@@ -147,6 +149,7 @@ async function worker() {
 
   const { randomBytes } = await import("node:crypto");
   const payload = () => randomBytes(450).toString("base64");
+  const cpu0 = process.cpuUsage();
   const end = Date.now() + seconds * 1000;
   await Promise.all(
     devices.map(async (device) => {
@@ -159,7 +162,8 @@ async function worker() {
   );
   // Let the last pushes arrive.
   await new Promise((r) => setTimeout(r, 3000));
-  process.send({ latencies, pushed: devices.reduce((n, d) => n + d.pushed, 0) });
+  const cpu = process.cpuUsage(cpu0);
+  process.send({ latencies, pushed: devices.reduce((n, d) => n + d.pushed, 0), cpuS: (cpu.user + cpu.system) / 1e6 });
   for (const d of devices) await d.node.gracefulShutdown().catch(() => undefined);
   process.exit(0);
 }
