@@ -64,7 +64,7 @@ wait_until 20 grep -q '^listening ' "$WORK/relay.out" || {
 }
 export CARO_SYNC_RELAY
 CARO_SYNC_RELAY=$(sed -n 's/^listening //p' "$WORK/relay.out")
-say "relay listening at $CARO_SYNC_RELAY"
+say "relay listening at ${CARO_SYNC_RELAY%%\?*} (its URL carries a token: ?token=...)"
 
 step "1. Device A records a few commands"
 A history add --command "git clone https://example.com/acme/shop.git" --exit-code 0 --duration-ms 2300 >/dev/null

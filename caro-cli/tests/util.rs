@@ -239,8 +239,7 @@ fn spawn_relay(dir: &Path, port: u16) -> (Child, String, u16) {
             .read_line(&mut line)
             .unwrap();
         if let Some(url) = line.trim().strip_prefix("listening ") {
-            let port = url.rsplit(':').next().unwrap().parse().unwrap();
-            return (child, url.to_string(), port);
+            return (child, url.to_string(), url_port(url));
         }
         // The port of a relay that just stopped can take a moment to free.
         let _ = child.wait();
@@ -250,6 +249,18 @@ fn spawn_relay(dir: &Path, port: u16) -> (Child, String, u16) {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// The port of a relay URL such as `ws://127.0.0.1:4200/?token=...` (or
+/// `ws://[::1]:4200`): the authority is what comes before the first `/` or `?`.
+fn url_port(url: &str) -> u16 {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?']).next().unwrap_or(rest);
+    let (_, port) = authority
+        .rsplit_once(':')
+        .unwrap_or_else(|| panic!("no port in the relay URL {url:?}"));
+    port.parse()
+        .unwrap_or_else(|_| panic!("bad port in the relay URL {url:?}"))
 }
 
 /// SIGTERM, a few seconds' grace, then SIGKILL.

@@ -39,7 +39,7 @@ if (Buffer.compare(parseEnvelope(fixed).nonce, nonce) !== 0) throw new Error("te
 // The relay binary from node_modules/.bin, on a free port.
 const relayProc = spawn(join("node_modules", ".bin", "caro-sync-relay"), ["--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
 const url = await new Promise((res) => relayProc.stdout.on("data", (d) => { const m = /listening (ws:\\S+)/.exec(String(d)); if (m) res(m[1]); }));
-const health = await fetch(url.replace("ws:", "http:") + "/health").then((r) => r.json());
+const health = await fetch(new URL("/health", url.replace("ws:", "http:"))).then((r) => r.json());
 if (health.status !== "ok") throw new Error("health");
 
 const keys = deriveKeys(generatePhrase());

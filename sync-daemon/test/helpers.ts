@@ -29,13 +29,16 @@ export interface RelayProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts dist/bin/relay.js as a child process (port 0 = free port) and waits for its URL. */
-export async function spawnRelay(opts: { port?: number; db?: string } = {}): Promise<RelayProcess> {
+/**
+ * Starts dist/bin/relay.js as a child process (port 0 = free port) and waits for
+ * the URL of its `listening` line (it carries the token). `args` are more flags.
+ */
+export async function spawnRelay(opts: { port?: number; db?: string; args?: string[]; stderr?: "inherit" | "pipe" } = {}): Promise<RelayProcess> {
   const args = ["--port", String(opts.port ?? 0)];
   if (opts.db) args.push("--db", opts.db);
-  else args.push("--in-memory");
+  args.push(...(opts.args ?? []));
   const child = spawn(process.execPath, [RELAY_BIN, ...args], {
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "pipe", opts.stderr ?? "inherit"],
     env: { ...process.env, CARO_SYNC_LOG_LEVEL: process.env.CARO_SYNC_LOG_LEVEL ?? "warn" },
   });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));

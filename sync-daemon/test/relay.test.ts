@@ -1,18 +1,22 @@
-// The relay binary: loopback by default, prints its URL, GET /health, clean SIGTERM.
+// The relay binary: loopback by default, prints its URL (with the token), GET
+// /health without a token, clean SIGTERM, --help.
 import { afterAll, describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
 import { startRelay } from "../src/relay/server.js";
-import { cleanupTemp, spawnRelay, tempDir } from "./helpers.js";
+import { cleanupTemp, RELAY_BIN, spawnRelay, tempDir } from "./helpers.js";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 
 afterAll(() => cleanupTemp());
 
+const TOKEN_URL = /^ws:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/;
+
 describe("caro-sync-relay", () => {
-  it("binds loopback, answers /health, exits 0 on SIGTERM", async () => {
+  it("binds loopback, answers /health without a token, exits 0 on SIGTERM", async () => {
     const db = join(tempDir("caro-relay-"), "relay.sqlite");
     const relay = await spawnRelay({ db });
-    expect(relay.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
-    const http = relay.url.replace("ws:", "http:");
+    expect(relay.url).toMatch(TOKEN_URL);
+    const http = `http://127.0.0.1:${relay.port}`;
     const health = await fetch(`${http}/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: "ok" });
@@ -23,11 +27,22 @@ describe("caro-sync-relay", () => {
     expect(existsSync(db)).toBe(true);
   });
 
-  it("startRelay(): url and close()", async () => {
+  it("startRelay(): a token URL, a new token each start without a store, and close()", async () => {
     const relay = await startRelay({ port: 0 });
-    expect(relay.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
-    expect((await fetch(relay.url.replace("ws:", "http:") + "/health")).status).toBe(200);
+    const other = await startRelay({ port: 0 });
+    expect(relay.url).toMatch(TOKEN_URL);
+    expect(relay.url).toBe(`ws://127.0.0.1:${relay.port}/?token=${relay.token}`);
+    expect(other.token).not.toBe(relay.token);
+    await other.close();
+    expect((await fetch(`http://127.0.0.1:${relay.port}/health`)).status).toBe(200);
     await relay.close();
-    await expect(fetch(relay.url.replace("ws:", "http:") + "/health")).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${relay.port}/health`)).rejects.toThrow();
+  });
+
+  it("--help prints every flag and exits 0", () => {
+    const out = execFileSync(process.execPath, [RELAY_BIN, "--help"], { encoding: "utf8" });
+    for (const flag of ["--host", "--port", "--db", "--in-memory", "--token-file", "--open", "--max-connection-bytes", "--max-account-bytes"]) {
+      expect(out).toContain(flag);
+    }
   });
 });

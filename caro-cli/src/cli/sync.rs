@@ -146,6 +146,18 @@ pub struct RelayArgs {
     /// Keep the relay's data in memory only (the default without --db)
     #[arg(long)]
     pub in_memory: bool,
+    /// Keep the access token in this file (default: beside --db; without --db a new token each start)
+    #[arg(long, value_name = "PATH", conflicts_with = "open")]
+    pub token_file: Option<PathBuf>,
+    /// Require no token: anyone who can reach the port may store data
+    #[arg(long)]
+    pub open: bool,
+    /// Bytes one connection may store
+    #[arg(long, value_name = "BYTES")]
+    pub max_connection_bytes: Option<u64>,
+    /// Bytes the relay stores per account
+    #[arg(long, value_name = "BYTES")]
+    pub max_account_bytes: Option<u64>,
 }
 
 fn relay_url(value: &str) -> Result<String, String> {

@@ -1,5 +1,6 @@
 //! `caro sync relay`: the package's relay in the foreground (this process
-//! becomes it, so signals and the exit status are the relay's own).
+//! becomes it, so signals and the exit status are the relay's own). Its first
+//! line, `listening URL`, carries the token clients need.
 
 use std::os::unix::process::CommandExt;
 use std::process::Command;
@@ -22,6 +23,18 @@ pub fn run(args: &RelayArgs) -> Result<()> {
         None => {
             command.arg("--in-memory");
         }
+    }
+    if let Some(file) = &args.token_file {
+        command.arg("--token-file").arg(file);
+    }
+    if args.open {
+        command.arg("--open");
+    }
+    if let Some(bytes) = args.max_connection_bytes {
+        command.args(["--max-connection-bytes", &bytes.to_string()]);
+    }
+    if let Some(bytes) = args.max_account_bytes {
+        command.args(["--max-account-bytes", &bytes.to_string()]);
     }
     let err = command.exec();
     Err(err).with_context(|| format!("cannot start the relay ({})", program.display()))
