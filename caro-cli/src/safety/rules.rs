@@ -762,13 +762,23 @@ pub static RULES: &[Rule] = &[
         family: "tls",
         level: Moderate,
         triggers: &["curl", "wget"],
-        pattern: r"(?-u)\b(?:curl\s(?:[^;&|]*\s)?(?:-k|--insecure)|wget\s[^;&|]*--no-check-certificate)\b",
+        // `-k` alone or inside a cluster of curl's value-less short flags
+        // (`-sk`, `-fsSLk`); a flag that takes a value (`-dkey=1`) is not one.
+        pattern: r"(?-u)\b(?:curl\s(?:[^;&|]*\s)?(?:-[sSLviIfgGNnqjJOZ0-9]*k[sSLviIfgGNnqjJOZ0-9]*|--insecure)|wget\s[^;&|]*--no-check-certificate)\b",
         warning: "turns off TLS certificate checks",
         examples: &[
             "curl -k https://internal",
+            "curl -sk https://internal",
+            "curl -kv https://internal",
+            "curl -fsSLk https://internal -o setup.sh",
             "wget --no-check-certificate https://x",
         ],
-        near_misses: &["curl -K curlrc https://internal", "curl https://internal"],
+        near_misses: &[
+            "curl -K curlrc https://internal",
+            "curl https://internal",
+            "curl -dkey=1 https://internal",
+            "curl -s https://example.com/kit",
+        ],
     },
 ];
 
