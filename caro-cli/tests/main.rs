@@ -16,6 +16,7 @@ mod output;
 mod secrets;
 mod settings;
 mod sync_api;
+mod sync_batches;
 mod sync_errors;
 mod sync_flow;
 mod sync_resilience;
