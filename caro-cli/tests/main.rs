@@ -19,5 +19,6 @@ mod sync_api;
 mod sync_batches;
 mod sync_errors;
 mod sync_flow;
+mod sync_pull_guard;
 mod sync_resilience;
 mod sync_rpc_vectors;

@@ -141,7 +141,10 @@ mod tests {
         let g = guard(true, &["^vault "]);
         assert_eq!(kind(&g, &entry("git status", NOW)), None);
         assert_eq!(kind(&g, &entry("  \n", NOW)), Some("empty-command"));
-        assert_eq!(kind(&g, &entry(&"x".repeat(10 * 1024 + 1), NOW)), Some("too-long"));
+        assert_eq!(
+            kind(&g, &entry(&"x".repeat(10 * 1024 + 1), NOW)),
+            Some("too-long")
+        );
         assert_eq!(kind(&g, &entry(&"x".repeat(10 * 1024), NOW)), None);
         assert_eq!(kind(&g, &entry("vault read prod", NOW)), Some("excluded"));
         let token = format!("export GITHUB_TOKEN={}_{}", "ghp", "a".repeat(36));
@@ -156,11 +159,20 @@ mod tests {
     fn times_before_1990_or_over_a_day_ahead_are_refused() {
         let g = guard(false, &[]);
         assert_eq!(kind(&g, &entry("ls", EARLIEST_MS)), None);
-        assert_eq!(kind(&g, &entry("ls", EARLIEST_MS - 1)), Some("bad-timestamp"));
+        assert_eq!(
+            kind(&g, &entry("ls", EARLIEST_MS - 1)),
+            Some("bad-timestamp")
+        );
         assert_eq!(kind(&g, &entry("ls", NOW + MAX_AHEAD_MS)), None);
-        let far = g.check(&entry("ls", NOW + MAX_AHEAD_MS + 1), NOW).unwrap_err();
+        let far = g
+            .check(&entry("ls", NOW + MAX_AHEAD_MS + 1), NOW)
+            .unwrap_err();
         assert_eq!(far.kind, "bad-timestamp");
-        assert!(far.message.contains("more than a day ahead"), "{}", far.message);
+        assert!(
+            far.message.contains("more than a day ahead"),
+            "{}",
+            far.message
+        );
         assert_eq!(kind(&g, &entry("ls", i64::MAX)), Some("bad-timestamp"));
         assert_eq!(kind(&g, &entry("ls", i64::MIN)), Some("bad-timestamp"));
     }
