@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { LocalNode } from "cojson";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Entry } from "../src/client/SyncClient.js";
+import type { Entry } from "../src/protocol/types.js";
 import { jazzCrypto } from "../src/jazz/crypto.js";
 import { History } from "../src/jazz/history.js";
 import { changeBytes, COJSON_MAX_TRANSACTION_BYTES, MAX_TRANSACTION_BYTES, transactionGroups } from "../src/jazz/transactions.js";
