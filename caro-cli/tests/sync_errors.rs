@@ -141,13 +141,13 @@ fn a_tampered_envelope_is_skipped_and_reported() {
         let sound = seal_command(
             &keys.command_key,
             "x-sound",
-            &CommandRecord::new("echo sound", 1),
+            &CommandRecord::new("echo sound", 1_763_790_000_001),
         )
         .unwrap();
         let mut flipped = seal_command(
             &keys.command_key,
             "x-flipped",
-            &CommandRecord::new("echo flipped", 2),
+            &CommandRecord::new("echo flipped", 1_763_790_000_002),
         )
         .unwrap();
         let last = flipped.len() - 1;
@@ -155,7 +155,7 @@ fn a_tampered_envelope_is_skipped_and_reported() {
         let moved = seal_command(
             &keys.command_key,
             "x-elsewhere",
-            &CommandRecord::new("echo moved", 3),
+            &CommandRecord::new("echo moved", 1_763_790_000_003),
         )
         .unwrap();
         let entries = [

@@ -5,12 +5,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ErrorKinds } from "../src/protocol/errors.js";
-import { MAX_ENVELOPE_BYTES, MAX_LINE_BYTES, MAX_PUSH_ITEMS } from "../src/protocol/limits.js";
+import { MAX_ENVELOPE_BYTES, MAX_LINE_BYTES, MAX_PUSH_BYTES, MAX_PUSH_ITEMS } from "../src/protocol/limits.js";
 import { VECTORS } from "./helpers.js";
 
 interface ErrorKindsVector {
   errorKinds: { kind: string; code: number }[];
-  limits: { maxLineBytes: number; maxPushItems: number; maxEnvelopeBytes: number };
+  limits: { maxLineBytes: number; maxPushItems: number; maxPushBytes: number; maxEnvelopeBytes: number };
 }
 
 const vector = JSON.parse(readFileSync(join(VECTORS, "error-kinds.json"), "utf8")) as ErrorKindsVector;
@@ -23,6 +23,11 @@ describe("error-kinds.json", () => {
   });
 
   it("pins the protocol limits", () => {
-    expect({ maxLineBytes: MAX_LINE_BYTES, maxPushItems: MAX_PUSH_ITEMS, maxEnvelopeBytes: MAX_ENVELOPE_BYTES }).toEqual(vector.limits);
+    expect({
+      maxLineBytes: MAX_LINE_BYTES,
+      maxPushItems: MAX_PUSH_ITEMS,
+      maxPushBytes: MAX_PUSH_BYTES,
+      maxEnvelopeBytes: MAX_ENVELOPE_BYTES,
+    }).toEqual(vector.limits);
   });
 });

@@ -79,12 +79,12 @@ describe("a failing local store", () => {
     try {
       await client.init({ relay: relay.url, jazzAuthKey: b64(randomBytes(32)), deviceId: "dev-a", create: true });
       expect((await client.health()).healthy).toBe(true);
-      // One ~800 KB entry a push (cojson caps a transaction at 1 MiB), until the
+      // One ~400 KB entry a push (sync.push takes at most 512 KiB), until the
       // limit is reached: the pushes before it were stored.
       let stored = 0;
       let err: DaemonError | undefined;
-      for (let i = 0; i < 12 && !err; i++) {
-        const item = { id: randomUUID(), deviceId: "dev-a", createdAt: i, envelope: envelope(600_000) };
+      for (let i = 0; i < 24 && !err; i++) {
+        const item = { id: randomUUID(), deviceId: "dev-a", createdAt: i, envelope: envelope(300_000) };
         try {
           expect((await client.push([item], { ackTimeoutMs: 0 })).accepted).toBe(1);
           stored++;

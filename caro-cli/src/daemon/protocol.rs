@@ -27,6 +27,10 @@ pub const STATE: &str = "sync.state";
 
 /// The most items `sync.push` takes in one call (`limits.maxPushItems`).
 pub const MAX_PUSH_ITEMS: usize = 10_000;
+/// The most bytes of items `sync.push` takes in one call, counted as the sum of
+/// each item's JSON text (`limits.maxPushBytes`): with the daemon's per-item
+/// overhead a call fits one Jazz transaction (1 MiB at most) per chunk.
+pub const MAX_PUSH_BYTES: usize = 512 * 1024;
 /// The longest line either side may send (`limits.maxLineBytes`): a longer
 /// one from the daemon is a protocol failure, not something to buffer.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
@@ -372,5 +376,6 @@ mod tests {
         let limits = &vector()["limits"];
         assert_eq!(limits["maxPushItems"].as_u64(), Some(MAX_PUSH_ITEMS as u64));
         assert_eq!(limits["maxLineBytes"].as_u64(), Some(MAX_LINE_BYTES as u64));
+        assert_eq!(limits["maxPushBytes"].as_u64(), Some(MAX_PUSH_BYTES as u64));
     }
 }

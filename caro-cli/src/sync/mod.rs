@@ -1,6 +1,7 @@
 //! `caro sync`: end-to-end encrypted sync of the history through the sync
 //! daemon. This module owns the key file ([`keys`]), the mapping between
-//! stored entries and sealed records ([`seal`]), the local setup ([`setup`]),
+//! stored entries and sealed records ([`seal`]), the checks pulled entries
+//! pass ([`guard`]), the local setup ([`setup`]),
 //! entering the account ([`account`]), one sync ([`session`], with its
 //! [`push`] and [`pull`] halves, its [`report`] and its [`progress`] bar),
 //! the names of its failures ([`error`]), the long-running [`watch`] loop and
@@ -12,6 +13,7 @@
 pub mod account;
 pub mod auto;
 pub mod error;
+pub mod guard;
 pub mod keys;
 pub mod progress;
 pub mod pull;

@@ -1,18 +1,21 @@
 //! The pull half of a sync: other devices' items after the stored cursor,
-//! page by page, each page opened (and re-validated) here and applied with
-//! the cursor that follows it in one transaction; then preferences
-//! (last-writer-wins) and device names. Items that do not open are skipped,
-//! counted and reported; they never stop a sync.
+//! page by page, each page opened (and re-validated) here, checked like local
+//! input (`guard.rs`) and applied with the cursor that follows it in one
+//! transaction; then preferences (last-writer-wins) and device names. Items
+//! that do not open or that the checks refuse are skipped, counted and
+//! reported; they never stop a sync.
 
 use anyhow::Result;
 
 use super::account::CALL_TIMEOUT;
+use super::guard::PullGuard;
 use super::report::Report;
-use super::seal::{self, Opened, Unreadable};
+use super::seal::{self, Opened, Skipped};
 use super::session::Session;
 use crate::daemon::client::PendingCall;
 use crate::daemon::protocol::{self as rpc, DeviceList, PrefList, PullParams, PullResult};
 use crate::store::{RemoteTombstone, StoredPreference};
+use crate::time::now_ms;
 
 /// Items per `sync.pull` page.
 const PULL_PAGE: u32 = 2_500;
@@ -22,6 +25,7 @@ impl Session {
     /// the next page is asked for before this one is opened and stored.
     pub async fn pull(&mut self, report: &mut Report) -> Result<()> {
         let cursor = self.store.sync_identity()?.and_then(|i| i.pull_cursor);
+        let guard = PullGuard::from_store(&self.store)?;
         let mut bar = None;
         let mut next = Some(self.request_page(cursor.as_deref()).await?);
         while let Some(call) = next.take() {
@@ -34,7 +38,15 @@ impl Session {
             let mut tombstones: Vec<RemoteTombstone> = Vec::new();
             for item in page.entries {
                 match seal::open_item(&self.keys, item) {
-                    Ok(Opened::Entry(entry)) => entries.push(*entry),
+                    Ok(Opened::Entry(entry)) => match guard.check(&entry, now_ms()) {
+                        Ok(()) => entries.push(*entry),
+                        Err(refused) => report.skipped.push(Skipped {
+                            id: entry.id,
+                            device_id: entry.device_id,
+                            kind: refused.kind.to_string(),
+                            message: refused.message,
+                        }),
+                    },
                     Ok(Opened::Tombstone(t)) => tombstones.push(t),
                     Err(unreadable) => report.skipped.push(unreadable),
                 }
@@ -96,7 +108,7 @@ impl Session {
                         report.preferences += 1;
                     }
                 }
-                Err(err) => report.skipped.push(Unreadable::new(
+                Err(err) => report.skipped.push(Skipped::new(
                     format!("preference {}", pref.key),
                     pref.device_id,
                     &err,
@@ -126,7 +138,7 @@ impl Session {
                     )?;
                     report.devices += 1;
                 }
-                Err(err) => report.skipped.push(Unreadable::new(
+                Err(err) => report.skipped.push(Skipped::new(
                     format!("device {}", device.device_id),
                     device.device_id,
                     &err,

@@ -1,6 +1,8 @@
 //! The push half of a sync: drain `sync_queue` in batches, sealed here, and
 //! remove an item only when the daemon answers that the relay acknowledged
-//! its batch. Preferences and the device record go on the spot.
+//! its batch. Preferences and the device record go on the spot. A batch is
+//! bounded by items and by bytes (`limits.maxPushBytes`), so no history, however
+//! long its commands, makes a push the daemon or Jazz refuses.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -44,7 +46,7 @@ impl Session {
         let mut after = 0;
         let mut in_flight: Option<(PendingCall, OutgoingBatch)> = None;
         loop {
-            let batch = self.next_batch(&mut after).await?;
+            let batch = self.next_batch(&mut after, report).await?;
             let exhausted = batch.is_none();
             let sent = match batch {
                 Some(mut batch) if !batch.wire.is_empty() => {
@@ -85,13 +87,18 @@ impl Session {
     }
 
     /// Reads and seals the queue items after `after` (preferences and the
-    /// device record are sent on the spot). `None` when the queue is drained.
-    async fn next_batch(&mut self, after: &mut i64) -> Result<Option<OutgoingBatch>> {
+    /// device record are sent on the spot), up to [`PUSH_BATCH`] items and
+    /// [`rpc::MAX_PUSH_BYTES`] of sealed items: what does not fit is left
+    /// for the next batch. `None` when the queue is drained.
+    async fn next_batch(
+        &mut self,
+        after: &mut i64,
+        report: &mut Report,
+    ) -> Result<Option<OutgoingBatch>> {
         let items = self.store.sync_queue_after(*after, PUSH_BATCH)?;
-        let Some(last) = items.last() else {
+        if items.is_empty() {
             return Ok(None);
-        };
-        *after = last.id;
+        }
         let upsert_ids: Vec<&str> = items
             .iter()
             .filter(|i| {
@@ -104,49 +111,73 @@ impl Session {
             wire: Vec::with_capacity(items.len()),
             queued: HashMap::new(),
             done: Vec::new(),
-            items: items.len() as u64,
+            items: 0,
         };
+        let mut bytes = 0;
         for item in &items {
-            match (item.entity_type, item.operation) {
+            let wire = match (item.entity_type, item.operation) {
                 (EntityType::Command, SyncOperation::Upsert) => {
                     // An entry deleted or pruned since has nothing to send.
-                    let Some(entry) = entries.get(&item.entity_id) else {
-                        batch.done.push(item.id);
-                        continue;
-                    };
-                    batch.wire.push(seal::seal_entry(&self.keys, entry)?);
-                    batch
-                        .queued
-                        .entry(item.entity_id.clone())
-                        .or_default()
-                        .push(item.id);
+                    match entries.get(&item.entity_id) {
+                        Some(entry) => seal::seal_entry(&self.keys, entry)?,
+                        None => {
+                            batch.done.push(item.id);
+                            batch.items += 1;
+                            continue;
+                        }
+                    }
                 }
                 (EntityType::Command, SyncOperation::Delete) => {
-                    batch.wire.push(seal::tombstone(
-                        &item.entity_id,
-                        &self.device_id,
-                        item.deleted_at(),
-                    ));
-                    batch
-                        .queued
-                        .entry(item.entity_id.clone())
-                        .or_default()
-                        .push(item.id);
+                    seal::tombstone(&item.entity_id, &self.device_id, item.deleted_at())
                 }
                 (EntityType::Preference, _) => {
                     if let Some(pref) = self.store.preference(&item.entity_id)? {
                         self.push_preference(&pref).await?;
                     }
                     batch.done.push(item.id);
+                    batch.items += 1;
+                    continue;
                 }
                 (EntityType::Device, _) => {
                     let device = current_device(&self.store)?;
                     register_device(&self.client, &self.keys, &device).await?;
                     batch.done.push(item.id);
+                    batch.items += 1;
+                    continue;
                 }
+            };
+            let size = serde_json::to_vec(&wire)?.len();
+            if size > rpc::MAX_PUSH_BYTES {
+                // Local limits keep an entry far smaller; one stored before them stays queued.
+                let error = format!(
+                    "sealed, it is {size} bytes, more than the {} bytes one push carries",
+                    rpc::MAX_PUSH_BYTES
+                );
+                self.store.record_sync_failure(item.id, &error)?;
+                report
+                    .rejected
+                    .push(format!("{} ({error})", item.entity_id));
+                batch.items += 1;
+                continue;
             }
+            if !batch.wire.is_empty() && bytes + size > rpc::MAX_PUSH_BYTES {
+                break;
+            }
+            bytes += size;
+            batch.wire.push(wire);
+            batch
+                .queued
+                .entry(item.entity_id.clone())
+                .or_default()
+                .push(item.id);
+            batch.items += 1;
         }
-        self.trace(&format!("sealed {} item(s)", batch.wire.len()));
+        // The first item is always taken, so a batch moves the queue on.
+        *after = items[batch.items as usize - 1].id;
+        self.trace(&format!(
+            "sealed {} item(s), {bytes} bytes",
+            batch.wire.len()
+        ));
         Ok(Some(batch))
     }
 

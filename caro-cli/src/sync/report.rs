@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::seal::Unreadable;
+use super::seal::Skipped;
 
 /// What one sync did.
 #[derive(Debug, Clone, Default)]
@@ -22,8 +22,9 @@ pub struct Report {
     pub deleted: u64,
     pub preferences: u64,
     pub devices: u64,
-    /// Items from other devices that could not be opened.
-    pub skipped: Vec<Unreadable>,
+    /// Items from other devices not stored: they did not open, or this
+    /// device's checks refused them.
+    pub skipped: Vec<Skipped>,
     pub elapsed: Duration,
 }
 
@@ -48,7 +49,7 @@ impl Report {
 }
 
 /// What a sync skipped, one line per item (at most `limit`).
-pub fn describe_skipped(skipped: &[Unreadable], limit: usize) -> Vec<String> {
+pub fn describe_skipped(skipped: &[Skipped], limit: usize) -> Vec<String> {
     let mut lines: Vec<String> = skipped
         .iter()
         .take(limit)

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::keys::SyncKeys;
 use crate::daemon::protocol::{WireItem, OP_DELETE};
-use crate::safety::{self, RiskLevel};
+use crate::safety;
 use crate::store::{HistoryEntry, RemoteTombstone};
 
 /// Why a sealed item did not open.
@@ -44,9 +44,10 @@ impl OpenError {
     }
 }
 
-/// Why a pulled item could not be used.
+/// Why a pulled item was not stored: it did not open, or this device's
+/// checks refused it (`guard.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unreadable {
+pub struct Skipped {
     pub id: String,
     pub device_id: String,
     /// [`OpenError::kind`].
@@ -54,10 +55,10 @@ pub struct Unreadable {
     pub message: String,
 }
 
-impl Unreadable {
+impl Skipped {
     /// The item `id` from `device_id` failed to open with `err`.
     pub fn new(id: String, device_id: String, err: &OpenError) -> Self {
-        Unreadable {
+        Skipped {
             id,
             device_id,
             kind: err.kind().to_string(),
@@ -98,27 +99,18 @@ fn record_from_entry(entry: &HistoryEntry) -> CommandRecord {
     record
 }
 
-/// A record from another device as a stored entry. A record without a risk
-/// level this caro knows (another tool wrote it, or a newer caro) is rated here.
+/// A record from another device as a stored entry, rated by this device's
+/// rules: the sender's risk level is never trusted (a `rm -rf /` labelled safe
+/// is stored as critical, with the local warnings).
 fn entry_from_record(id: &str, device_id: &str, record: CommandRecord) -> HistoryEntry {
-    let known_level = record
-        .safety_level
-        .as_deref()
-        .and_then(|level| level.parse::<RiskLevel>().ok());
-    let (safety_level, safety_warnings) = match known_level {
-        Some(level) => (level, record.safety_warnings.unwrap_or_default()),
-        None => {
-            let assessment = safety::assess(&record.command);
-            (assessment.level, assessment.warnings)
-        }
-    };
+    let assessment = safety::assess(&record.command);
     HistoryEntry {
         id: id.to_string(),
         command: record.command,
         prompt: record.prompt,
         explanation: record.explanation,
-        safety_level,
-        safety_warnings,
+        safety_level: assessment.level,
+        safety_warnings: assessment.warnings,
         exit_code: record.exit_code,
         duration_ms: record.duration_ms,
         cwd: record.cwd,
@@ -155,8 +147,8 @@ pub fn tombstone(id: &str, device_id: &str, deleted_at: i64) -> WireItem {
     }
 }
 
-/// Opens a pulled item. Never panics; a bad item is an [`Unreadable`].
-pub fn open_item(keys: &SyncKeys, item: WireItem) -> Result<Opened, Unreadable> {
+/// Opens a pulled item. Never panics; a bad item is an [`Skipped`].
+pub fn open_item(keys: &SyncKeys, item: WireItem) -> Result<Opened, Skipped> {
     if item.op.as_deref() == Some(OP_DELETE) {
         return Ok(Opened::Tombstone(RemoteTombstone {
             id: item.id,
@@ -167,7 +159,7 @@ pub fn open_item(keys: &SyncKeys, item: WireItem) -> Result<Opened, Unreadable> 
     }
     match open_entry(keys, &item) {
         Ok(entry) => Ok(Opened::Entry(Box::new(entry))),
-        Err(err) => Err(Unreadable::new(item.id, item.device_id, &err)),
+        Err(err) => Err(Skipped::new(item.id, item.device_id, &err)),
     }
 }
 
@@ -220,6 +212,7 @@ pub fn open_device(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::safety::RiskLevel;
     use crypto_core::{KeySet, SecretKey};
 
     fn keys(seed: u8) -> SyncKeys {
@@ -252,8 +245,14 @@ mod tests {
     fn an_entry_round_trips_through_its_envelope() {
         let k = keys(1);
         let item = seal_entry(&k, &entry()).unwrap();
+        let assessment = safety::assess(&entry().command);
+        let expected = HistoryEntry {
+            safety_level: assessment.level,
+            safety_warnings: assessment.warnings,
+            ..entry()
+        };
         match open_item(&k, item).unwrap() {
-            Opened::Entry(opened) => assert_eq!(*opened, entry()),
+            Opened::Entry(opened) => assert_eq!(*opened, expected),
             Opened::Tombstone(_) => panic!("not a tombstone"),
         }
     }
@@ -274,12 +273,19 @@ mod tests {
     }
 
     #[test]
-    fn a_record_without_a_known_level_is_rated_here() {
-        let mut record = CommandRecord::new("rm -rf /", 1);
-        record.safety_level = Some("apocalyptic".into());
-        let entry = entry_from_record("id", "dev", record);
-        assert_eq!(entry.safety_level, RiskLevel::Critical);
-        assert!(!entry.safety_warnings.is_empty());
+    fn a_record_is_rated_here_whatever_level_it_carries() {
+        for label in [Some("safe"), Some("apocalyptic"), None] {
+            let mut record = CommandRecord::new("rm -rf /", 1);
+            record.safety_level = label.map(str::to_string);
+            record.safety_warnings = Some(vec!["all fine".into()]);
+            let entry = entry_from_record("id", "dev", record);
+            assert_eq!(entry.safety_level, RiskLevel::Critical, "{label:?}");
+            assert_eq!(
+                entry.safety_warnings,
+                safety::assess("rm -rf /").warnings,
+                "{label:?}"
+            );
+        }
     }
 
     #[test]

@@ -1,11 +1,13 @@
 // The entry log: appends this device's items to its own log (one writer per
 // device log, every item numbered with the device's sequence number, one
-// transaction per push per chunk) and reads every device's items after a pull
+// or more transactions per push per chunk, each under cojson's size limit:
+// transactions.ts) and reads every device's items after a pull
 // cursor ("how many items of each device were delivered": exact, clock-free,
 // and robust against out-of-order arrival, since a gap holds later items back).
 import type { JsonValue, RawAccount, RawCoID } from "cojson";
 import type { WireItem } from "../protocol/types.js";
 import { afterPositions, CHUNK_SIZE, type ChunkIndex, type ChunkList, type ChunkView, type DeviceLogView, type StoredItem } from "./chunks.js";
+import { transactionGroups } from "./transactions.js";
 
 export interface PushOutcome {
   accepted: number;
@@ -54,10 +56,17 @@ export class EntryLog {
       const slice = fresh.slice(i, i + room);
       const chunk = this.ownChunk(k);
       const stored: StoredItem[] = slice.map((it, j) => toStored(it, this.nextSeq + j));
-      chunk.list.appendItems(stored as unknown as JsonValue[]);
-      this.index.indexItems(chunk, chunk.refresh());
+      const groups = transactionGroups(stored);
       touched.add(chunk.id);
-      this.nextSeq += slice.length;
+      try {
+        for (const group of groups) {
+          chunk.list.appendItems(group as unknown as JsonValue[]);
+          this.nextSeq += group.length;
+        }
+      } finally {
+        // What went in is indexed even when a later transaction failed.
+        this.index.indexItems(chunk, chunk.refresh());
+      }
       i += slice.length;
     }
     if (fresh.length) touched.add(this.ownLog.map.id);

@@ -1,12 +1,19 @@
 // The protocol's numeric limits, one home each (PROTOCOL.md "Limits"). The first
-// three are pinned, with the error kinds, by test-vectors/rpc/error-kinds.json.
+// four are pinned, with the error kinds, by test-vectors/rpc/error-kinds.json.
 
 /** A request or response line longer than this is refused (`line-too-long`). */
 export const MAX_LINE_BYTES = 16 * 1024 * 1024;
 /** Items in one `sync.push`. */
 export const MAX_PUSH_ITEMS = 10_000;
-/** Decoded bytes of one envelope. */
-export const MAX_ENVELOPE_BYTES = 1024 * 1024;
+/**
+ * Bytes of one `sync.push`'s items (the sum of each item's JSON text). With the
+ * per-item overhead of a list change (jazz/transactions.ts) and at most 1,000
+ * items per chunk, a push fits in one cojson transaction per chunk with a quarter
+ * of cojson's 1 MiB limit to spare; the daemon splits anyway.
+ */
+export const MAX_PUSH_BYTES = 512 * 1024;
+/** Decoded bytes of one envelope: its base64 fits one cojson transaction (a preference, a device record). */
+export const MAX_ENVELOPE_BYTES = 512 * 1024;
 /** Characters of an entry, device or preference id. */
 export const MAX_ID_CHARS = 128;
 /** Items one `sync.pull` may ask for. */

@@ -3,7 +3,7 @@
 // before anything reaches the store.
 import type { Daemon } from "../daemon/daemon.js";
 import { invalidParams, RpcError } from "../protocol/errors.js";
-import { MAX_ENVELOPE_BYTES, MAX_ID_CHARS, MAX_PULL_LIMIT, MAX_PUSH_ITEMS } from "../protocol/limits.js";
+import { MAX_ENVELOPE_BYTES, MAX_ID_CHARS, MAX_PULL_LIMIT, MAX_PUSH_BYTES, MAX_PUSH_ITEMS } from "../protocol/limits.js";
 import type { Rejected, WireItem } from "../protocol/types.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import type { Handler } from "./server.js";
@@ -120,6 +120,10 @@ export function makeHandlers(daemon: Daemon, onShutdown: () => void): Record<str
       const entries = p.entries;
       if (!Array.isArray(entries)) throw invalidParams("entries", "expected an array");
       if (entries.length > MAX_PUSH_ITEMS) throw invalidParams("entries", `at most ${MAX_PUSH_ITEMS} entries per call`);
+      const bytes = entries.reduce((n: number, e: unknown) => n + Buffer.byteLength(JSON.stringify(e)), 0);
+      if (bytes > MAX_PUSH_BYTES) {
+        throw invalidParams("entries", `at most ${MAX_PUSH_BYTES} bytes of entries per call (these are ${bytes}); push them in smaller calls`);
+      }
       const ackTimeoutMs = int(p, "ackTimeoutMs", { min: 0, max: 60_000, default: 5000 });
       const rejected: Rejected[] = [];
       const items: WireItem[] = [];
