@@ -51,7 +51,7 @@ pub enum HistoryCommand {
 pub struct AddArgs {
     /// The command line that ran (or that caro generated)
     #[arg(long, allow_hyphen_values = true, value_parser = non_blank,
-          required_unless_present = "json_stdin")]
+          required_unless_present_any = ["json_stdin", "command_stdin"])]
     pub command: Option<String>,
     /// The natural-language request the command answers
     #[arg(long, allow_hyphen_values = true)]
@@ -80,6 +80,10 @@ pub struct AddArgs {
     /// shell, createdAt)
     #[arg(long, conflicts_with_all = ["command", "prompt", "explanation", "exit_code", "duration_ms", "cwd", "shell", "created_at"])]
     pub json_stdin: bool,
+    /// Read the command line, as is, from stdin (the other fields stay flags):
+    /// the shell hooks use it so the line never shows in /proc/*/cmdline
+    #[arg(long, conflicts_with_all = ["command", "json_stdin"])]
+    pub command_stdin: bool,
 }
 
 #[derive(Debug, Args)]
