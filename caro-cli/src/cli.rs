@@ -39,7 +39,7 @@ pub enum HistoryCommand {
     Search(SearchArgs),
     /// Delete entries by id (they disappear from list and search)
     Delete(DeleteArgs),
-    /// Import your shell's existing history (safe to run again)
+    /// Import history from bash, zsh, fish, Atuin, nushell or a caro export (safe to run again)
     Import(ImportArgs),
     /// Apply retention: drop entries older than retention_days and beyond max_commands
     Prune(PruneArgs),
@@ -125,10 +125,10 @@ pub struct DeleteArgs {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// Which shell's history format to read
+    /// Where the history comes from
     #[arg(value_enum)]
-    pub shell: Shell,
-    /// The history file (default: the shell's usual one)
+    pub source: crate::import::ImportSource,
+    /// The history file (default: the source's usual one; required for caro-export)
     #[arg(long)]
     pub file: Option<PathBuf>,
 }

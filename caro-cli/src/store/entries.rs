@@ -30,6 +30,9 @@ pub struct ListFilter {
     pub device_id: Option<String>,
 }
 
+/// What an import knows an imported command by, kept on this device only.
+pub type ImportKey = [u8; 16];
+
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ImportCounts {
@@ -81,9 +84,10 @@ impl Store {
         Ok(id)
     }
 
-    /// Inserts imported entries under ids chosen by the importer (stable across
-    /// re-imports), skipping ids already present, all in one transaction.
-    /// `progress` is called with the number of entries handled so far.
+    /// Inserts imported entries under ids chosen by the importer, all in one
+    /// transaction, skipping those whose import key (see [`ImportKey`]) or id
+    /// is already present. `progress` is called with the number of entries
+    /// handled so far.
     ///
     /// Indexing each row for full-text search as it lands costs most of an
     /// import, so the insert trigger is dropped for the transaction, the new
@@ -91,7 +95,7 @@ impl Store {
     /// recreated before commit: other processes never see it missing.
     pub fn import(
         &mut self,
-        entries: impl IntoIterator<Item = (String, NewEntry)>,
+        entries: impl IntoIterator<Item = (Option<ImportKey>, String, NewEntry)>,
         mut progress: impl FnMut(usize),
     ) -> Result<ImportCounts> {
         // A big transaction: let SQLite keep the pages it touches in memory.
@@ -104,8 +108,16 @@ impl Store {
             let now = now_ms();
             let index = BulkIndex::begin(tx)?;
             let (mut inserted, mut seen) = (0, 0);
-            for (id, entry) in entries {
-                if insert_entry(tx, &id, &entry, &device_id, now, None)? {
+            for (key, id, entry) in entries {
+                let new_key = match key {
+                    Some(key) => {
+                        tx.prepare_cached("INSERT OR IGNORE INTO import_keys (key) VALUES (?1)")?
+                            .execute([&key[..]])?
+                            == 1
+                    }
+                    None => true,
+                };
+                if new_key && insert_entry(tx, &id, &entry, &device_id, now, None)? {
                     inserted += 1;
                 }
                 seen += 1;

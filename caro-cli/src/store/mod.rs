@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
 
-pub use entries::{ImportCounts, ListFilter, PruneCounts, Stats};
+pub use entries::{ImportCounts, ImportKey, ListFilter, PruneCounts, Stats};
 pub use error::{Result, StoreError};
 pub use model::{HistoryEntry, NewEntry};
 pub use preferences::StoredPreference;

@@ -142,9 +142,8 @@ fn read_command_stdin() -> Result<String> {
             "the command on stdin is over {MAX_COMMAND_STDIN_BYTES} bytes, the most caro stores; nothing was recorded"
         ));
     }
-    String::from_utf8(buf).map_err(|_| {
-        anyhow!("the command on stdin is not valid UTF-8; nothing was recorded")
-    })
+    String::from_utf8(buf)
+        .map_err(|_| anyhow!("the command on stdin is not valid UTF-8; nothing was recorded"))
 }
 
 /// A shell hook records the last command while the shell may already be
