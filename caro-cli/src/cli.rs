@@ -41,7 +41,7 @@ pub enum HistoryCommand {
     Delete(DeleteArgs),
     /// Import history from bash, zsh, fish, Atuin, nushell or a caro export (safe to run again)
     Import(ImportArgs),
-    /// Apply retention: drop entries older than retention_days and beyond max_commands
+    /// Apply retention (only when typed): drop entries older than retention_days and beyond max_commands
     Prune(PruneArgs),
     /// Counts by risk level, most used commands, success rate
     Stats(StatsArgs),
@@ -141,6 +141,9 @@ pub struct PruneArgs {
     /// Override max_commands for this run
     #[arg(long)]
     pub max_commands: Option<u64>,
+    /// Say what would be removed, and remove nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

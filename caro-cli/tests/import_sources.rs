@@ -112,7 +112,10 @@ fn atuin_history_keeps_time_duration_exit_and_directory() {
     assert_eq!(ls["exitCode"], Value::Null);
     assert_eq!(ls["durationMs"], Value::Null);
     assert_eq!(ls["cwd"], Value::Null);
-    assert_eq!(by_command(&list, "for f in *\ndo echo $f\ndone")["cwd"], "/tmp");
+    assert_eq!(
+        by_command(&list, "for f in *\ndo echo $f\ndone")["cwd"],
+        "/tmp"
+    );
     import(&home, "atuin", &db)
         .success()
         .stdout(predicate::str::contains("imported 0 commands"));
@@ -177,7 +180,15 @@ fn atuin_database_made_by_atuin() {
         String::from_utf8(out.stdout).unwrap().trim().to_string()
     };
     let id = run(&["history", "start", "--", "make test"]);
-    run(&["history", "end", "--exit", "2", "--duration", "1500000000", &id]);
+    run(&[
+        "history",
+        "end",
+        "--exit",
+        "2",
+        "--duration",
+        "1500000000",
+        &id,
+    ]);
     import(&home, "atuin", &db)
         .success()
         .stdout(predicate::str::contains("imported 1 commands"));

@@ -247,13 +247,17 @@ impl Store {
 
     /// Retention: removes entries older than `max_age_ms` and all but the
     /// `max_commands` newest. This is local housekeeping, not a delete: nothing
-    /// is enqueued, and pending uploads of removed entries are dropped.
+    /// is enqueued, and pending uploads of removed entries are dropped. With
+    /// `dry_run`, the same statements run and are rolled back: the counts are
+    /// exactly what a real run would remove.
     pub fn prune(
         &mut self,
         max_age_ms: Option<i64>,
         max_commands: Option<u64>,
+        dry_run: bool,
     ) -> Result<PruneCounts> {
         self.write(|tx| {
+            tx.execute_batch("SAVEPOINT prune")?;
             let mut counts = PruneCounts::default();
             if let Some(max_age) = max_age_ms {
                 let cutoff = now_ms().saturating_sub(max_age);
@@ -281,6 +285,11 @@ impl Store {
                    AND entity_id NOT IN (SELECT id FROM command_history)",
                 [],
             )?;
+            tx.execute_batch(if dry_run {
+                "ROLLBACK TO prune; RELEASE prune"
+            } else {
+                "RELEASE prune"
+            })?;
             Ok(counts)
         })
     }
