@@ -69,7 +69,7 @@ pub fn read(path: &Path) -> Result<ParsedHistory> {
             &command,
             n,
             Some(ts_ns.div_euclid(1_000_000)),
-            (duration_ns >= 0).then(|| duration_ns / 1_000_000),
+            (duration_ns >= 0).then_some(duration_ns / 1_000_000),
             (exit != -1).then_some(exit),
             cwd,
         );
