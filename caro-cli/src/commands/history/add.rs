@@ -126,8 +126,8 @@ fn read_json_stdin() -> Result<AddJson> {
     )
 }
 
-/// `--command-stdin`: the raw line, less the newline a here-string adds. Only
-/// one byte past the limit is read: that is enough to refuse it.
+/// `--command-stdin`: the raw line, less the newline a here-string adds. Reads
+/// at most the limit, that newline and one byte more: enough to refuse it.
 fn read_command_stdin() -> Result<String> {
     let mut buf = Vec::new();
     std::io::stdin()
