@@ -78,6 +78,13 @@ pub fn format_rfc3339(ms: i64) -> String {
     }
 }
 
+/// Reads a time as exports write it (RFC 3339, any offset) back to epoch ms.
+pub fn parse_rfc3339(text: &str) -> Result<i64, String> {
+    text.parse::<Timestamp>()
+        .map(|at| at.as_millisecond())
+        .map_err(|e| format!("{text:?} is not an RFC 3339 time: {e}"))
+}
+
 /// A duration in milliseconds for listings: `850ms`, `12.3s`, `4m05s`. Hand
 /// written on purpose: humantime would print `12s 345ms` and `4m 5s`, wider
 /// and ragged in a fixed-width column.
@@ -150,5 +157,17 @@ mod tests {
         assert_eq!(format_elapsed(850), "850ms");
         assert_eq!(format_elapsed(12_345), "12.3s");
         assert_eq!(format_elapsed(245_000), "4m05s");
+    }
+
+    #[test]
+    fn rfc3339_reads_back_what_exports_write() {
+        for ms in [0, 1_699_992_000_123, -1_000] {
+            assert_eq!(parse_rfc3339(&format_rfc3339(ms)), Ok(ms));
+        }
+        assert_eq!(
+            parse_rfc3339("2023-11-15T05:00:00+09:00"),
+            Ok(1_699_992_000_000)
+        );
+        assert!(parse_rfc3339("yesterday").is_err());
     }
 }

@@ -2,17 +2,21 @@
 //! area, all sharing `util`. One binary links once and runs every test in
 //! one process, instead of a binary per file.
 
+mod shells;
 mod util;
 
 mod bad_input;
 mod concurrency;
 mod config;
 mod history;
+mod hook_defects;
 mod hooks;
 mod import;
+mod import_sources;
 mod local_time;
 mod messages;
 mod output;
+mod prune;
 mod secret_forms;
 mod secrets;
 mod settings;

@@ -4,8 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use crate::shell::Shell;
-
 #[derive(Debug, Subcommand)]
 pub enum HistoryCommand {
     /// Record a command and print its id
@@ -16,9 +14,9 @@ pub enum HistoryCommand {
     Search(SearchArgs),
     /// Delete entries by id (they disappear from list and search)
     Delete(DeleteArgs),
-    /// Import your shell's existing history (safe to run again)
+    /// Import history from bash, zsh, fish, Atuin, nushell or a caro export (safe to run again)
     Import(ImportArgs),
-    /// Apply retention: drop entries older than retention_days and beyond max_commands
+    /// Apply retention (only when typed): drop entries older than retention_days and beyond max_commands
     Prune(PruneArgs),
     /// Counts by risk level, most used commands, success rate
     Stats(StatsArgs),
@@ -28,7 +26,7 @@ pub enum HistoryCommand {
 pub struct AddArgs {
     /// The command line that ran (or that caro generated)
     #[arg(long, allow_hyphen_values = true, value_parser = non_blank,
-          required_unless_present = "json_stdin")]
+          required_unless_present_any = ["json_stdin", "command_stdin"])]
     pub command: Option<String>,
     /// The natural-language request the command answers
     #[arg(long, allow_hyphen_values = true)]
@@ -57,6 +55,10 @@ pub struct AddArgs {
     /// shell, createdAt)
     #[arg(long, conflicts_with_all = ["command", "prompt", "explanation", "exit_code", "duration_ms", "cwd", "shell", "created_at"])]
     pub json_stdin: bool,
+    /// Read the command line, as is, from stdin (the other fields stay flags):
+    /// the shell hooks use it so the line never shows in /proc/*/cmdline
+    #[arg(long, conflicts_with_all = ["command", "json_stdin"])]
+    pub command_stdin: bool,
 }
 
 #[derive(Debug, Args)]
@@ -98,10 +100,10 @@ pub struct DeleteArgs {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// Which shell's history format to read
+    /// Where the history comes from
     #[arg(value_enum)]
-    pub shell: Shell,
-    /// The history file (default: the shell's usual one)
+    pub source: crate::import::ImportSource,
+    /// The history file (default: the source's usual one; required for caro-export)
     #[arg(long)]
     pub file: Option<PathBuf>,
 }
@@ -114,6 +116,9 @@ pub struct PruneArgs {
     /// Override max_commands for this run
     #[arg(long)]
     pub max_commands: Option<u64>,
+    /// Say what would be removed, and remove nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -22,6 +22,9 @@ pub struct ListFilter {
     pub device_id: Option<String>,
 }
 
+/// What an import knows an imported command by, kept on this device only.
+pub type ImportKey = [u8; 16];
+
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ImportCounts {
@@ -73,9 +76,10 @@ impl Store {
         Ok(id)
     }
 
-    /// Inserts imported entries under ids chosen by the importer (stable across
-    /// re-imports), skipping ids already present, all in one transaction.
-    /// `progress` is called with the number of entries handled so far.
+    /// Inserts imported entries under ids chosen by the importer, all in one
+    /// transaction, skipping those whose import key (see [`ImportKey`]) or id
+    /// is already present. `progress` is called with the number of entries
+    /// handled so far.
     ///
     /// Indexing each row for full-text search as it lands costs most of an
     /// import, so the insert trigger is dropped for the transaction, the new
@@ -83,7 +87,7 @@ impl Store {
     /// recreated before commit: other processes never see it missing.
     pub fn import(
         &mut self,
-        entries: impl IntoIterator<Item = (String, NewEntry)>,
+        entries: impl IntoIterator<Item = (Option<ImportKey>, String, NewEntry)>,
         mut progress: impl FnMut(usize),
     ) -> Result<ImportCounts> {
         // A big transaction: let SQLite keep the pages it touches in memory.
@@ -96,8 +100,16 @@ impl Store {
             let now = now_ms();
             let index = BulkIndex::begin(tx)?;
             let (mut inserted, mut seen) = (0, 0);
-            for (id, entry) in entries {
-                if insert_entry(tx, &id, &entry, &device_id, now, None)? {
+            for (key, id, entry) in entries {
+                let new_key = match key {
+                    Some(key) => {
+                        tx.prepare_cached("INSERT OR IGNORE INTO import_keys (key) VALUES (?1)")?
+                            .execute([&key[..]])?
+                            == 1
+                    }
+                    None => true,
+                };
+                if new_key && insert_entry(tx, &id, &entry, &device_id, now, None)? {
                     inserted += 1;
                 }
                 seen += 1;
@@ -243,13 +255,17 @@ impl Store {
 
     /// Retention: removes entries older than `max_age_ms` and all but the
     /// `max_commands` newest. This is local housekeeping, not a delete: nothing
-    /// is enqueued, and pending uploads of removed entries are dropped.
+    /// is enqueued, and pending uploads of removed entries are dropped. With
+    /// `dry_run`, the same statements run and are rolled back: the counts are
+    /// exactly what a real run would remove.
     pub fn prune(
         &mut self,
         max_age_ms: Option<i64>,
         max_commands: Option<u64>,
+        dry_run: bool,
     ) -> Result<PruneCounts> {
         self.write(|tx| {
+            tx.execute_batch("SAVEPOINT prune")?;
             let mut counts = PruneCounts::default();
             if let Some(max_age) = max_age_ms {
                 let cutoff = now_ms().saturating_sub(max_age);
@@ -277,6 +293,11 @@ impl Store {
                    AND entity_id NOT IN (SELECT id FROM command_history)",
                 [],
             )?;
+            tx.execute_batch(if dry_run {
+                "ROLLBACK TO prune; RELEASE prune"
+            } else {
+                "RELEASE prune"
+            })?;
             Ok(counts)
         })
     }

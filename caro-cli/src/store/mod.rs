@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
 
-pub use entries::{ImportCounts, ListFilter, PruneCounts, Stats};
+pub use entries::{ImportCounts, ImportKey, ListFilter, PruneCounts, Stats};
 pub use error::{Result, StoreError};
 pub use identity::SyncIdentity;
 pub use model::{HistoryEntry, NewEntry};

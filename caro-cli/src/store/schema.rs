@@ -124,8 +124,16 @@ ALTER TABLE sync_identity ADD COLUMN pull_cursor TEXT;
 ALTER TABLE sync_identity ADD COLUMN last_sync_at INTEGER;
 "#;
 
+/// Version 3: what imports already brought in, by a local key (a hash of the
+/// source, the command's time, text and occurrence). Re-imports add nothing,
+/// while the entries' ids stay random: two devices importing the same file
+/// keep separate entries. Never synced.
+const V3_IMPORT_KEYS: &str = r#"
+CREATE TABLE import_keys (key BLOB PRIMARY KEY) WITHOUT ROWID;
+"#;
+
 /// All migrations in order; the database's `user_version` is how many ran.
-pub const MIGRATIONS: &[&str] = &[V1, V2_SYNC_STATE];
+pub const MIGRATIONS: &[&str] = &[V1, V2_SYNC_STATE, V3_IMPORT_KEYS];
 
 /// The `user_version` of a fully migrated database.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -18,6 +18,9 @@ use crate::time::now_ms;
 /// The most `--json-stdin` reads.
 const MAX_JSON_BYTES: u64 = 1024 * 1024;
 
+/// The longest command `--command-stdin` takes (what caro stores).
+const MAX_COMMAND_STDIN_BYTES: u64 = crate::privacy::MAX_COMMAND_BYTES as u64;
+
 /// The entry as `--json-stdin` takes it (the fields of `list --json`; others
 /// such as `id` or `safetyLevel` are ignored: caro sets them).
 #[derive(Debug, Deserialize)]
@@ -39,8 +42,13 @@ pub fn run(args: AddArgs) -> Result<()> {
     let input = if args.json_stdin {
         read_json_stdin()?
     } else {
+        let command = match args.command {
+            Some(command) => command,
+            None if args.command_stdin => read_command_stdin()?,
+            None => String::new(),
+        };
         AddJson {
-            command: args.command.unwrap_or_default(),
+            command,
             prompt: args.prompt,
             explanation: args.explanation,
             exit_code: args.exit_code,
@@ -124,6 +132,26 @@ fn read_json_stdin() -> Result<AddJson> {
     serde_json::from_slice(&buf).context(
         "stdin is not one JSON entry; expected an object such as {\"command\": \"ls\", \"exitCode\": 0}",
     )
+}
+
+/// `--command-stdin`: the raw line, less the newline a here-string adds. Reads
+/// at most the limit, that newline and one byte more: enough to refuse it.
+fn read_command_stdin() -> Result<String> {
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .take(MAX_COMMAND_STDIN_BYTES + 2)
+        .read_to_end(&mut buf)
+        .context("cannot read the command from stdin")?;
+    if buf.ends_with(b"\n") {
+        buf.pop();
+    }
+    if buf.len() as u64 > MAX_COMMAND_STDIN_BYTES {
+        return Err(anyhow!(
+            "the command on stdin is over {MAX_COMMAND_STDIN_BYTES} bytes, the most caro stores; nothing was recorded"
+        ));
+    }
+    String::from_utf8(buf)
+        .map_err(|_| anyhow!("the command on stdin is not valid UTF-8; nothing was recorded"))
 }
 
 /// A shell hook records the last command while the shell may already be

@@ -1,6 +1,7 @@
-//! `caro history import bash|zsh|fish`: reads the shell's own history file,
-//! skips what it cannot read or must not store, and inserts the rest in one
-//! transaction under stable ids, so importing again adds only what is new.
+//! `caro history import bash|zsh|fish|atuin|nushell|caro-export`: reads the
+//! history where it is, skips what it cannot read or must not store, and
+//! inserts the rest in one transaction; importing again adds only what is new
+//! (see `crate::import`).
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -12,10 +13,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::ImportArgs;
 use crate::config::Preferences;
-use crate::import::{self, ParsedHistory};
+use crate::import::{self, ImportSource, ParsedHistory};
 use crate::privacy::{PrivacyFilter, Refusal};
 use crate::safety;
-use crate::store::NewEntry;
+use crate::store::{HistoryEntry, ImportKey, NewEntry};
 
 /// How many commands each check refused.
 #[derive(Default)]
@@ -28,51 +29,67 @@ struct Refused {
 /// Entries travel from the checks to SQLite in batches of this many.
 const BATCH: usize = 1024;
 
+/// An entry about to be imported: its import key (none for exports, whose
+/// ids are their own), its id, the entry.
+type Candidate = (Option<ImportKey>, String, NewEntry);
+
 pub fn run(args: &ImportArgs) -> Result<()> {
+    let source = args.source;
     let path: PathBuf = match &args.file {
         Some(file) => file.clone(),
-        None => args.shell.default_history_file().ok_or_else(|| {
+        None => source.default_file().ok_or_else(|| {
             anyhow!(
                 "cannot tell where your {} history is; pass --file PATH",
-                args.shell.name()
+                source.name()
             )
         })?,
     };
-    let bytes = std::fs::read(&path).with_context(|| {
-        format!(
-            "cannot read {}; check the path, or pass --file PATH",
-            path.display()
-        )
-    })?;
     let mtime_ms = std::fs::metadata(&path)
         .and_then(|m| m.modified())
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or_else(crate::time::now_ms, |d| d.as_millis() as i64);
 
-    let parsed = import::parse(args.shell, &bytes);
-    drop(bytes);
-    if parsed.commands.is_empty() && !parsed.skipped.is_empty() {
-        return Err(anyhow!(
-            "{} has no {} history this caro can read: all {} lines were skipped ({}); \
-             check that it is a {} history file, or pass the right shell",
-            path.display(),
-            args.shell.name(),
-            parsed.skipped.len(),
-            describe_first_skip(&parsed),
-            args.shell.name(),
-        ));
-    }
+    let (candidates, len, skipped): (Box<dyn Iterator<Item = Candidate> + Send>, usize, _) =
+        if source == ImportSource::CaroExport {
+            let bytes = std::fs::read(&path)
+                .with_context(|| format!("cannot read {}; check the path", path.display()))?;
+            let entries = import::export::parse(&bytes)
+                .with_context(|| format!("cannot import {}", path.display()))?;
+            let len = entries.len();
+            (Box::new(entries.into_iter().map(from_export)), len, None)
+        } else {
+            let parsed = import::read(source, &path)?;
+            if parsed.commands.is_empty() && !parsed.skipped.is_empty() {
+                return Err(anyhow!(
+                    "{} has no {} history this caro can read: all {} lines were skipped ({}); \
+                     check that it is a {} history file, or pass the right source",
+                    path.display(),
+                    source.name(),
+                    parsed.skipped.len(),
+                    describe_first_skip(&parsed),
+                    source.name(),
+                ));
+            }
+            let len = parsed.commands.len();
+            let skipped = (!parsed.skipped.is_empty())
+                .then(|| (parsed.skipped.len(), describe_first_skip(&parsed)));
+            (
+                Box::new(from_parsed(source, parsed, mtime_ms)),
+                len,
+                skipped,
+            )
+        };
 
     let mut store = crate::commands::open_store()?;
     let filter = super::privacy_filter(&Preferences::from_stored(&store.preferences()?))?;
-    let progress = progress_bar(parsed.commands.len());
+    let progress = progress_bar(len);
     // The checks run on a second thread while SQLite inserts what already
     // passed them: on two cores the import takes the longer of the two, not
     // their sum. If the insert fails, the channel closes and the checks stop.
     let (counts, refused) = std::thread::scope(|scope| {
-        let (batches, received) = mpsc::sync_channel::<Vec<(String, NewEntry)>>(4);
-        let checks = scope.spawn(|| check_all(args.shell, &parsed, &filter, mtime_ms, batches));
+        let (batches, received) = mpsc::sync_channel::<Vec<Candidate>>(4);
+        let checks = scope.spawn(|| check_all(candidates, &filter, batches));
         let counts = store.import(received.into_iter().flatten(), |done| {
             progress.set_position(done as u64)
         });
@@ -102,15 +119,68 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         }
     }
     out.flush()?;
-    if !parsed.skipped.is_empty() {
+    if let Some((n, first)) = skipped {
         eprintln!(
-            "caro: skipped {} unreadable lines in {} ({}); the rest was imported",
-            parsed.skipped.len(),
+            "caro: skipped {n} unreadable lines in {} ({first}); the rest was imported",
             path.display(),
-            describe_first_skip(&parsed),
         );
     }
     Ok(())
+}
+
+/// Gives each parsed command its key and a new id, dated by the file or, for
+/// lines without a time, in the file's order ending at its last change.
+fn from_parsed(
+    source: ImportSource,
+    parsed: ParsedHistory,
+    mtime_ms: i64,
+) -> impl Iterator<Item = Candidate> {
+    let count = parsed.commands.len() as i64;
+    let mut occurrences: HashMap<(Option<i64>, String), u32> = HashMap::new();
+    parsed
+        .commands
+        .into_iter()
+        .enumerate()
+        .map(move |(i, cmd)| {
+            let seen = occurrences
+                .entry((cmd.timestamp_ms, cmd.command.clone()))
+                .or_insert(0);
+            let key = import::import_key(source, cmd.timestamp_ms, &cmd.command, *seen);
+            *seen += 1;
+            let created_at = cmd.timestamp_ms.unwrap_or(mtime_ms - (count - i as i64));
+            let entry = NewEntry {
+                command: cmd.command,
+                executed: true,
+                success: cmd.exit_code.map(|c| c == 0),
+                exit_code: cmd.exit_code,
+                duration_ms: cmd.duration_ms,
+                cwd: cmd.cwd,
+                shell: source.shell_name().map(str::to_string),
+                platform: Some(std::env::consts::OS.to_string()),
+                created_at,
+                ..NewEntry::default()
+            };
+            (Some(key), import::new_id(created_at), entry)
+        })
+}
+
+/// An exported entry, under its own id.
+fn from_export(e: HistoryEntry) -> Candidate {
+    let entry = NewEntry {
+        command: e.command,
+        prompt: e.prompt,
+        explanation: e.explanation,
+        executed: e.executed,
+        success: e.success,
+        exit_code: e.exit_code,
+        duration_ms: e.duration_ms,
+        cwd: e.cwd,
+        shell: e.shell,
+        platform: e.platform,
+        created_at: e.created_at,
+        ..NewEntry::default()
+    };
+    (None, e.id, entry)
 }
 
 fn describe_first_skip(parsed: &ParsedHistory) -> String {
@@ -121,27 +191,21 @@ fn describe_first_skip(parsed: &ParsedHistory) -> String {
         .unwrap_or_default()
 }
 
-/// Applies the privacy checks and risk rules, gives each command its id, and
-/// sends the entries that passed, in file order, in batches of [`BATCH`].
+/// Applies the privacy checks and risk rules, and sends the entries that
+/// passed, in order, in batches of [`BATCH`].
 fn check_all(
-    shell: crate::shell::Shell,
-    parsed: &ParsedHistory,
+    candidates: impl Iterator<Item = Candidate>,
     filter: &PrivacyFilter,
-    mtime_ms: i64,
-    batches: SyncSender<Vec<(String, NewEntry)>>,
+    batches: SyncSender<Vec<Candidate>>,
 ) -> Refused {
     let mut refused = Refused::default();
     let mut batch = Vec::with_capacity(BATCH);
-    let mut occurrences: HashMap<(Option<i64>, &str), u32> =
-        HashMap::with_capacity(parsed.commands.len());
-    let count = parsed.commands.len() as i64;
-    for (i, cmd) in parsed.commands.iter().enumerate() {
-        let seen = occurrences
-            .entry((cmd.timestamp_ms, cmd.command.as_str()))
-            .or_insert(0);
-        let occurrence = *seen;
-        *seen += 1;
-        match filter.check(&cmd.command, None, None) {
+    for (key, id, mut entry) in candidates {
+        match filter.check(
+            &entry.command,
+            entry.prompt.as_deref(),
+            entry.explanation.as_deref(),
+        ) {
             Ok(()) => {}
             Err(Refusal::Secret { .. }) => {
                 refused.secrets += 1;
@@ -156,24 +220,10 @@ fn check_all(
                 continue;
             }
         }
-        let id = import::import_id(shell, cmd.timestamp_ms, &cmd.command, occurrence);
-        let assessment = safety::assess(&cmd.command);
-        // Without timestamps, keep the file's order, ending at its last change.
-        let created_at = cmd.timestamp_ms.unwrap_or(mtime_ms - (count - i as i64));
-        batch.push((
-            id,
-            NewEntry {
-                command: cmd.command.clone(),
-                safety_level: assessment.level,
-                safety_warnings: assessment.warnings,
-                executed: true,
-                duration_ms: cmd.duration_ms,
-                shell: Some(shell.name().to_string()),
-                platform: Some(std::env::consts::OS.to_string()),
-                created_at,
-                ..NewEntry::default()
-            },
-        ));
+        let assessment = safety::assess(&entry.command);
+        entry.safety_level = assessment.level;
+        entry.safety_warnings = assessment.warnings;
+        batch.push((key, id, entry));
         if batch.len() == BATCH {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
             if batches.send(full).is_err() {
