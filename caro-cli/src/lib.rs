@@ -13,6 +13,7 @@ pub mod import;
 pub mod matcher;
 pub mod paths;
 pub mod privacy;
+pub mod relay_url;
 pub mod safety;
 pub mod shell;
 pub mod store;

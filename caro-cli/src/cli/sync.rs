@@ -40,8 +40,11 @@ pub enum SyncCommand {
 #[derive(Debug, Args)]
 pub struct SyncInitArgs {
     /// The relay's URL (default: $CARO_SYNC_RELAY, else ws://127.0.0.1:4200)
-    #[arg(long, value_name = "URL", value_parser = relay_url)]
+    #[arg(long, value_name = "URL", value_parser = crate::relay_url::parse)]
     pub relay: Option<String>,
+    /// Allow a plain ws:// relay on another machine: anyone on the network path could then pose as the relay and see your account id and sync traffic (commands stay encrypted)
+    #[arg(long)]
+    pub insecure_transport: bool,
     /// How other devices will see this one (default: the host name)
     #[arg(long, value_name = "NAME")]
     pub device_name: Option<String>,
@@ -56,8 +59,11 @@ pub struct SyncInitArgs {
 #[derive(Debug, Args)]
 pub struct JoinArgs {
     /// The relay's URL (default: $CARO_SYNC_RELAY, else ws://127.0.0.1:4200)
-    #[arg(long, value_name = "URL", value_parser = relay_url)]
+    #[arg(long, value_name = "URL", value_parser = crate::relay_url::parse)]
     pub relay: Option<String>,
+    /// Allow a plain ws:// relay on another machine: anyone on the network path could then pose as the relay and see your account id and sync traffic (commands stay encrypted)
+    #[arg(long)]
+    pub insecure_transport: bool,
     /// How other devices will see this one (default: the host name)
     #[arg(long, value_name = "NAME")]
     pub device_name: Option<String>,
@@ -69,8 +75,11 @@ pub struct JoinArgs {
 #[derive(Debug, Args)]
 pub struct NowArgs {
     /// Use this relay from now on
-    #[arg(long, value_name = "URL", value_parser = relay_url)]
+    #[arg(long, value_name = "URL", value_parser = crate::relay_url::parse)]
     pub relay: Option<String>,
+    /// Allow a plain ws:// relay on another machine: anyone on the network path could then pose as the relay and see your account id and sync traffic (commands stay encrypted)
+    #[arg(long)]
+    pub insecure_transport: bool,
     /// Print nothing unless it fails (for background syncs)
     #[arg(long, short, conflicts_with = "json")]
     pub quiet: bool,
@@ -85,8 +94,11 @@ pub struct NowArgs {
 #[derive(Debug, Args)]
 pub struct WatchArgs {
     /// Use this relay from now on
-    #[arg(long, value_name = "URL", value_parser = relay_url)]
+    #[arg(long, value_name = "URL", value_parser = crate::relay_url::parse)]
     pub relay: Option<String>,
+    /// Allow a plain ws:// relay on another machine: anyone on the network path could then pose as the relay and see your account id and sync traffic (commands stay encrypted)
+    #[arg(long)]
+    pub insecure_transport: bool,
     /// Print nothing but errors
     #[arg(long, short)]
     pub quiet: bool,
@@ -146,14 +158,4 @@ pub struct RelayArgs {
     /// Keep the relay's data in memory only (the default without --db)
     #[arg(long)]
     pub in_memory: bool,
-}
-
-fn relay_url(value: &str) -> Result<String, String> {
-    if value.starts_with("ws://") || value.starts_with("wss://") {
-        Ok(value.trim_end_matches('/').to_string())
-    } else {
-        Err(format!(
-            "'{value}' is not a relay URL: use ws://HOST:PORT or wss://HOST"
-        ))
-    }
 }

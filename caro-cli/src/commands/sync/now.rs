@@ -17,6 +17,7 @@ pub fn run(args: &NowArgs) -> Result<()> {
     // The summary's time is the whole command's, daemon start and stop included.
     let started = std::time::Instant::now();
     let paths = Paths::from_env()?;
+    crate::sync::check_given_relay(args.relay.as_deref(), args.insecure_transport)?;
     let setup = require_setup(&paths)?;
     let opts = options(args.verbose, args.quiet || args.json);
     let outcome = runtime()?.block_on(async {
