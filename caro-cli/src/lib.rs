@@ -12,6 +12,7 @@ pub mod error;
 pub mod import;
 pub mod matcher;
 pub mod paths;
+pub mod plural;
 pub mod privacy;
 pub mod relay_url;
 pub mod safety;

@@ -45,8 +45,8 @@ pub struct SyncInitArgs {
     /// Allow a plain ws:// relay on another machine: anyone on the network path could then pose as the relay and see your account id and sync traffic (commands stay encrypted)
     #[arg(long)]
     pub insecure_transport: bool,
-    /// How other devices will see this one (default: the host name)
-    #[arg(long, value_name = "NAME")]
+    /// How other devices will see this one, at most 64 characters (default: the host name)
+    #[arg(long, value_name = "NAME", value_parser = device_name)]
     pub device_name: Option<String>,
     /// Print {phrase, keyId, accountId, deviceId} as JSON (for scripts)
     #[arg(long)]
@@ -64,8 +64,8 @@ pub struct JoinArgs {
     /// Allow a plain ws:// relay on another machine: anyone on the network path could then pose as the relay and see your account id and sync traffic (commands stay encrypted)
     #[arg(long)]
     pub insecure_transport: bool,
-    /// How other devices will see this one (default: the host name)
-    #[arg(long, value_name = "NAME")]
+    /// How other devices will see this one, at most 64 characters (default: the host name)
+    #[arg(long, value_name = "NAME", value_parser = device_name)]
     pub device_name: Option<String>,
     /// Show the sync daemon's log
     #[arg(long, short)]
@@ -158,4 +158,33 @@ pub struct RelayArgs {
     /// Keep the relay's data in memory only (the default without --db)
     #[arg(long)]
     pub in_memory: bool,
+}
+
+/// The longest device name: a Linux host name's limit (`HOST_NAME_MAX`), the
+/// default name, and what fits one line of `caro sync devices`.
+pub const MAX_DEVICE_NAME_CHARS: usize = 64;
+
+/// A device name: checked as the command line is read, so a bad one is
+/// refused before the phrase is asked for.
+fn device_name(value: &str) -> Result<String, String> {
+    let name = value.trim();
+    if name.is_empty() {
+        return Err(
+            "a device name cannot be empty: give one such as --device-name laptop, \
+                    or leave the flag out to use the host name"
+                .to_string(),
+        );
+    }
+    let chars = name.chars().count();
+    if chars > MAX_DEVICE_NAME_CHARS {
+        return Err(format!(
+            "a device name takes at most {MAX_DEVICE_NAME_CHARS} characters, this one has {chars}"
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(
+            "a device name cannot hold control characters (tabs, newlines, escapes)".to_string(),
+        );
+    }
+    Ok(name.to_string())
 }

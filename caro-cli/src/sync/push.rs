@@ -146,7 +146,10 @@ impl Session {
                 }
             }
         }
-        self.trace(&format!("sealed {} item(s)", batch.wire.len()));
+        self.trace(&format!(
+            "sealed {}",
+            crate::plural::count(batch.wire.len(), "item", "items")
+        ));
         Ok(Some(batch))
     }
 

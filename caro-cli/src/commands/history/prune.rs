@@ -28,8 +28,12 @@ pub fn run(args: &PruneArgs) -> Result<()> {
     };
     writeln!(
         out,
-        "pruned {} entries: {} {age}, {} {count}",
-        counts.older_than_retention + counts.over_max_commands,
+        "pruned {}: {} {age}, {} {count}",
+        crate::plural::count(
+            counts.older_than_retention + counts.over_max_commands,
+            "entry",
+            "entries"
+        ),
         counts.older_than_retention,
         counts.over_max_commands,
     )?;

@@ -64,15 +64,15 @@ pub fn run(args: &NowArgs) -> Result<()> {
     }
     if !report.rejected.is_empty() {
         bail!(
-            "the sync daemon rejected {} item(s); they stay queued: {}",
-            report.rejected.len(),
+            "the sync daemon rejected {}; they stay queued: {}",
+            crate::plural::count(report.rejected.len(), "item", "items"),
             report.rejected.join(", ")
         );
     }
     if report.unconfirmed > 0 {
         bail!(
-            "the relay at {relay} has not confirmed {} item(s) yet; they stay queued for the next sync",
-            report.unconfirmed
+            "the relay at {relay} has not confirmed {} yet; they stay queued for the next sync",
+            crate::plural::count(report.unconfirmed, "item", "items")
         );
     }
     Ok(())
