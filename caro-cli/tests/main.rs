@@ -22,3 +22,4 @@ mod sync_flow;
 mod sync_resilience;
 mod sync_rpc_vectors;
 mod transport;
+mod values;

@@ -17,15 +17,23 @@ pub fn run(args: &DeleteArgs) -> Result<()> {
     let deleted = match store.delete(&args.ids) {
         Ok(deleted) => deleted,
         Err(StoreError::UnknownIds { ids }) if args.ids.len() > 1 => {
+            let (which, retry) = if ids.len() == args.ids.len() {
+                let which = format!("none of the {} ids given is a history entry", ids.len());
+                (which, "")
+            } else {
+                let verb = if ids.len() == 1 { "is" } else { "are" };
+                let which = format!(
+                    "{} of the {} ids given {verb} no history entry",
+                    ids.len(),
+                    args.ids.len()
+                );
+                (which, ", run it again without the unknown ones")
+            };
             return Err(anyhow!(
-                "deleted nothing: {} of the {} ids given {} no history entry (or one already deleted): {}; \
-                 `caro history list` shows the ids, run it again without {}",
-                ids.len(),
-                args.ids.len(),
-                if ids.len() == 1 { "is" } else { "are" },
+                "deleted nothing: {which} (or one already deleted): {}; \
+                 `caro history list` shows the ids{retry}",
                 ids.join(", "),
-                if ids.len() == 1 { "it" } else { "them" },
-            ))
+            ));
         }
         Err(err) => return Err(err.into()),
     };
