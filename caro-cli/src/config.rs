@@ -77,8 +77,10 @@ impl PrefKey {
             )
         };
         if self == PrefKey::ExcludePatterns {
+            // `config set exclude_patterns ''` clears the list.
+            let patterns: Vec<&String> = values.iter().filter(|v| !v.trim().is_empty()).collect();
             crate::privacy::ExcludePatterns::new(values)?;
-            return Ok(json!(values));
+            return Ok(json!(patterns));
         }
         let [value] = values else {
             return Err(format!(
@@ -230,6 +232,12 @@ mod tests {
         assert_eq!(
             PrefKey::ExcludePatterns.parse_values(&[]).unwrap(),
             json!([])
+        );
+        assert_eq!(
+            PrefKey::ExcludePatterns
+                .parse_values(&["".into(), "vault".into(), " ".into()])
+                .unwrap(),
+            json!(["vault"])
         );
         assert_eq!(PrefKey::parse("nope"), None);
     }

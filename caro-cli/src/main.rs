@@ -8,6 +8,7 @@ use clap::Parser;
 use caro::commands::output;
 
 fn main() -> ExitCode {
+    caro::paths::restrict_umask();
     let cli = match caro::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) if err.use_stderr() => {

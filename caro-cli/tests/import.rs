@@ -57,7 +57,7 @@ fn reimport_adds_nothing_and_then_only_what_is_new() {
     let mut grown = ZSH.to_vec();
     grown.extend_from_slice(b": 1700000020:0;make test\n");
     std::fs::write(&file, grown).unwrap();
-    import().stdout(predicate::str::contains("imported 1 commands"));
+    import().stdout(predicate::str::contains("imported 1 command from"));
     assert_eq!(home.list().len(), 6);
 }
 
@@ -161,7 +161,7 @@ fn secrets_in_imported_history_are_left_out() {
         .success()
         .stdout(predicate::str::contains("imported 2 commands"))
         .stdout(predicate::str::contains(
-            "not imported: 1 commands held a secret",
+            "not imported: 1 command held a secret",
         ))
         .stdout(predicate::str::contains("hunter2").not());
     assert_eq!(home.commands(), ["git status", "ls"]);

@@ -237,7 +237,7 @@ fn exclude_patterns_are_never_stored() {
         .assert()
         .success()
         .stdout(predicates::str::contains(
-            "not imported: 1 commands matched an exclude pattern",
+            "not imported: 1 command matched an exclude pattern",
         ));
     let mut stored = home.commands();
     stored.sort();

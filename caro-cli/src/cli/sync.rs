@@ -40,10 +40,13 @@ pub enum SyncCommand {
 #[derive(Debug, Args)]
 pub struct SyncInitArgs {
     /// The relay's URL (default: $CARO_SYNC_RELAY, else ws://127.0.0.1:4200)
-    #[arg(long, value_name = "URL", value_parser = relay_url)]
+    #[arg(long, value_name = "URL", value_parser = crate::relay_url::parse)]
     pub relay: Option<String>,
-    /// How other devices will see this one (default: the host name)
-    #[arg(long, value_name = "NAME")]
+    /// Allow a plain ws:// relay on another machine: anyone on the network path could then pose as the relay and see your account id and sync traffic (commands stay encrypted)
+    #[arg(long)]
+    pub insecure_transport: bool,
+    /// How other devices will see this one, at most 64 characters (default: the host name)
+    #[arg(long, value_name = "NAME", value_parser = device_name)]
     pub device_name: Option<String>,
     /// Print {phrase, keyId, accountId, deviceId} as JSON (for scripts)
     #[arg(long)]
@@ -56,10 +59,13 @@ pub struct SyncInitArgs {
 #[derive(Debug, Args)]
 pub struct JoinArgs {
     /// The relay's URL (default: $CARO_SYNC_RELAY, else ws://127.0.0.1:4200)
-    #[arg(long, value_name = "URL", value_parser = relay_url)]
+    #[arg(long, value_name = "URL", value_parser = crate::relay_url::parse)]
     pub relay: Option<String>,
-    /// How other devices will see this one (default: the host name)
-    #[arg(long, value_name = "NAME")]
+    /// Allow a plain ws:// relay on another machine: anyone on the network path could then pose as the relay and see your account id and sync traffic (commands stay encrypted)
+    #[arg(long)]
+    pub insecure_transport: bool,
+    /// How other devices will see this one, at most 64 characters (default: the host name)
+    #[arg(long, value_name = "NAME", value_parser = device_name)]
     pub device_name: Option<String>,
     /// Show the sync daemon's log
     #[arg(long, short)]
@@ -69,8 +75,11 @@ pub struct JoinArgs {
 #[derive(Debug, Args)]
 pub struct NowArgs {
     /// Use this relay from now on
-    #[arg(long, value_name = "URL", value_parser = relay_url)]
+    #[arg(long, value_name = "URL", value_parser = crate::relay_url::parse)]
     pub relay: Option<String>,
+    /// Allow a plain ws:// relay on another machine: anyone on the network path could then pose as the relay and see your account id and sync traffic (commands stay encrypted)
+    #[arg(long)]
+    pub insecure_transport: bool,
     /// Print nothing unless it fails (for background syncs)
     #[arg(long, short, conflicts_with = "json")]
     pub quiet: bool,
@@ -85,8 +94,11 @@ pub struct NowArgs {
 #[derive(Debug, Args)]
 pub struct WatchArgs {
     /// Use this relay from now on
-    #[arg(long, value_name = "URL", value_parser = relay_url)]
+    #[arg(long, value_name = "URL", value_parser = crate::relay_url::parse)]
     pub relay: Option<String>,
+    /// Allow a plain ws:// relay on another machine: anyone on the network path could then pose as the relay and see your account id and sync traffic (commands stay encrypted)
+    #[arg(long)]
+    pub insecure_transport: bool,
     /// Print nothing but errors
     #[arg(long, short)]
     pub quiet: bool,
@@ -160,12 +172,31 @@ pub struct RelayArgs {
     pub max_account_bytes: Option<u64>,
 }
 
-fn relay_url(value: &str) -> Result<String, String> {
-    if value.starts_with("ws://") || value.starts_with("wss://") {
-        Ok(value.trim_end_matches('/').to_string())
-    } else {
-        Err(format!(
-            "'{value}' is not a relay URL: use ws://HOST:PORT or wss://HOST"
-        ))
+/// The longest device name: a Linux host name's limit (`HOST_NAME_MAX`), the
+/// default name, and what fits one line of `caro sync devices`.
+pub const MAX_DEVICE_NAME_CHARS: usize = 64;
+
+/// A device name: checked as the command line is read, so a bad one is
+/// refused before the phrase is asked for.
+fn device_name(value: &str) -> Result<String, String> {
+    let name = value.trim();
+    if name.is_empty() {
+        return Err(
+            "a device name cannot be empty: give one such as --device-name laptop, \
+                    or leave the flag out to use the host name"
+                .to_string(),
+        );
     }
+    let chars = name.chars().count();
+    if chars > MAX_DEVICE_NAME_CHARS {
+        return Err(format!(
+            "a device name takes at most {MAX_DEVICE_NAME_CHARS} characters, this one has {chars}"
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(
+            "a device name cannot hold control characters (tabs, newlines, escapes)".to_string(),
+        );
+    }
+    Ok(name.to_string())
 }

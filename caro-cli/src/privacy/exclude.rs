@@ -11,19 +11,42 @@ pub struct ExcludePatterns {
 
 impl ExcludePatterns {
     /// Compiles the patterns; the error names the one that does not parse.
+    /// Blank patterns are no patterns (an empty regex would match every
+    /// command and stop all recording).
     pub fn new(patterns: &[String]) -> Result<Self, String> {
-        if patterns.is_empty() {
-            return Ok(Self::default());
+        let (compiled, problems) = Self::usable(patterns);
+        match problems.into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(compiled),
         }
-        for pattern in patterns {
-            regex::Regex::new(pattern)
-                .map_err(|e| format!("exclude pattern '{pattern}' is not a valid regex: {e}"))?;
+    }
+
+    /// Compiles the patterns that parse and says why each other one was
+    /// skipped: patterns arriving by sync (from another device, or another
+    /// caro's rules) must not stop this device from recording.
+    pub fn usable(patterns: &[String]) -> (Self, Vec<String>) {
+        let mut sources = Vec::new();
+        let mut problems = Vec::new();
+        for pattern in patterns.iter().filter(|p| !p.trim().is_empty()) {
+            match regex::Regex::new(pattern) {
+                Ok(_) => sources.push(pattern.clone()),
+                Err(e) => problems.push(format!(
+                    "exclude pattern '{pattern}' is not a valid regex: {e}"
+                )),
+            }
         }
-        let set = RegexSet::new(patterns).map_err(|e| e.to_string())?;
-        Ok(Self {
-            sources: patterns.to_vec(),
-            set: Some(set),
-        })
+        // Every source compiled alone, so the set compiles too (short of
+        // its size limit, reported like a bad pattern).
+        let set = match RegexSet::new(&sources) {
+            Ok(set) if !sources.is_empty() => Some(set),
+            Ok(_) => None,
+            Err(e) => {
+                problems.push(format!("exclude patterns are too large together: {e}"));
+                sources.clear();
+                None
+            }
+        };
+        (Self { sources, set }, problems)
     }
 
     /// The first pattern `command` matches.
@@ -48,5 +71,20 @@ mod tests {
             .unwrap_err()
             .contains("'('"));
         assert_eq!(ExcludePatterns::new(&[]).unwrap().first_match("x"), None);
+    }
+
+    #[test]
+    fn blank_patterns_match_nothing() {
+        let ex = ExcludePatterns::new(&["".into(), "  ".into()]).unwrap();
+        assert_eq!(ex.first_match("ls"), None);
+    }
+
+    #[test]
+    fn usable_skips_what_does_not_compile() {
+        let (ex, problems) = ExcludePatterns::usable(&["(".into(), "vault".into()]);
+        assert_eq!(ex.first_match("vault read x"), Some("vault"));
+        assert_eq!(ex.first_match("ls"), None);
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].contains("'('"), "{problems:?}");
     }
 }

@@ -54,6 +54,10 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
 
+    /// The database, or a file SQLite keeps beside it, is not only the user's.
+    #[error(transparent)]
+    Unsafe(crate::paths::UnsafePath),
+
     /// Inside the store only: becomes one of the variants above, with the
     /// path, before it leaves a public method.
     #[error(transparent)]

@@ -47,7 +47,9 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed, mode 0600) and migrates the database at `path`.
+    /// Opens (creating if needed, mode 0600) and migrates the database at
+    /// `path`; refuses it, or a `-wal`/`-shm`/`-journal` beside it, when
+    /// another user owns it or could write it.
     pub fn open(path: &Path) -> Result<Self> {
         let timeout = std::env::var(BUSY_TIMEOUT_ENV)
             .ok()
@@ -58,7 +60,10 @@ impl Store {
 
     /// Like [`Store::open`] with an explicit busy timeout.
     fn open_with_busy_timeout(path: &Path, busy_timeout_ms: u64) -> Result<Self> {
-        paths::create_private_file(path).map_err(|e| StoreError::from_io(path, &e))?;
+        paths::prepare_database_files(path).map_err(|e| match e {
+            paths::PathError::Io(e) => StoreError::from_io(path, &e),
+            paths::PathError::Unsafe(e) => StoreError::Unsafe(e),
+        })?;
         let classify = |e: StoreError| e.classify(path, busy_timeout_ms);
         let conn = Connection::open(path).map_err(|e| classify(e.into()))?;
         let mut store = Store {

@@ -53,6 +53,11 @@ pub fn explain(err: DaemonError, relay: &str, daemon_dir: &Path) -> anyhow::Erro
         return anyhow::Error::new(err);
     };
     let message = match kind {
+        RpcErrorKind::RelayUnreachable if crate::relay_url::something_listens(relay) => format!(
+            "{relay} answers, but that is not a caro relay (no WebSocket connection to a caro \
+             relay could be opened there): check the host, the port and ws:// or wss://, \
+             or choose another with --relay URL or CARO_SYNC_RELAY"
+        ),
         RpcErrorKind::RelayUnreachable => format!(
             "cannot reach the sync relay at {relay}: is it running? (start one with \
              `caro sync relay`, or choose another with --relay URL or CARO_SYNC_RELAY)"

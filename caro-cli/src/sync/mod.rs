@@ -47,11 +47,23 @@ pub fn daemon_dir(paths: &Paths) -> PathBuf {
 /// else the self-hosted default.
 pub fn resolve_relay(flag: Option<&str>, stored: Option<&str>) -> String {
     flag.map(str::to_string)
-        .or_else(|| {
-            std::env::var(RELAY_ENV)
-                .ok()
-                .filter(|v| !v.trim().is_empty())
-        })
+        .or_else(env_relay)
         .or_else(|| stored.map(str::to_string))
         .unwrap_or_else(|| DEFAULT_RELAY.to_string())
+}
+
+fn env_relay() -> Option<String> {
+    std::env::var(RELAY_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+}
+
+/// Checks the relay given now (the flag, else `CARO_SYNC_RELAY`) in full and
+/// against the transport rule ([`crate::relay_url`]); a stored relay passed
+/// them when it was given.
+pub fn check_given_relay(flag: Option<&str>, insecure: bool) -> anyhow::Result<()> {
+    match flag.map(str::to_string).or_else(env_relay) {
+        Some(url) => crate::relay_url::check_transport(&url, insecure),
+        None => Ok(()),
+    }
 }

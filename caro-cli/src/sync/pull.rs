@@ -51,7 +51,10 @@ impl Session {
                     Err(unreadable) => report.skipped.push(unreadable),
                 }
             }
-            self.trace(&format!("opened {count} pulled item(s)"));
+            self.trace(&format!(
+                "opened {}",
+                crate::plural::count(count, "pulled item", "pulled items")
+            ));
             let counts = self
                 .store
                 .apply_remote_page(&entries, &tombstones, &page.cursor)?;

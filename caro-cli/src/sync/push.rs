@@ -175,8 +175,8 @@ impl Session {
         // The first item is always taken, so a batch moves the queue on.
         *after = items[batch.items as usize - 1].id;
         self.trace(&format!(
-            "sealed {} item(s), {bytes} bytes",
-            batch.wire.len()
+            "sealed {}, {bytes} bytes",
+            crate::plural::count(batch.wire.len(), "item", "items")
         ));
         Ok(Some(batch))
     }

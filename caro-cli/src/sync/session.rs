@@ -63,9 +63,6 @@ impl Session {
         options: Options,
     ) -> Result<Session> {
         let relay = super::resolve_relay(relay_flag, setup.identity.relay_url.as_deref());
-        if relay_flag.is_some() && setup.identity.relay_url.as_deref() != Some(relay.as_str()) {
-            setup.store.set_sync_relay(&relay)?;
-        }
         let device = current_device(&setup.store)?;
         let daemon_dir = super::daemon_dir(&setup.paths);
         let client = start_daemon(&setup.paths, &relay, options.verbose)?;
@@ -79,7 +76,17 @@ impl Session {
                     setup.identity.account_id.as_deref().unwrap_or("none")
                 )
             }
-            Ok(init) => Session::attach(setup, client, &init, relay, options),
+            Ok(init) => {
+                // A relay given with --relay replaces the stored one only once
+                // it answered: a mistyped URL must not become the default.
+                let replaces = relay_flag.is_some()
+                    && init.state == rpc::ONLINE
+                    && setup.identity.relay_url.as_deref() != Some(relay.as_str());
+                if replaces {
+                    setup.store.set_sync_relay(&relay)?;
+                }
+                Session::attach(setup, client, &init, relay, options)
+            }
             Err(err) => {
                 client.close(Duration::ZERO).await;
                 Err(err)

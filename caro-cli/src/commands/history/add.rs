@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::cli::AddArgs;
 use crate::config::Preferences;
+use crate::error::UsageError;
 use crate::privacy::Refusal;
 use crate::safety;
 use crate::store::NewEntry;
@@ -63,10 +64,17 @@ pub fn run(args: AddArgs) -> Result<()> {
     if command.is_empty() {
         return Err(anyhow!("the command is empty; nothing to record"));
     }
+    let now = now_ms();
+    if let Some(at) = input.created_at {
+        check_created_at(at, now)?;
+    }
+    if let Some(ms) = input.duration_ms {
+        check_duration(ms)?;
+    }
 
     let mut store = crate::commands::open_store()?;
     let prefs = Preferences::from_stored(&store.preferences()?);
-    let filter = super::privacy_filter(&prefs)?;
+    let filter = super::privacy_filter(&prefs);
     match filter.check(
         command,
         input.prompt.as_deref(),
@@ -90,7 +98,7 @@ pub fn run(args: AddArgs) -> Result<()> {
         executed: input.executed.unwrap_or(input.exit_code.is_some()),
         success: input.exit_code.map(|code| code == 0),
         exit_code: input.exit_code,
-        duration_ms: input.duration_ms.filter(|d| *d >= 0),
+        duration_ms: input.duration_ms,
         cwd: input.cwd,
         shell: input.shell,
         platform: Some(std::env::consts::OS.to_string()),
@@ -98,7 +106,7 @@ pub fn run(args: AddArgs) -> Result<()> {
         // ended, in the background, so the recording time would misorder it.
         created_at: input
             .created_at
-            .unwrap_or_else(|| now_ms() - input.duration_ms.unwrap_or(0).clamp(0, 86_400_000)),
+            .unwrap_or_else(|| now - input.duration_ms.unwrap_or(0).clamp(0, 86_400_000)),
     };
     if prefs.flags(entry.safety_level) {
         // A warning nobody can read (stderr closed or a broken pipe) must
@@ -116,6 +124,54 @@ pub fn run(args: AddArgs) -> Result<()> {
     out.flush()?;
     crate::sync::auto::after_add(&store);
     Ok(())
+}
+
+/// The earliest start caro records: 1990-01-01 UTC. Anything before is a
+/// mistake, most often seconds given for milliseconds (which reads as 1970).
+const EARLIEST_MS: i64 = 631_152_000_000;
+/// How far ahead of this clock a start may be: another machine's clock.
+const FUTURE_SLACK_MS: i64 = 86_400_000;
+/// The longest duration recorded: 30 days. A longer one is a unit mistake
+/// (a duration of 99999999999999 ms would list as "1666666666m39s").
+const MAX_DURATION_MS: i64 = 30 * 86_400_000;
+
+/// Refuses a start before 1990 or more than a day ahead, saying when the
+/// value looks like seconds or microseconds instead of milliseconds.
+fn check_created_at(at: i64, now: i64) -> Result<(), UsageError> {
+    let plausible = |ms: i64| (EARLIEST_MS..=now + FUTURE_SLACK_MS).contains(&ms);
+    if plausible(at) {
+        return Ok(());
+    }
+    let hint = if at.checked_mul(1000).is_some_and(plausible) {
+        format!(
+            " It looks like seconds: in milliseconds that is {}.",
+            at * 1000
+        )
+    } else if plausible(at / 1000) {
+        format!(
+            " It looks like microseconds: in milliseconds that is {}.",
+            at / 1000
+        )
+    } else {
+        String::new()
+    };
+    let when = if at < EARLIEST_MS {
+        "before 1990"
+    } else {
+        "more than a day from now"
+    };
+    Err(UsageError(format!(
+        "--created-at {at} is {when}; it takes milliseconds since the Unix epoch (now: {now}).{hint}"
+    )))
+}
+
+fn check_duration(ms: i64) -> Result<(), UsageError> {
+    if (0..=MAX_DURATION_MS).contains(&ms) {
+        return Ok(());
+    }
+    Err(UsageError(format!(
+        "--duration-ms {ms} is out of range: it takes milliseconds from 0 to {MAX_DURATION_MS} (30 days)"
+    )))
 }
 
 fn read_json_stdin() -> Result<AddJson> {
@@ -162,4 +218,42 @@ fn outlive_the_terminal() {
     hangup.add(Signal::SIGHUP);
     // Failing leaves the default, which only matters if the terminal goes.
     let _ = sigprocmask(SigmaskHow::SIG_BLOCK, Some(&hangup), None);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_764_633_600_000; // 2025-12-02
+
+    #[test]
+    fn created_at_must_be_a_plausible_time_in_milliseconds() {
+        assert!(check_created_at(NOW, NOW).is_ok());
+        assert!(check_created_at(EARLIEST_MS, NOW).is_ok());
+        assert!(check_created_at(NOW + FUTURE_SLACK_MS, NOW).is_ok());
+        let seconds = check_created_at(NOW / 1000, NOW).unwrap_err().to_string();
+        assert!(seconds.contains("before 1990"), "{seconds}");
+        assert!(seconds.contains("looks like seconds"), "{seconds}");
+        let micros = check_created_at(NOW * 1000, NOW).unwrap_err().to_string();
+        assert!(micros.contains("more than a day from now"), "{micros}");
+        assert!(micros.contains("looks like microseconds"), "{micros}");
+        let year_9999 = check_created_at(253_402_214_400_000, NOW)
+            .unwrap_err()
+            .to_string();
+        assert!(!year_9999.contains("looks like"), "{year_9999}");
+        assert!(check_created_at(i64::MAX, NOW).is_err());
+        assert!(check_created_at(-1, NOW).is_err());
+    }
+
+    #[test]
+    fn durations_are_bounded() {
+        assert!(check_duration(0).is_ok());
+        assert!(check_duration(MAX_DURATION_MS).is_ok());
+        assert!(check_duration(MAX_DURATION_MS + 1).is_err());
+        assert!(check_duration(-1).is_err());
+        assert!(check_duration(99_999_999_999_999)
+            .unwrap_err()
+            .to_string()
+            .contains("30 days"));
+    }
 }

@@ -14,6 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::cli::ImportArgs;
 use crate::config::Preferences;
 use crate::import::{self, ImportSource, ParsedHistory};
+use crate::plural::{agree, count};
 use crate::privacy::{PrivacyFilter, Refusal};
 use crate::safety;
 use crate::store::{HistoryEntry, ImportKey, NewEntry};
@@ -62,11 +63,14 @@ pub fn run(args: &ImportArgs) -> Result<()> {
             let parsed = import::read(source, &path)?;
             if parsed.commands.is_empty() && !parsed.skipped.is_empty() {
                 return Err(anyhow!(
-                    "{} has no {} history this caro can read: all {} lines were skipped ({}); \
+                    "{} has no {} history this caro can read: {} skipped ({}); \
                      check that it is a {} history file, or pass the right source",
                     path.display(),
                     source.name(),
-                    parsed.skipped.len(),
+                    match parsed.skipped.len() {
+                        1 => "its one line was".to_string(),
+                        n => format!("all {n} lines were"),
+                    },
                     describe_first_skip(&parsed),
                     source.name(),
                 ));
@@ -82,7 +86,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         };
 
     let mut store = crate::commands::open_store()?;
-    let filter = super::privacy_filter(&Preferences::from_stored(&store.preferences()?))?;
+    let filter = super::privacy_filter(&Preferences::from_stored(&store.preferences()?));
     let progress = progress_bar(len);
     // The checks run on a second thread while SQLite inserts what already
     // passed them: on two cores the import takes the longer of the two, not
@@ -103,19 +107,26 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     let mut out = crate::commands::output::stdout();
     writeln!(
         out,
-        "imported {} commands from {} ({} already present)",
-        counts.inserted,
+        "imported {} from {} ({} already present)",
+        count(counts.inserted, "command", "commands"),
         path.display(),
         counts.duplicates
     )?;
     let refused = [
         (refused.secrets, "held a secret"),
         (refused.excluded, "matched an exclude pattern"),
-        (refused.too_long, "were over 10 KB"),
+        (
+            refused.too_long,
+            agree(&refused.too_long, "was over 10 KB", "were over 10 KB"),
+        ),
     ];
     for (n, why) in refused {
         if n > 0 {
-            writeln!(out, "not imported: {n} commands {why}")?;
+            writeln!(
+                out,
+                "not imported: {} {why}",
+                count(n, "command", "commands")
+            )?;
         }
     }
     out.flush()?;

@@ -10,7 +10,7 @@ mod stats;
 
 use std::io::Write;
 
-use anyhow::{anyhow, Result};
+use anyhow::Result;
 
 use crate::cli::HistoryCommand;
 use crate::config::Preferences;
@@ -31,11 +31,11 @@ pub fn run(command: HistoryCommand) -> Result<()> {
 }
 
 /// The secrets and exclude checks as the stored preferences set them: what
-/// `add` and `import` both refuse.
-fn privacy_filter(prefs: &Preferences) -> Result<PrivacyFilter> {
-    let excludes = ExcludePatterns::new(&prefs.exclude_patterns)
-        .map_err(|e| anyhow!("{e}; fix it with `caro config set exclude_patterns ...`"))?;
-    Ok(PrivacyFilter::new(prefs.secrets_filter, excludes))
+/// `add` and `import` both refuse. A pattern that does not compile (one
+/// that arrived by sync) is skipped, and `caro sync status` says so.
+fn privacy_filter(prefs: &Preferences) -> PrivacyFilter {
+    let (excludes, _skipped) = ExcludePatterns::usable(&prefs.exclude_patterns);
+    PrivacyFilter::new(prefs.secrets_filter, excludes)
 }
 
 /// Prints entries as a JSON array, or one line each:

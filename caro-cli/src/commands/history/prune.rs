@@ -39,8 +39,12 @@ pub fn run(args: &PruneArgs) -> Result<()> {
     };
     writeln!(
         out,
-        "{verb} {} entries: {} {age}, {} {count}",
-        counts.older_than_retention + counts.over_max_commands,
+        "{verb} {}: {} {age}, {} {count}",
+        crate::plural::count(
+            counts.older_than_retention + counts.over_max_commands,
+            "entry",
+            "entries"
+        ),
         counts.older_than_retention,
         counts.over_max_commands,
     )?;

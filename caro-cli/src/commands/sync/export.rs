@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use crate::cli::ExportArgs;
 use crate::commands::output;
 use crate::paths::Paths;
+use crate::plural::count;
 use crate::store::{HistoryEntry, Store};
 use crate::time::{format_rfc3339, now_ms};
 
@@ -106,10 +107,10 @@ pub fn run(args: &ExportArgs) -> Result<()> {
     })();
     written.with_context(|| format!("cannot write the export to {}", path.display()))?;
     eprintln!(
-        "exported {} commands, {} preferences, {} devices to {}",
-        export.commands.len(),
-        export.preferences.len(),
-        export.devices.len(),
+        "exported {}, {}, {} to {}",
+        count(export.commands.len(), "command", "commands"),
+        count(export.preferences.len(), "preference", "preferences"),
+        count(export.devices.len(), "device", "devices"),
         path.display()
     );
     Ok(())

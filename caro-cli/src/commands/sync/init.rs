@@ -30,6 +30,7 @@ pub fn run(args: &SyncInitArgs) -> Result<()> {
     let paths = Paths::from_env()?;
     let store = Store::open_in(&paths)?;
     prepare_fresh_setup(&paths, &store)?;
+    crate::sync::check_given_relay(args.relay.as_deref(), args.insecure_transport)?;
     let relay = crate::sync::resolve_relay(args.relay.as_deref(), None);
     let phrase = Phrase::generate()?;
     let opts = options(args.verbose, args.json);

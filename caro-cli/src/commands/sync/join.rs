@@ -23,6 +23,7 @@ pub fn run(args: &JoinArgs) -> Result<()> {
     let paths = Paths::from_env()?;
     let store = Store::open_in(&paths)?;
     prepare_fresh_setup(&paths, &store)?;
+    crate::sync::check_given_relay(args.relay.as_deref(), args.insecure_transport)?;
     let relay = crate::sync::resolve_relay(args.relay.as_deref(), None);
     // A mistyped word is caught here, before any network call.
     let phrase = parse_phrase(&read_phrase()?)?;

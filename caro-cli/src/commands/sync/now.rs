@@ -17,6 +17,7 @@ pub fn run(args: &NowArgs) -> Result<()> {
     // The summary's time is the whole command's, daemon start and stop included.
     let started = std::time::Instant::now();
     let paths = Paths::from_env()?;
+    crate::sync::check_given_relay(args.relay.as_deref(), args.insecure_transport)?;
     let setup = require_setup(&paths)?;
     let opts = options(args.verbose, args.quiet || args.json);
     let outcome = runtime()?.block_on(async {
@@ -63,15 +64,15 @@ pub fn run(args: &NowArgs) -> Result<()> {
     }
     if !report.rejected.is_empty() {
         bail!(
-            "the sync daemon rejected {} item(s); they stay queued: {}",
-            report.rejected.len(),
+            "the sync daemon rejected {}; they stay queued: {}",
+            crate::plural::count(report.rejected.len(), "item", "items"),
             report.rejected.join(", ")
         );
     }
     if report.unconfirmed > 0 {
         bail!(
-            "the relay at {relay} has not confirmed {} item(s) yet; they stay queued for the next sync",
-            report.unconfirmed
+            "the relay at {relay} has not confirmed {} yet; they stay queued for the next sync",
+            crate::plural::count(report.unconfirmed, "item", "items")
         );
     }
     Ok(())

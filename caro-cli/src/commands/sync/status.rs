@@ -30,6 +30,9 @@ struct Status {
     last_sync_at: Option<i64>,
     queue: Queue,
     daemon: Option<DaemonStatus>,
+    /// Preferences this device cannot apply (say, an exclude pattern from
+    /// another device that is not a valid regex here): skipped, and said.
+    warnings: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -61,6 +64,14 @@ pub fn run(args: &StatusArgs) -> Result<()> {
     let store = Store::open_in(&paths)?;
     let device = current_device(&store)?;
     let (pending, failed) = store.sync_queue_counts()?;
+    let prefs = crate::config::Preferences::from_stored(&store.preferences()?);
+    let (_, skipped) = crate::privacy::ExcludePatterns::usable(&prefs.exclude_patterns);
+    let warnings = skipped
+        .into_iter()
+        .map(|problem| {
+            format!("{problem}; it is skipped (fix it with `caro config set exclude_patterns ...`)")
+        })
+        .collect();
     drop(store);
     let mut status = Status {
         configured: false,
@@ -72,6 +83,7 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         last_sync_at: None,
         queue: Queue { pending, failed },
         daemon: None,
+        warnings,
     };
     if let Some(setup) = load_setup(&paths)? {
         status.configured = true;
@@ -142,6 +154,9 @@ fn print(status: &Status, json: bool) -> Result<()> {
     if json {
         return out.json(status);
     }
+    for warning in &status.warnings {
+        writeln!(out, "warning:    {warning}")?;
+    }
     let Some(relay) = &status.relay else {
         writeln!(
             out,
@@ -198,10 +213,10 @@ fn print(status: &Status, json: bool) -> Result<()> {
             health: Some(h), ..
         }) => writeln!(
             out,
-            "daemon:     {}, {}, {} items stored ({:.1} MB)",
+            "daemon:     {}, {}, {} stored ({:.1} MB)",
             if h.healthy { "healthy" } else { "UNHEALTHY" },
             h.state,
-            h.storage.entries,
+            crate::plural::count(h.storage.entries, "item", "items"),
             h.storage.size_bytes as f64 / 1e6
         )?,
         Some(DaemonStatus {

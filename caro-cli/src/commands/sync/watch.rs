@@ -11,6 +11,7 @@ use crate::sync::setup::require_setup;
 
 pub fn run(args: &WatchArgs) -> Result<()> {
     let paths = Paths::from_env()?;
+    crate::sync::check_given_relay(args.relay.as_deref(), args.insecure_transport)?;
     let setup = require_setup(&paths)?;
     let opts = options(args.verbose, args.quiet);
     runtime()?.block_on(async {
