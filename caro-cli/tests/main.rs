@@ -7,6 +7,7 @@ mod util;
 mod bad_input;
 mod concurrency;
 mod config;
+mod control_chars;
 mod history;
 mod hooks;
 mod import;

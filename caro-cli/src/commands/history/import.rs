@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::ImportArgs;
 use crate::config::Preferences;
+use crate::escape::for_terminal;
 use crate::import::{self, ParsedHistory};
 use crate::privacy::{PrivacyFilter, Refusal};
 use crate::safety;
@@ -56,7 +57,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         return Err(anyhow!(
             "{} has no {} history this caro can read: all {} lines were skipped ({}); \
              check that it is a {} history file, or pass the right shell",
-            path.display(),
+            for_terminal(&path.display().to_string()),
             args.shell.name(),
             parsed.skipped.len(),
             describe_first_skip(&parsed),
@@ -88,7 +89,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         out,
         "imported {} commands from {} ({} already present)",
         counts.inserted,
-        path.display(),
+        for_terminal(&path.display().to_string()),
         counts.duplicates
     )?;
     let refused = [
@@ -106,7 +107,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         eprintln!(
             "caro: skipped {} unreadable lines in {} ({}); the rest was imported",
             parsed.skipped.len(),
-            path.display(),
+            for_terminal(&path.display().to_string()),
             describe_first_skip(&parsed),
         );
     }

@@ -10,6 +10,7 @@ use super::enroll::{enroll, Enrolled};
 use super::{options, prepare_fresh_setup};
 use crate::cli::SyncInitArgs;
 use crate::commands::output;
+use crate::escape::for_terminal;
 use crate::paths::Paths;
 use crate::store::Store;
 use crate::sync::keys::SyncKeys;
@@ -68,11 +69,11 @@ pub fn run(args: &SyncInitArgs) -> Result<()> {
                 device_id: &device_id,
             })?;
         } else {
-            writeln!(
-                out,
+            let done = format!(
                 "Sync is set up: account {account_id}, key id {key_id}, this device {} ({device_id}).",
                 device.name
-            )?;
+            );
+            writeln!(out, "{}", for_terminal(&done))?;
             if let Ok(report) = &synced {
                 writeln!(out, "First sync: {}.", report.summary())?;
             }

@@ -10,6 +10,7 @@ use super::enroll::{enroll, Enrolled};
 use super::{options, prepare_fresh_setup};
 use crate::cli::JoinArgs;
 use crate::commands::output;
+use crate::escape::for_terminal;
 use crate::paths::Paths;
 use crate::store::Store;
 use crate::sync::keys::SyncKeys;
@@ -51,10 +52,10 @@ pub fn run(args: &JoinArgs) -> Result<()> {
         let key_id = session.keys.key_id.clone();
         session.close().await;
         let mut out = output::stdout();
-        out.line(&format!(
+        out.line(&for_terminal(&format!(
             "Joined account {account_id} (key id {key_id}) as {} ({}).",
             device.name, device.id
-        ))?;
+        )))?;
         let mut report =
             synced.context("joined, but the first sync failed; run `caro sync` to retry")?;
         report.elapsed = started.elapsed();
