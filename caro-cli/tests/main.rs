@@ -19,5 +19,6 @@ mod settings;
 mod sync_api;
 mod sync_errors;
 mod sync_flow;
+mod sync_phrase;
 mod sync_resilience;
 mod sync_rpc_vectors;

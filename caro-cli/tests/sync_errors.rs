@@ -212,7 +212,8 @@ fn a_missing_or_dying_daemon_is_explained() {
     let missing = a
         .caro()
         .env("CARO_SYNC_DAEMON", "/nonexistent/caro-sync-daemon")
-        .args(["sync", "init"])
+        .args(["sync", "init", "--phrase-file"])
+        .arg(a.home.path().join("phrase"))
         .output()
         .unwrap();
     assert_eq!(missing.status.code(), Some(1));
@@ -231,7 +232,8 @@ fn a_missing_or_dying_daemon_is_explained() {
             "CARO_SYNC_DAEMON",
             "sh -c 'echo \"boom: the store is on fire\" >&2; exit 3' sh",
         )
-        .args(["sync", "init"])
+        .args(["sync", "init", "--phrase-file"])
+        .arg(a.home.path().join("phrase"))
         .output()
         .unwrap();
     assert_eq!(dying.status.code(), Some(1));

@@ -45,9 +45,14 @@ pub struct SyncInitArgs {
     /// How other devices will see this one (default: the host name)
     #[arg(long, value_name = "NAME")]
     pub device_name: Option<String>,
-    /// Print {phrase, keyId, accountId, deviceId} as JSON (for scripts)
+    /// Print {phrase, keyId, accountId, deviceId} as JSON (for scripts; with
+    /// --phrase-file, the file's path instead of the phrase)
     #[arg(long)]
     pub json: bool,
+    /// Write the phrase to this new file (mode 0600) instead of showing it;
+    /// an existing file is refused
+    #[arg(long, value_name = "PATH")]
+    pub phrase_file: Option<PathBuf>,
     /// Show the sync daemon's log
     #[arg(long, short)]
     pub verbose: bool,
@@ -61,6 +66,9 @@ pub struct JoinArgs {
     /// How other devices will see this one (default: the host name)
     #[arg(long, value_name = "NAME")]
     pub device_name: Option<String>,
+    /// Read the phrase from this file, which only you may read (mode 0600)
+    #[arg(long, value_name = "PATH")]
+    pub phrase_file: Option<PathBuf>,
     /// Show the sync daemon's log
     #[arg(long, short)]
     pub verbose: bool,
