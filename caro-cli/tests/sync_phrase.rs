@@ -265,3 +265,79 @@ fn a_mistyped_word_is_named_by_position_and_not_echoed_into_a_log() {
     assert!(message.contains(&file.display().to_string()), "{message}");
     assert!(!message.contains(&words[4]), "{message}");
 }
+
+/// Runs `caro ARGS` of `device` on a terminal of its own (util-linux `script`
+/// makes a pty its controlling terminal) with `input` typed into it; returns
+/// whether it succeeded and what the terminal showed. `None` without `script`.
+fn on_a_terminal(device: &Device, args: &[&str], input: &str) -> Option<(bool, String)> {
+    let Ok(script) = which::which("script") else {
+        eprintln!("SKIPPED: util-linux `script` is not installed");
+        return None;
+    };
+    let caro = device.caro();
+    let mut line = vec![caro.get_program().to_string_lossy().into_owned()];
+    line.extend(args.iter().map(|a| a.to_string()));
+    let mut command = std::process::Command::new(script);
+    command.args(["-qec", &shell_words::join(&line), "/dev/null"]);
+    for (key, value) in caro.get_envs() {
+        match value {
+            Some(value) => command.env(key, value),
+            None => command.env_remove(key),
+        };
+    }
+    let out = with_stdin(command, input);
+    Some((out.status.success(), stdout_of(&out).replace('\r', "")))
+}
+
+#[test]
+fn on_a_terminal_init_shows_rows_in_order_and_join_asks_again() {
+    let relay = Relay::start();
+    let a = Device::new("A", &relay);
+    let Some((ok, shown)) = on_a_terminal(&a, &["sync", "init"], "") else {
+        return;
+    };
+    assert!(ok, "{shown}");
+    // The grid reads row by row: 1 2 3 4 / 5 6 7 8 / …
+    let rows: Vec<&str> = shown
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    assert_eq!(rows.len(), 6, "{shown}");
+    for (r, row) in rows.iter().enumerate() {
+        let numbers: Vec<String> = row
+            .split_whitespace()
+            .filter(|t| t.ends_with('.'))
+            .map(str::to_string)
+            .collect();
+        let expected: Vec<String> = (1..=4).map(|c| format!("{}.", r * 4 + c)).collect();
+        assert_eq!(numbers, expected, "{row}");
+    }
+
+    // B pastes the rows with word 5 mistyped: asked for word 5 (shown on the
+    // terminal only), answers it, and joins A's account.
+    let mut pasted: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
+    let fifth = pasted[1].split_whitespace().nth(1).unwrap().to_string();
+    pasted[1] = pasted[1].replacen(&fifth, &format!("{fifth}q"), 1);
+    let input = format!("{}\n{fifth}", pasted.join("\n"));
+    let b = Device::new("B", &relay);
+    let (ok, shown) = on_a_terminal(&b, &["sync", "join"], &input).unwrap();
+    assert!(ok, "{shown}");
+    assert!(
+        shown.contains(&format!("Word 5, \"{fifth}q\", is not in the BIP39")),
+        "{shown}"
+    );
+    assert!(shown.contains("Joined account"), "{shown}");
+    let key_id = |d: &Device| {
+        serde_json::from_str::<Value>(&d.ok(&["sync", "status", "--json"])).unwrap()["keyId"]
+            .clone()
+    };
+    assert_eq!(key_id(&b), key_id(&a));
+
+    // Half a phrase, then nothing more: the join gives up, changing nothing.
+    let c = Device::new("C", &relay);
+    let (ok, shown) = on_a_terminal(&c, &["sync", "join"], &pasted[2..4].join("\n")).unwrap();
+    assert!(!ok);
+    assert!(shown.contains("8 of 24 words so far"), "{shown}");
+    assert!(shown.contains("incomplete (8 of 24 words)"), "{shown}");
+    assert_not_set_up(&c);
+}

@@ -52,15 +52,13 @@ pub fn prompt_on_terminal() -> Result<Phrase> {
     );
     loop {
         let line = match rpassword::prompt_password(&prompt) {
-            Ok(line) => Zeroizing::new(line),
+            Ok(line) if !line.trim().is_empty() => Zeroizing::new(line),
+            Ok(_) => bail!("{}", given_up(&words)),
             Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                bail!("no recovery phrase typed; nothing changed")
+                bail!("{}", given_up(&words))
             }
             Err(e) => return Err(e).context("cannot read the phrase from the terminal"),
         };
-        if line.trim().is_empty() {
-            bail!("no recovery phrase typed; nothing changed");
-        }
         let typed = match split_numbered(&line) {
             Ok(typed) => typed,
             Err(problem) => {
@@ -70,14 +68,12 @@ pub fn prompt_on_terminal() -> Result<Phrase> {
                 continue;
             }
         };
-        if let Some(position) = fixing.take() {
-            if let Err(problem) = replace_word(&mut words, position, typed) {
-                fixing = Some(position);
-                prompt = format!("{problem}. Type word {position} again: ");
-                continue;
+        // One word answers the question; more are the rest of a paste.
+        match fixing.take() {
+            Some(position) if is_answer(&typed, position) => {
+                replace_word(&mut words, position, typed);
             }
-        } else {
-            words.extend(typed);
+            _ => words.extend(typed),
         }
         prompt = match check(&words) {
             Check::Complete(text) => match Phrase::parse(&text) {
@@ -87,10 +83,7 @@ pub fn prompt_on_terminal() -> Result<Phrase> {
                     format!("{}. Type the whole phrase again: ", describe(e, true))
                 }
             },
-            Check::Incomplete(n) => format!(
-                "{n} of {PHRASE_WORDS} words so far; words {} to {PHRASE_WORDS}: ",
-                n + 1
-            ),
+            Check::Incomplete(n) => format!("{n} of {PHRASE_WORDS} words so far; the rest: "),
             Check::Unknown { position, word } => {
                 fixing = Some(position);
                 format!(
@@ -280,21 +273,32 @@ fn check(words: &[Word]) -> Check {
     Check::Complete(text)
 }
 
-/// Puts the one word in `typed` (with or without its number) at `position`.
-fn replace_word(words: &mut [Word], position: usize, typed: Vec<Word>) -> Result<(), String> {
-    let [word] = <[Word; 1]>::try_from(typed).map_err(|_| "type one word".to_string())?;
-    if word.number.is_some_and(|n| n != position) {
-        return Err(format!("that is not word {position}"));
+/// Why the prompt ends without a phrase.
+fn given_up(words: &[Word]) -> String {
+    match words.len() {
+        0 => "no recovery phrase typed; nothing changed".to_string(),
+        n => format!(
+            "the recovery phrase is incomplete ({n} of {PHRASE_WORDS} words); nothing changed"
+        ),
     }
+}
+
+/// Whether `typed` is one word for `position` (with its number or none).
+fn is_answer(typed: &[Word], position: usize) -> bool {
+    matches!(typed, [word] if word.number.is_none_or(|n| n == position))
+}
+
+/// Puts the word typed for `position` in its place.
+fn replace_word(words: &mut [Word], position: usize, typed: Vec<Word>) {
     let numbered = words.iter().any(|w| w.number.is_some());
     let slot = if numbered {
         words.iter_mut().find(|w| w.number == Some(position))
     } else {
         words.get_mut(position - 1)
     };
-    let slot = slot.ok_or_else(|| format!("there is no word {position} yet"))?;
-    slot.text = word.text;
-    Ok(())
+    if let (Some(slot), Some(word)) = (slot, typed.into_iter().next()) {
+        slot.text = word.text;
+    }
 }
 
 #[cfg(test)]
@@ -407,9 +411,10 @@ mod tests {
         let mut typo = words.clone();
         typo[6] = "zebrra".into();
         let mut typed = split_numbered(&typo.join(" ")).unwrap();
-        assert!(replace_word(&mut typed, 7, split_numbered("two words").unwrap()).is_err());
-        assert!(replace_word(&mut typed, 7, split_numbered("8. x").unwrap()).is_err());
-        replace_word(&mut typed, 7, split_numbered(&words[6]).unwrap()).unwrap();
+        assert!(!is_answer(&split_numbered("two words").unwrap(), 7));
+        assert!(!is_answer(&split_numbered("8. x").unwrap(), 7));
+        assert!(is_answer(&split_numbered("7. x").unwrap(), 7));
+        replace_word(&mut typed, 7, split_numbered(&words[6]).unwrap());
         let Check::Complete(text) = check(&typed) else {
             panic!("not complete")
         };
