@@ -20,5 +20,6 @@ mod sync_api;
 mod sync_errors;
 mod sync_flow;
 mod sync_phrase;
+mod sync_rejoin;
 mod sync_resilience;
 mod sync_rpc_vectors;

@@ -69,6 +69,10 @@ pub struct JoinArgs {
     /// Read the phrase from this file, which only you may read (mode 0600)
     #[arg(long, value_name = "PATH")]
     pub phrase_file: Option<PathBuf>,
+    /// Also upload the entries pulled from other devices of an account this
+    /// one left with `sync reset` (by default only this device's own go up)
+    #[arg(long)]
+    pub upload_all: bool,
     /// Show the sync daemon's log
     #[arg(long, short)]
     pub verbose: bool,

@@ -15,7 +15,7 @@ use crypto_core::{KeySet, Phrase};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use super::enroll::{enroll, Enrolled};
+use super::enroll::{enroll, Enrolled, Entering};
 use super::{options, prepare_fresh_setup};
 use crate::cli::SyncInitArgs;
 use crate::commands::output;
@@ -71,7 +71,7 @@ pub fn run(args: &SyncInitArgs) -> Result<()> {
             store,
             relay,
             args.device_name.as_deref(),
-            true,
+            Entering::NewAccount,
             derive_keys,
             opts,
         )

@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use anyhow::{Context, Result};
 use crypto_core::KeySet;
 
-use super::enroll::{enroll, Enrolled};
+use super::enroll::{enroll, Enrolled, Entering};
 use super::{options, phrase, prepare_fresh_setup};
 use crate::cli::JoinArgs;
 use crate::commands::output;
@@ -44,7 +44,9 @@ pub fn run(args: &JoinArgs) -> Result<()> {
             store,
             relay,
             args.device_name.as_deref(),
-            false,
+            Entering::Existing {
+                upload_all: args.upload_all,
+            },
             derive_keys,
             opts,
         )
