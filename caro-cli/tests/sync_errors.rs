@@ -45,7 +45,8 @@ fn a_mistyped_word_is_named_before_any_network_call() {
     assert_eq!(out.status.code(), Some(1));
     let message = stderr_of(&out);
     assert!(message.contains("word 7"), "{message}");
-    assert!(message.contains("\"zebrra\""), "{message}");
+    // stderr is a pipe here, perhaps into a log: the word itself stays out.
+    assert!(!message.contains("zebrra"), "{message}");
     assert!(!b.key_file().exists());
 
     let short = b.join_output("abandon abandon abandon");
