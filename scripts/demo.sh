@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The two-device demo: a relay on a free loopback port, two caro homes A and
-# B, `caro sync init` on A, `caro sync join` on B with A's phrase, the same
+# B, `caro sync init` on A, `caro sync join` on B with A's phrase file, the same
 # history on both, a command from B reaching A through `caro sync watch`, and
 # the relay's storage searched for a plaintext marker. Everything it starts
 # is stopped on exit. Run through `make demo`, which builds everything first.
@@ -73,12 +73,13 @@ A history add --command "echo $MARKER > notes.txt" --exit-code 0 --duration-ms 3
 A history add --command "git push --force origin main" --exit-code 1 --duration-ms 900 >/dev/null
 A history list
 
-step "2. A sets up sync: a new account, its 24-word phrase shown once"
-A sync init --device-name laptop-A | tee "$WORK/init.txt"
-PHRASE=$(grep -oE '[0-9]+\. [a-z]+' "$WORK/init.txt" | sort -n | awk '{print $2}' | paste -sd' ' -)
+step "2. A sets up sync: a new account; its 24-word phrase goes to a private file"
+say "(on a terminal, caro sync init shows it once instead; into a pipe or a log it refuses)"
+A sync init --device-name laptop-A --phrase-file "$WORK/phrase.txt"
+ls -l "$WORK/phrase.txt"
 
-step "3. Device B joins with the phrase (piped here; on a terminal it is a hidden prompt)"
-echo "$PHRASE" | B sync join --device-name desktop-B
+step "3. Device B joins with the phrase file (without one, on a terminal, a hidden prompt)"
+B sync join --device-name desktop-B --phrase-file "$WORK/phrase.txt"
 
 step "4. B's history is A's history"
 B history list

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod daemon;
 pub mod error;
+pub mod escape;
 pub mod import;
 pub mod matcher;
 pub mod paths;

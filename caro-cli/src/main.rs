@@ -1,6 +1,7 @@
 //! The `caro` binary: parse the command line, run it, map the outcome to an
 //! exit code (0 ok, 1 failure, 2 usage error; a closed stdout is not a failure).
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -16,7 +17,9 @@ fn main() -> ExitCode {
             if caro::cli::asks_for_json(std::env::args_os()) {
                 return output::report(&err.into(), true);
             }
-            let _ = err.print();
+            // clap quotes the offending argument: it reaches the terminal escaped.
+            let message = output::for_person(&err.render().to_string());
+            let _ = write!(std::io::stderr().lock(), "{message}");
             return ExitCode::from(caro::error::USAGE_EXIT_CODE);
         }
         Err(err) => {

@@ -119,7 +119,7 @@ fn every_sync_command_ends_quietly_on_a_closed_stdout() {
     let relay = Relay::start();
     let first = Device::new("first", &relay);
     // The phrase is printed once; with nobody reading, the account still exists.
-    quiet_success(&first, &["sync", "init"], None);
+    quiet_success(&first, &["sync", "init", "--json"], None);
     first.ok(&["sync", "reset", "--yes"]);
     let phrase = first.init();
     first.add("echo one");

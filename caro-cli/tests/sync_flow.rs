@@ -217,7 +217,12 @@ fn init_refuses_twice_and_reset_starts_over() {
     let a = Device::new("A", &relay);
     a.add("ls -la");
     a.init();
-    let again = a.run(&["sync", "init"]);
+    let again = a
+        .caro()
+        .args(["sync", "init", "--phrase-file"])
+        .arg(a.home.path().join("phrase"))
+        .output()
+        .unwrap();
     assert_eq!(again.status.code(), Some(1));
     assert!(stderr_of(&again).contains("caro sync reset"));
 

@@ -115,6 +115,12 @@ impl fmt::Debug for Phrase {
     }
 }
 
+/// Whether `word` (lowercase) is in the BIP39 English word list: lets a
+/// prompt check each word as it is typed, before all 24 are there.
+pub fn is_word(word: &str) -> bool {
+    Language::English.find_word(word).is_some()
+}
+
 /// Trim, lowercase, and make every run of whitespace one space.
 pub fn normalize(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
@@ -155,6 +161,12 @@ fn write_bits(bytes: &mut [u8], start: usize, value: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_word_knows_the_list_and_nothing_else() {
+        assert!(is_word("abandon") && is_word("zoo"));
+        assert!(!is_word("zebrra") && !is_word("Abandon") && !is_word(""));
+    }
 
     #[test]
     fn normalize_trims_lowercases_and_collapses_whitespace() {

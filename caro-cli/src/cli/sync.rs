@@ -48,9 +48,14 @@ pub struct SyncInitArgs {
     /// How other devices will see this one, at most 64 characters (default: the host name)
     #[arg(long, value_name = "NAME", value_parser = device_name)]
     pub device_name: Option<String>,
-    /// Print {phrase, keyId, accountId, deviceId} as JSON (for scripts)
+    /// Print {phrase, keyId, accountId, deviceId} as JSON (for scripts; with
+    /// --phrase-file, the file's path instead of the phrase)
     #[arg(long)]
     pub json: bool,
+    /// Write the phrase to this new file (mode 0600) instead of showing it;
+    /// an existing file is refused
+    #[arg(long, value_name = "PATH")]
+    pub phrase_file: Option<PathBuf>,
     /// Show the sync daemon's log
     #[arg(long, short)]
     pub verbose: bool,
@@ -67,6 +72,13 @@ pub struct JoinArgs {
     /// How other devices will see this one, at most 64 characters (default: the host name)
     #[arg(long, value_name = "NAME", value_parser = device_name)]
     pub device_name: Option<String>,
+    /// Read the phrase from this file, which only you may read (mode 0600)
+    #[arg(long, value_name = "PATH")]
+    pub phrase_file: Option<PathBuf>,
+    /// Also upload the entries pulled from other devices of an account this
+    /// one left with `sync reset` (by default only this device's own go up)
+    #[arg(long)]
+    pub upload_all: bool,
     /// Show the sync daemon's log
     #[arg(long, short)]
     pub verbose: bool,

@@ -9,6 +9,7 @@ use strum::VariantArray;
 use crate::cli::ConfigCommand;
 use crate::config::PrefKey;
 use crate::error::UsageError;
+use crate::escape::for_terminal;
 
 pub fn run(command: ConfigCommand) -> Result<()> {
     match command {
@@ -35,7 +36,7 @@ fn get(name: &str) -> Result<()> {
         .preference(key.name())?
         .map_or_else(|| key.default_value(), |p| p.value);
     let mut out = crate::commands::output::stdout();
-    writeln!(out, "{}", key.display(&value))?;
+    writeln!(out, "{}", for_terminal(&key.display(&value)))?;
     out.flush()?;
     Ok(())
 }
@@ -46,7 +47,12 @@ fn set(name: &str, values: &[String]) -> Result<()> {
     let mut store = super::open_store()?;
     let stored = store.set_preference(key.name(), &value)?;
     let mut out = crate::commands::output::stdout();
-    writeln!(out, "{} = {}", key.name(), key.display(&stored.value))?;
+    writeln!(
+        out,
+        "{} = {}",
+        key.name(),
+        for_terminal(&key.display(&stored.value))
+    )?;
     out.flush()?;
     Ok(())
 }
@@ -82,7 +88,12 @@ fn list(as_json: bool) -> Result<()> {
     }
     for (key, value, set) in rows {
         let marker = if set.is_none() { "  (default)" } else { "" };
-        writeln!(out, "{:<17} {}{marker}", key.name(), key.display(&value))?;
+        writeln!(
+            out,
+            "{:<17} {}{marker}",
+            key.name(),
+            for_terminal(&key.display(&value))
+        )?;
     }
     out.flush()?;
     Ok(())

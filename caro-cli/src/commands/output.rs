@@ -18,6 +18,7 @@ use serde_json::json;
 use crate::daemon::client::DaemonError;
 use crate::daemon::protocol::RpcErrorKind;
 use crate::error::{UsageError, USAGE_EXIT_CODE};
+use crate::escape::for_terminal;
 use crate::store::StoreError;
 use crate::sync::error::{SyncErrorKind, SyncFailure};
 
@@ -132,13 +133,23 @@ pub fn report(err: &anyhow::Error, json: bool) -> ExitCode {
         // A reader gone by now cannot be told anything.
         let _ = writeln!(io::stdout().lock(), "{object}");
     } else {
-        let _ = writeln!(io::stderr().lock(), "caro: {message}");
+        let _ = writeln!(io::stderr().lock(), "caro: {}", for_person(&message));
     }
     if kind == FailureKind::Usage {
         ExitCode::from(USAGE_EXIT_CODE)
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// A message for a person, each of its lines escaped: a message quotes what
+/// the user typed or a file held, but its own line breaks stay.
+pub fn for_person(message: &str) -> String {
+    message
+        .split('\n')
+        .map(for_terminal)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Whether `err` comes from writing to a reader that went away.

@@ -47,13 +47,16 @@ impl Store {
 
     /// Links this installation to an account (replacing any old link, cursor
     /// included) and enqueues everything local that the account lacks: every
-    /// live entry and every preference not already queued. One transaction.
-    /// Returns how many items were enqueued.
+    /// live entry recorded on this device (with `all_devices`, also those
+    /// pulled from other devices, e.g. of an account left with `sync reset`)
+    /// and every preference not already queued. One transaction. Returns how
+    /// many items were enqueued.
     pub fn join_sync_account(
         &mut self,
         key_id: &str,
         account_id: &str,
         relay_url: &str,
+        all_devices: bool,
     ) -> Result<usize> {
         self.write(|tx| {
             let now = now_ms();
@@ -67,11 +70,13 @@ impl Store {
             let commands = tx.execute(
                 "INSERT INTO sync_queue (operation, entity_type, entity_id, created_at)
                  SELECT 'upsert', 'command', h.id, ?1 FROM command_history h
-                 WHERE h.deleted_at IS NULL AND NOT EXISTS (
+                 WHERE h.deleted_at IS NULL
+                   AND (?2 OR h.device_id = (SELECT id FROM devices WHERE is_current = 1))
+                   AND NOT EXISTS (
                      SELECT 1 FROM sync_queue q
                      WHERE q.entity_type = 'command' AND q.entity_id = h.id)
                  ORDER BY h.created_at",
-                [now],
+                params![now, all_devices],
             )?;
             let prefs = tx.execute(
                 "INSERT INTO sync_queue (operation, entity_type, entity_id, created_at)

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::seal::Skipped;
+use crate::escape::for_terminal;
 
 /// What one sync did.
 #[derive(Debug, Clone, Default)]
@@ -54,10 +55,11 @@ pub fn describe_skipped(skipped: &[Skipped], limit: usize) -> Vec<String> {
         .iter()
         .take(limit)
         .map(|s| {
-            format!(
+            let line = format!(
                 "skipped {} from device {}: {} ({})",
                 s.id, s.device_id, s.kind, s.message
-            )
+            );
+            for_terminal(&line).into_owned()
         })
         .collect();
     if skipped.len() > limit {

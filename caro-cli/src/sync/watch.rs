@@ -14,6 +14,7 @@ use tokio::time::MissedTickBehavior;
 use super::report::{describe_skipped, Report};
 use super::session::Session;
 use crate::daemon::protocol::{self as rpc, NoParams};
+use crate::escape::for_terminal;
 
 /// How often the database is checked for new local changes.
 const POLL: Duration = Duration::from_millis(50);
@@ -46,7 +47,11 @@ async fn watch(session: &mut Session, out: &mut dyn Write) -> Result<()> {
         let report = session.sync().await?;
         say(
             out,
-            format!("watching {} ({})", session.relay, report.summary()),
+            format!(
+                "watching {} ({})",
+                for_terminal(&session.relay),
+                report.summary()
+            ),
         )?;
     } else {
         say(

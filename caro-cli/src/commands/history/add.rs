@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::cli::AddArgs;
 use crate::config::Preferences;
 use crate::error::UsageError;
+use crate::escape::for_terminal;
 use crate::privacy::Refusal;
 use crate::safety;
 use crate::store::NewEntry;
@@ -82,7 +83,7 @@ pub fn run(args: AddArgs) -> Result<()> {
     ) {
         Ok(()) => {}
         Err(excluded @ Refusal::Excluded { .. }) => {
-            eprintln!("caro: {excluded}");
+            eprintln!("caro: {}", for_terminal(&excluded.to_string()));
             return Ok(());
         }
         Err(refusal) => return Err(refusal.into()),

@@ -13,6 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::ImportArgs;
 use crate::config::Preferences;
+use crate::escape::for_terminal;
 use crate::import::{self, ImportSource, ParsedHistory};
 use crate::plural::{agree, count};
 use crate::privacy::{PrivacyFilter, Refusal};
@@ -65,7 +66,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
                 return Err(anyhow!(
                     "{} has no {} history this caro can read: {} skipped ({}); \
                      check that it is a {} history file, or pass the right source",
-                    path.display(),
+                    for_terminal(&path.display().to_string()),
                     source.name(),
                     match parsed.skipped.len() {
                         1 => "its one line was".to_string(),
@@ -109,7 +110,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
         out,
         "imported {} from {} ({} already present)",
         count(counts.inserted, "command", "commands"),
-        path.display(),
+        for_terminal(&path.display().to_string()),
         counts.duplicates
     )?;
     let refused = [
@@ -133,7 +134,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
     if let Some((n, first)) = skipped {
         eprintln!(
             "caro: skipped {n} unreadable lines in {} ({first}); the rest was imported",
-            path.display(),
+            for_terminal(&path.display().to_string()),
         );
     }
     Ok(())

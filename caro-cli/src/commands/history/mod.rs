@@ -14,6 +14,7 @@ use anyhow::Result;
 
 use crate::cli::HistoryCommand;
 use crate::config::Preferences;
+use crate::escape::for_terminal;
 use crate::privacy::{ExcludePatterns, PrivacyFilter};
 use crate::store::{HistoryEntry, Store};
 use crate::time::{format_age, format_elapsed, now_ms};
@@ -63,11 +64,11 @@ fn print_entries(store: &Store, entries: &[HistoryEntry], as_json: bool) -> Resu
         writeln!(
             out,
             "{}  {:>10}  {:>4}  {:>7}  {risk}{}",
-            e.id,
+            for_terminal(&e.id),
             format_age(e.created_at, now),
             exit,
             took,
-            e.command.replace('\n', "\\n"),
+            for_terminal(&e.command),
         )?;
     }
     out.flush()?;

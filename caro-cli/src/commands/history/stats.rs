@@ -6,6 +6,7 @@ use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::StatsArgs;
+use crate::escape::for_terminal;
 use crate::time::format_date;
 
 pub fn run(args: &StatsArgs) -> Result<()> {
@@ -58,7 +59,7 @@ pub fn run(args: &StatsArgs) -> Result<()> {
     if !stats.top_commands.is_empty() {
         writeln!(out, "most used")?;
         for (command, uses) in &stats.top_commands {
-            writeln!(out, "  {uses:>6}  {}", command.replace('\n', "\\n"))?;
+            writeln!(out, "  {uses:>6}  {}", for_terminal(command))?;
         }
     }
     out.flush()?;

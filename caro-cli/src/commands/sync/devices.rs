@@ -9,6 +9,7 @@ use super::options;
 use crate::cli::DevicesArgs;
 use crate::commands::output;
 use crate::daemon::lock::daemon_pid;
+use crate::escape::for_terminal;
 use crate::paths::Paths;
 use crate::sync::report::Report;
 use crate::sync::session::{runtime, Session};
@@ -63,9 +64,9 @@ pub fn run(args: &DevicesArgs) -> Result<()> {
         writeln!(
             out,
             "{}  {:<20} {:<8} {:>10}{}",
-            d.id,
-            d.name,
-            d.platform,
+            for_terminal(&d.id),
+            for_terminal(&d.name),
+            for_terminal(&d.platform),
             format_age(d.updated_at, now),
             if d.is_current { "  (this device)" } else { "" }
         )?;

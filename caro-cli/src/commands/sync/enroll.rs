@@ -15,6 +15,17 @@ use crate::sync::keys::{self, SyncKeys};
 use crate::sync::session::{Options, Session};
 use crate::sync::setup::Setup;
 
+/// How this device enters an account, and so what its first sync uploads.
+#[derive(Debug, Clone, Copy)]
+pub enum Entering {
+    /// A new account (`init`): every local entry.
+    NewAccount,
+    /// An existing account (`join`): the entries recorded on this device; with
+    /// `upload_all`, also those pulled from the other devices of an account
+    /// left with `sync reset`, which otherwise stay local.
+    Existing { upload_all: bool },
+}
+
 /// A device that entered an account, with a session open on it.
 pub struct Enrolled {
     pub session: Session,
@@ -31,7 +42,7 @@ pub async fn enroll(
     mut store: Store,
     relay: String,
     device_name: Option<&str>,
-    create: bool,
+    entering: Entering,
     derive_keys: impl FnOnce() -> Result<SyncKeys, CryptoError>,
     opts: Options,
 ) -> Result<Enrolled> {
@@ -43,6 +54,7 @@ pub async fn enroll(
     let client = start_daemon(paths, &relay, opts.verbose)?;
     let opened = async {
         let keys = derive_keys()?;
+        let create = matches!(entering, Entering::NewAccount);
         let init = init_account(&client, &keys, &relay, &device, create, &daemon_dir).await?;
         register_device(&client, &keys, &device).await?;
         anyhow::Ok((keys, init))
@@ -61,7 +73,11 @@ pub async fn enroll(
         store.rename_current_device(name)?;
     }
     keys::write(&crate::sync::key_file(paths), &keys)?;
-    store.join_sync_account(&keys.key_id, &init.account_id, &relay)?;
+    let all_devices = match entering {
+        Entering::NewAccount => true,
+        Entering::Existing { upload_all } => upload_all,
+    };
+    store.join_sync_account(&keys.key_id, &init.account_id, &relay, all_devices)?;
     let identity = store
         .sync_identity()?
         .context("the sync identity was not saved")?;

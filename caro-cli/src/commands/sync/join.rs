@@ -1,23 +1,21 @@
-//! `caro sync join`: join this device to an account with its phrase.
+//! `caro sync join`: join this device to an account with its phrase (read
+//! as [`phrase`] explains).
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 
-use anyhow::{anyhow, bail, Context, Result};
-use crypto_core::{CryptoError, KeySet, Phrase};
-use zeroize::Zeroizing;
+use anyhow::{Context, Result};
+use crypto_core::KeySet;
 
-use super::enroll::{enroll, Enrolled};
-use super::{options, prepare_fresh_setup};
+use super::enroll::{enroll, Enrolled, Entering};
+use super::{options, phrase, prepare_fresh_setup};
 use crate::cli::JoinArgs;
 use crate::commands::output;
+use crate::escape::for_terminal;
 use crate::paths::Paths;
 use crate::store::Store;
 use crate::sync::keys::SyncKeys;
 use crate::sync::report::describe_skipped;
 use crate::sync::session::runtime;
-
-/// The most a phrase read from stdin may be.
-const MAX_PHRASE_BYTES: u64 = 4096;
 
 pub fn run(args: &JoinArgs) -> Result<()> {
     let paths = Paths::from_env()?;
@@ -26,7 +24,11 @@ pub fn run(args: &JoinArgs) -> Result<()> {
     crate::sync::check_given_relay(args.relay.as_deref(), args.insecure_transport)?;
     let relay = crate::sync::resolve_relay(args.relay.as_deref(), None);
     // A mistyped word is caught here, before any network call.
-    let phrase = parse_phrase(&read_phrase()?)?;
+    let phrase = match &args.phrase_file {
+        Some(path) => phrase::from_file(path)?,
+        None if std::io::stdin().is_terminal() => phrase::prompt_on_terminal()?,
+        None => phrase::from_stdin()?,
+    };
     // The summary gives the whole join's time (keys, account, sync), not the typing.
     let started = std::time::Instant::now();
     let opts = options(args.verbose, false);
@@ -43,7 +45,9 @@ pub fn run(args: &JoinArgs) -> Result<()> {
             store,
             relay,
             args.device_name.as_deref(),
-            false,
+            Entering::Existing {
+                upload_all: args.upload_all,
+            },
             derive_keys,
             opts,
         )
@@ -52,10 +56,10 @@ pub fn run(args: &JoinArgs) -> Result<()> {
         let key_id = session.keys.key_id.clone();
         session.close().await;
         let mut out = output::stdout();
-        out.line(&format!(
+        out.line(&for_terminal(&format!(
             "Joined account {account_id} (key id {key_id}) as {} ({}).",
             device.name, device.id
-        ))?;
+        )))?;
         let mut report =
             synced.context("joined, but the first sync failed; run `caro sync` to retry")?;
         report.elapsed = started.elapsed();
@@ -64,39 +68,5 @@ pub fn run(args: &JoinArgs) -> Result<()> {
             eprintln!("caro: {line}");
         }
         Ok(())
-    })
-}
-
-/// From a hidden prompt on a terminal, else all of stdin.
-fn read_phrase() -> Result<Zeroizing<String>> {
-    if std::io::stdin().is_terminal() {
-        let typed = rpassword::prompt_password("Recovery phrase (24 words, input hidden): ")
-            .context("cannot read the phrase from the terminal")?;
-        return Ok(Zeroizing::new(typed));
-    }
-    let mut text = Zeroizing::new(String::new());
-    std::io::stdin()
-        .take(MAX_PHRASE_BYTES)
-        .read_to_string(&mut text)
-        .context("cannot read the phrase from stdin")?;
-    if text.trim().is_empty() {
-        bail!("no recovery phrase on stdin: pipe in the 24 words, or run `caro sync join` in a terminal");
-    }
-    Ok(text)
-}
-
-fn parse_phrase(text: &str) -> Result<Phrase> {
-    Phrase::parse(text).map_err(|e| match e {
-        CryptoError::UnknownWord { word, position } => anyhow!(
-            "word {position} of the recovery phrase, \"{word}\", is not in the BIP39 English \
-             word list; check its spelling"
-        ),
-        CryptoError::InvalidWordCount(n) => {
-            anyhow!("a recovery phrase has 24 words; this one has {n}")
-        }
-        CryptoError::InvalidChecksum => anyhow!(
-            "the recovery phrase's checksum does not match: a word is wrong or two are swapped"
-        ),
-        other => anyhow!("invalid recovery phrase: {other}"),
     })
 }

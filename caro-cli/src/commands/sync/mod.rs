@@ -7,6 +7,7 @@ mod export;
 mod init;
 mod join;
 mod now;
+mod phrase;
 mod relay;
 mod reset;
 mod status;

@@ -11,6 +11,7 @@ use crate::cli::StatusArgs;
 use crate::commands::output;
 use crate::daemon::lock::daemon_pid;
 use crate::daemon::protocol::{self as rpc, Health, NoParams};
+use crate::escape::for_terminal;
 use crate::paths::Paths;
 use crate::store::Store;
 use crate::sync::account::current_device;
@@ -165,7 +166,8 @@ fn print(status: &Status, json: bool) -> Result<()> {
         writeln!(
             out,
             "device:     {} ({})",
-            status.device_name, status.device_id
+            for_terminal(&status.device_name),
+            for_terminal(&status.device_id)
         )?;
         writeln!(out, "queue:      {} pending", status.queue.pending)?;
         return Ok(out.flush()?);
@@ -173,17 +175,18 @@ fn print(status: &Status, json: bool) -> Result<()> {
     writeln!(
         out,
         "key id:     {}",
-        status.key_id.as_deref().unwrap_or("-")
+        for_terminal(status.key_id.as_deref().unwrap_or("-"))
     )?;
     writeln!(
         out,
         "account:    {}",
-        status.account_id.as_deref().unwrap_or("-")
+        for_terminal(status.account_id.as_deref().unwrap_or("-"))
     )?;
     writeln!(
         out,
         "device:     {} ({})",
-        status.device_name, status.device_id
+        for_terminal(&status.device_name),
+        for_terminal(&status.device_id)
     )?;
     let reach = match (relay.reachable, relay.latency_ms) {
         (Some(true), Some(ms)) => format!("reachable, {ms:.0} ms"),
@@ -191,7 +194,7 @@ fn print(status: &Status, json: bool) -> Result<()> {
         (Some(false), _) => "unreachable".to_string(),
         (None, _) => "in use by the running daemon".to_string(),
     };
-    writeln!(out, "relay:      {} ({reach})", relay.url)?;
+    writeln!(out, "relay:      {} ({reach})", for_terminal(&relay.url))?;
     let last = status
         .last_sync_at
         .map_or_else(|| "never".to_string(), |at| format_age(at, now_ms()));
@@ -215,13 +218,13 @@ fn print(status: &Status, json: bool) -> Result<()> {
             out,
             "daemon:     {}, {}, {} stored ({:.1} MB)",
             if h.healthy { "healthy" } else { "UNHEALTHY" },
-            h.state,
+            for_terminal(&h.state),
             crate::plural::count(h.storage.entries, "item", "items"),
             h.storage.size_bytes as f64 / 1e6
         )?,
         Some(DaemonStatus {
             error: Some(error), ..
-        }) => writeln!(out, "daemon:     {error}")?,
+        }) => writeln!(out, "daemon:     {}", for_terminal(error))?,
         _ => {}
     }
     Ok(out.flush()?)
