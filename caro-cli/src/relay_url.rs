@@ -50,6 +50,31 @@ pub fn parse(value: &str) -> Result<String, String> {
     Ok(value.trim_end_matches('/').to_string())
 }
 
+/// `url` as shown to a person: the relay's access token (`?token=…`, a
+/// password for the relay) replaced by `…`, so it never lands in a terminal
+/// log, a screenshot or a bug report. Anything that is not a URL is shown as is.
+pub fn for_display(url: &str) -> String {
+    let Ok(mut parsed) = Url::parse(url) else {
+        return url.to_string();
+    };
+    if !parsed.query_pairs().any(|(key, _)| key == "token") {
+        return url.to_string();
+    }
+    let pairs: Vec<(String, String)> = parsed
+        .query_pairs()
+        .map(|(key, value)| {
+            let value = if key == "token" {
+                "…".to_string()
+            } else {
+                value.into_owned()
+            };
+            (key.into_owned(), value)
+        })
+        .collect();
+    parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    parsed.to_string().replace("%E2%80%A6", "…")
+}
+
 /// Whether `url` points at this machine: 127.0.0.0/8, ::1 or `localhost`.
 fn is_loopback(url: &Url) -> bool {
     match url.host() {
@@ -154,5 +179,19 @@ mod tests {
             assert!(err.is::<UsageError>());
             assert!(check_transport(url, true).is_ok(), "{url}");
         }
+    }
+
+    #[test]
+    fn the_token_is_never_shown() {
+        assert_eq!(
+            for_display("ws://127.0.0.1:4200/?token=s3cr3t"),
+            "ws://127.0.0.1:4200/?token=…"
+        );
+        assert_eq!(
+            for_display("wss://relay.example/?a=1&token=s3cr3t"),
+            "wss://relay.example/?a=1&token=…"
+        );
+        assert_eq!(for_display("ws://127.0.0.1:4200"), "ws://127.0.0.1:4200");
+        assert_eq!(for_display("not a url"), "not a url");
     }
 }

@@ -52,19 +52,20 @@ pub fn explain(err: DaemonError, relay: &str, daemon_dir: &Path) -> anyhow::Erro
     let Some(kind) = err.kind().cloned() else {
         return anyhow::Error::new(err);
     };
+    let shown = crate::relay_url::for_display(relay);
     let message = match kind {
         RpcErrorKind::RelayUnreachable if crate::relay_url::something_listens(relay) => format!(
-            "{relay} answers, but that is not a caro relay (no WebSocket connection to a caro \
+            "{shown} answers, but that is not a caro relay (no WebSocket connection to a caro \
              relay could be opened there): check the host, the port and ws:// or wss://, \
              or choose another with --relay URL or CARO_SYNC_RELAY"
         ),
         RpcErrorKind::RelayUnreachable => format!(
-            "cannot reach the sync relay at {relay}: is it running? (start one with \
+            "cannot reach the sync relay at {shown}: is it running? (start one with \
              `caro sync relay`, or choose another with --relay URL or CARO_SYNC_RELAY)"
         ),
-        RpcErrorKind::AccountNotFound => format!("no sync account for this phrase on {relay}"),
+        RpcErrorKind::AccountNotFound => format!("no sync account for this phrase on {shown}"),
         RpcErrorKind::AccountExists => format!(
-            "the relay {relay} already has this account; use `caro sync join` on this device"
+            "the relay {shown} already has this account; use `caro sync join` on this device"
         ),
         RpcErrorKind::StoreLocked => format!(
             "another caro sync is running on this machine ({err}); wait for it or stop `caro sync watch`"

@@ -71,7 +71,8 @@ pub fn run(args: &NowArgs) -> Result<()> {
     }
     if report.unconfirmed > 0 {
         bail!(
-            "the relay at {relay} has not confirmed {} yet; they stay queued for the next sync",
+            "the relay at {} has not confirmed {} yet; they stay queued for the next sync",
+            crate::relay_url::for_display(&relay),
             crate::plural::count(report.unconfirmed, "item", "items")
         );
     }

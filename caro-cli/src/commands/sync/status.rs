@@ -194,7 +194,11 @@ fn print(status: &Status, json: bool) -> Result<()> {
         (Some(false), _) => "unreachable".to_string(),
         (None, _) => "in use by the running daemon".to_string(),
     };
-    writeln!(out, "relay:      {} ({reach})", for_terminal(&relay.url))?;
+    writeln!(
+        out,
+        "relay:      {} ({reach})",
+        for_terminal(&crate::relay_url::for_display(&relay.url))
+    )?;
     let last = status
         .last_sync_at
         .map_or_else(|| "never".to_string(), |at| format_age(at, now_ms()));
