@@ -167,6 +167,7 @@ fn atuin_database_made_by_atuin() {
             .env("ATUIN_CONFIG_DIR", home.path().join("atuin-config"))
             .env("ATUIN_SESSION", "0190000000007000800000000000abcd")
             .env("XDG_DATA_HOME", home.path().join("atuin-data"))
+            .env("PWD", "/tmp")
             .current_dir("/tmp")
             .output()
             .unwrap();
@@ -189,7 +190,7 @@ fn atuin_database_made_by_atuin() {
     ]);
     import(&home, "atuin", &db)
         .success()
-        .stdout(predicate::str::contains("imported 1 commands"));
+        .stdout(predicate::str::contains("imported 1 command from"));
     let list = home.list();
     let make = by_command(&list, "make test");
     assert_eq!(make["exitCode"], 2);

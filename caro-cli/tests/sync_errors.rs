@@ -12,6 +12,7 @@ use caro::daemon::protocol::{
     self as rpc, InitParams, InitResult, PushParams, PushResult, WireItem,
 };
 use caro::daemon::DaemonClient;
+use caro::relay_url::for_display;
 use crypto_core::{seal_command, CommandRecord, KeySet, Phrase};
 use serde_json::Value;
 
@@ -25,8 +26,15 @@ fn a_phrase_without_an_account_changes_nothing() {
     assert_eq!(out.status.code(), Some(1));
     let message = stderr_of(&out);
     assert!(
-        message.contains(&format!("no sync account for this phrase on {}", relay.url)),
+        message.contains(&format!(
+            "no sync account for this phrase on {}",
+            for_display(&relay.url)
+        )),
         "{message}"
+    );
+    assert!(
+        !message.contains(token(&relay.url)),
+        "the relay token leaked: {message}"
     );
     assert!(!b.key_file().exists());
     assert!(b.store().sync_identity().unwrap().is_none());
@@ -86,7 +94,11 @@ fn a_relay_that_is_down_is_named_and_the_queue_stays() {
     let out = a.run(&["sync"]);
     assert_eq!(out.status.code(), Some(1));
     let message = stderr_of(&out);
-    assert!(message.contains(&relay.url), "{message}");
+    assert!(message.contains(&for_display(&relay.url)), "{message}");
+    assert!(
+        !message.contains(token(&relay.url)),
+        "the relay token leaked: {message}"
+    );
     assert!(message.contains("cannot reach the sync relay"), "{message}");
     assert_eq!(a.pending(), 3, "the queue is intact");
 
@@ -95,7 +107,18 @@ fn a_relay_that_is_down_is_named_and_the_queue_stays() {
     let phrase = Phrase::generate().unwrap();
     let out = b.join_output(phrase.expose_secret());
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr_of(&out).contains(&relay.url), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains(&for_display(&relay.url)),
+        "{}",
+        stderr_of(&out)
+    );
+}
+
+/// The relay's access token, as the relay URL carries it.
+fn token(url: &str) -> &str {
+    url.split_once("token=")
+        .expect("a token in the relay URL")
+        .1
 }
 
 #[test]

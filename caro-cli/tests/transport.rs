@@ -170,9 +170,11 @@ fn a_plain_http_server_is_not_a_caro_relay() {
     let server = HttpServer::start();
     let url = format!("ws://127.0.0.1:{}", server.port);
     let device = Device::offline("A");
+    let phrase_dir = tempfile::tempdir().unwrap();
     let out = device
         .caro()
-        .args(["sync", "init", "--relay", &url])
+        .args(["sync", "init", "--relay", &url, "--phrase-file"])
+        .arg(phrase_dir.path().join("phrase"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -188,7 +190,14 @@ fn a_plain_http_server_is_not_a_caro_relay() {
     drop(server);
     let out = device
         .caro()
-        .args(["sync", "init", "--relay", "ws://127.0.0.1:9"])
+        .args([
+            "sync",
+            "init",
+            "--relay",
+            "ws://127.0.0.1:9",
+            "--phrase-file",
+        ])
+        .arg(phrase_dir.path().join("phrase-2"))
         .output()
         .unwrap();
     assert!(stderr_of(&out).contains("cannot reach the sync relay"));

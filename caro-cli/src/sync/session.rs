@@ -162,10 +162,11 @@ impl Session {
         Ok(SyncFailure::error(
             SyncErrorKind::Rpc(RpcErrorKind::RelayUnreachable),
             format!(
-                "cannot reach the sync relay at {}: is it running? ({} local change(s) stay \
-                 queued for the next sync; start a relay with `caro sync relay`, or choose \
-                 another with --relay URL)",
-                self.relay, pending
+                "cannot reach the sync relay at {}: is it running? ({} {} queued for the next \
+                 sync; start a relay with `caro sync relay`, or choose another with --relay URL)",
+                crate::relay_url::for_display(&self.relay),
+                crate::plural::count(pending, "local change", "local changes"),
+                crate::plural::agree(&pending, "stays", "stay")
             ),
         ))
     }

@@ -41,6 +41,9 @@ struct InitJson<'a> {
 pub fn run(args: &SyncInitArgs) -> Result<()> {
     // The first sync's summary gives the whole setup's time (keys, account, sync).
     let started = std::time::Instant::now();
+    // What the command line says is checked first: a usage error names the
+    // argument to change, whatever else is wrong.
+    crate::sync::check_given_relay(args.relay.as_deref(), args.insecure_transport)?;
     if !args.json && args.phrase_file.is_none() && !std::io::stdout().is_terminal() {
         return Err(UsageError(
             "caro sync init shows the recovery phrase only on a terminal, and stdout is not one \
@@ -54,7 +57,6 @@ pub fn run(args: &SyncInitArgs) -> Result<()> {
     let paths = Paths::from_env()?;
     let store = Store::open_in(&paths)?;
     prepare_fresh_setup(&paths, &store)?;
-    crate::sync::check_given_relay(args.relay.as_deref(), args.insecure_transport)?;
     let relay = crate::sync::resolve_relay(args.relay.as_deref(), None);
     let phrase = Phrase::generate()?;
     let opts = options(args.verbose, args.json);
