@@ -35,7 +35,8 @@ pub enum HistoryCommand {
     Add(AddArgs),
     /// List entries, newest first
     List(ListArgs),
-    /// Full-text search, best match first
+    /// Search: full text (any substring too), prefix or fuzzy; -i for the interactive search
+    #[command(after_long_help = crate::tui::KEYS_HELP)]
     Search(SearchArgs),
     /// Delete entries by id (they disappear from list and search)
     Delete(DeleteArgs),
@@ -87,28 +88,28 @@ pub struct ListArgs {
     /// How many entries to show
     #[arg(long, short = 'n', default_value_t = 50)]
     pub limit: usize,
-    /// Only entries from this recent period, e.g. 30m, 2h, 7d
-    #[arg(long, value_parser = duration_secs)]
-    pub since: Option<u64>,
-    /// Only entries recorded on this device id
-    #[arg(long)]
-    pub device: Option<String>,
+    #[command(flatten)]
+    pub filters: crate::commands::FilterArgs,
     /// Print a JSON array of entries
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["format", "cmd_only"])]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// Words to find in commands, prompts and explanations (prefixes match;
-    /// put words that start with '-' after `--`)
-    #[arg(required = true, num_args = 1..)]
+    /// Words to find in commands, prompts and explanations (word prefixes,
+    /// then any substring; put words that start with '-' after `--`)
+    #[arg(num_args = 0.., required_unless_present = "interactive")]
     pub query: Vec<String>,
     /// How many entries to show
     #[arg(long, short = 'n', default_value_t = 20)]
     pub limit: usize,
+    #[command(flatten)]
+    pub filters: crate::commands::FilterArgs,
+    #[command(flatten)]
+    pub interactive: crate::tui::InteractiveArgs,
     /// Print a JSON array of entries
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["format", "cmd_only", "interactive"])]
     pub json: bool,
 }
 
@@ -154,6 +155,12 @@ pub struct InitArgs {
     /// The shell to print the hook for
     #[arg(value_enum)]
     pub shell: Shell,
+    /// Leave Ctrl-R to the shell (no interactive search on it)
+    #[arg(long)]
+    pub disable_ctrl_r: bool,
+    /// Leave the up arrow to the shell
+    #[arg(long)]
+    pub disable_up_arrow: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -185,10 +192,6 @@ fn non_blank(value: &str) -> Result<String, String> {
     } else {
         Ok(value.to_string())
     }
-}
-
-fn duration_secs(value: &str) -> Result<u64, String> {
-    crate::time::parse_duration(value)
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use anyhow::Result;
 use crate::cli::{Cli, Command};
 use crate::paths::Paths;
 use crate::store::Store;
+pub use history::filters::{local_time, FilterArgs};
 pub use sync::SyncArgs;
 
 /// Runs the parsed command line.
@@ -33,7 +34,7 @@ fn open_store() -> Result<Store> {
     Ok(Store::open(&paths.history_db())?)
 }
 
-fn stdout() -> BufWriter<StdoutLock<'static>> {
+pub(crate) fn stdout() -> BufWriter<StdoutLock<'static>> {
     BufWriter::new(io::stdout().lock())
 }
 

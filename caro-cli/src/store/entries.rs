@@ -11,24 +11,15 @@ use crate::safety::RiskLevel;
 use crate::time::now_ms;
 
 /// The columns [`entry_from_row`] reads, in its order (`h` is command_history).
-const ENTRY_COLUMNS: &str = "h.id, h.command, h.prompt, h.explanation, h.safety_level, \
+pub(super) const ENTRY_COLUMNS: &str = "h.id, h.command, h.prompt, h.explanation, h.safety_level, \
      h.safety_warnings, h.exit_code, h.execution_time_ms, h.working_dir, h.shell_type, \
-     h.device_id, h.created_at, h.executed, h.success, h.platform";
+     h.device_id, h.created_at, h.executed, h.success, h.platform, h.session_id, h.hostname";
 
 const INSERT_ENTRY: &str = "INSERT OR IGNORE INTO command_history (
         id, prompt, command, explanation, executed, success, exit_code, execution_time_ms,
         working_dir, shell_type, platform, safety_level, safety_warnings, device_id,
-        created_at, updated_at, synced_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
-
-/// Which entries `list` returns.
-#[derive(Debug, Clone, Default)]
-pub struct ListFilter {
-    pub limit: usize,
-    /// Only entries created at or after this time (ms since the epoch).
-    pub since_ms: Option<i64>,
-    pub device_id: Option<String>,
-}
+        created_at, updated_at, synced_at, session_id, hostname)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -130,32 +121,6 @@ impl Store {
         // rather than leave a large log for the next commands to read through.
         self.read(|conn| Ok(conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?))?;
         Ok(counts)
-    }
-
-    /// Live entries, newest first.
-    pub fn list(&self, filter: &ListFilter) -> Result<Vec<HistoryEntry>> {
-        self.read(|conn| {
-            let mut sql =
-                format!("SELECT {ENTRY_COLUMNS} FROM command_history h WHERE h.deleted_at IS NULL");
-            if filter.since_ms.is_some() {
-                sql.push_str(" AND h.created_at >= :since");
-            }
-            if filter.device_id.is_some() {
-                sql.push_str(" AND h.device_id = :device");
-            }
-            sql.push_str(" ORDER BY h.created_at DESC, h.rowid DESC LIMIT :limit");
-            let mut stmt = conn.prepare(&sql)?;
-            let limit = i64::try_from(filter.limit).unwrap_or(i64::MAX);
-            let mut named: Vec<(&str, &dyn rusqlite::ToSql)> = vec![(":limit", &limit)];
-            if let Some(since) = &filter.since_ms {
-                named.push((":since", since));
-            }
-            if let Some(device) = &filter.device_id {
-                named.push((":device", device));
-            }
-            let rows = stmt.query_map(named.as_slice(), entry_from_row)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })
     }
 
     /// Full-text search over command, prompt and explanation, best match
@@ -382,6 +347,8 @@ pub(super) fn insert_entry(
         entry.created_at,
         now,
         synced_at,
+        entry.session_id,
+        entry.hostname,
     ])?;
     Ok(inserted == 1)
 }
@@ -439,7 +406,7 @@ fn search_window(
 /// Turns what the user typed into an FTS5 query: every word is a quoted
 /// prefix term, so punctuation such as `--force` or `a|b` cannot be read as
 /// query syntax. Words with no letter or digit are dropped.
-fn fts_query(input: &str) -> Option<String> {
+pub(super) fn fts_query(input: &str) -> Option<String> {
     let terms: Vec<String> = input
         .split_whitespace()
         .filter(|w| w.chars().any(char::is_alphanumeric))
@@ -467,6 +434,8 @@ pub(super) fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<HistoryEntry> {
         executed: row.get(12)?,
         success: row.get(13)?,
         platform: row.get(14)?,
+        session_id: row.get(15)?,
+        hostname: row.get(16)?,
     })
 }
 

@@ -8,6 +8,7 @@ mod entries;
 mod error;
 mod model;
 mod preferences;
+mod query;
 pub mod schema;
 mod sync;
 mod sync_state;
@@ -18,10 +19,11 @@ use std::time::{Duration, Instant};
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
 
-pub use entries::{ImportCounts, ListFilter, PruneCounts, Stats};
+pub use entries::{ImportCounts, PruneCounts, Stats};
 pub use error::{Result, StoreError};
 pub use model::{HistoryEntry, NewEntry};
 pub use preferences::StoredPreference;
+pub use query::{fuzzy_like_patterns, like_escape, CompactRow, EntryFilter, SearchMode};
 pub use sync::{EntityType, RemoteTombstone, SyncOperation, SyncQueueItem};
 pub use sync_state::{KnownDevice, PageCounts, SyncIdentity};
 

@@ -174,6 +174,8 @@ impl Store {
             shell: entry.shell.clone(),
             platform: entry.platform.clone(),
             created_at: entry.created_at,
+            session_id: entry.session_id.clone(),
+            hostname: entry.hostname.clone(),
         };
         self.write(|tx| {
             let now = now_ms();

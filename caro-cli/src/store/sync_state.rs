@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use rusqlite::{params, OptionalExtension, Row};
 
-use super::entries::{entry_from_row, insert_entry, BulkIndex};
+use super::entries::{entry_from_row, insert_entry, BulkIndex, ENTRY_COLUMNS};
 use super::sync::{apply_tombstone, EntityType, RemoteTombstone, SyncOperation};
 use super::{HistoryEntry, NewEntry, Result, Store, SyncQueueItem};
 use crate::time::now_ms;
@@ -221,6 +221,8 @@ impl Store {
                     shell: entry.shell.clone(),
                     platform: entry.platform.clone(),
                     created_at: entry.created_at,
+                    session_id: entry.session_id.clone(),
+                    hostname: entry.hostname.clone(),
                 };
                 if insert_entry(tx, &entry.id, &new, &entry.device_id, now, Some(now))? {
                     counts.inserted += 1;
@@ -265,12 +267,10 @@ impl Store {
     /// The live entries among `ids`, by id.
     pub fn live_entries_by_id(&self, ids: &[&str]) -> Result<HashMap<String, HistoryEntry>> {
         self.read(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT h.id, h.command, h.prompt, h.explanation, h.safety_level,
-                        h.safety_warnings, h.exit_code, h.execution_time_ms, h.working_dir,
-                        h.shell_type, h.device_id, h.created_at, h.executed, h.success, h.platform
-                 FROM command_history h WHERE h.id = ?1 AND h.deleted_at IS NULL",
-            )?;
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {ENTRY_COLUMNS}
+                 FROM command_history h WHERE h.id = ?1 AND h.deleted_at IS NULL"
+            ))?;
             let mut found = HashMap::with_capacity(ids.len());
             for id in ids {
                 if let Some(entry) = stmt.query_row([id], entry_from_row).optional()? {
@@ -284,13 +284,11 @@ impl Store {
     /// Every live entry, oldest first (for `caro sync export`).
     pub fn all_live_entries(&self) -> Result<Vec<HistoryEntry>> {
         self.read(|conn| {
-            let mut stmt = conn.prepare(
-                "SELECT h.id, h.command, h.prompt, h.explanation, h.safety_level,
-                        h.safety_warnings, h.exit_code, h.execution_time_ms, h.working_dir,
-                        h.shell_type, h.device_id, h.created_at, h.executed, h.success, h.platform
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {ENTRY_COLUMNS}
                  FROM command_history h WHERE h.deleted_at IS NULL
-                 ORDER BY h.created_at, h.id",
-            )?;
+                 ORDER BY h.created_at, h.id"
+            ))?;
             let rows = stmt.query_map([], entry_from_row)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })

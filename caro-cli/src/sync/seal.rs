@@ -90,6 +90,9 @@ pub fn entry_from_record(id: &str, device_id: &str, record: CommandRecord) -> Hi
         executed: record.executed.unwrap_or(false),
         success: record.success,
         platform: record.platform,
+        // Not in the synced record format: local to the device that ran it.
+        session_id: None,
+        hostname: None,
     }
 }
 
@@ -216,6 +219,8 @@ mod tests {
             executed: true,
             success: Some(true),
             platform: Some("linux".into()),
+            session_id: None,
+            hostname: None,
         }
     }
 

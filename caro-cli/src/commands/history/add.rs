@@ -93,6 +93,12 @@ pub fn run(args: AddArgs) -> Result<()> {
         created_at: input
             .created_at
             .unwrap_or_else(|| now_ms() - input.duration_ms.unwrap_or(0).clamp(0, 86_400_000)),
+        // The hooks export CARO_SESSION once per shell, for `--session` and
+        // the interactive search's session mode.
+        session_id: std::env::var("CARO_SESSION").ok().filter(|s| !s.is_empty()),
+        hostname: nix::unistd::gethostname()
+            .ok()
+            .and_then(|h| h.into_string().ok()),
     };
     let id = store.record(&entry)?;
     let mut out = crate::commands::stdout();
