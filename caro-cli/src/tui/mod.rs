@@ -102,8 +102,7 @@ pub fn run(args: &InteractiveArgs, query: &str, base: EntryFilter) -> Result<()>
         page: 1,
     };
     let first = app.request();
-    let first = worker::page(&store, &base, &first, now_ms)?;
-    app.receive(first);
+    app.receive(worker::page(&store, &base, &first, now_ms)?);
 
     let tty = OpenOptions::new()
         .read(true)
@@ -116,7 +115,7 @@ pub fn run(args: &InteractiveArgs, query: &str, base: EntryFilter) -> Result<()>
         let keys = events.clone();
         std::thread::spawn(move || read_keys(&keys));
         screen.draw(&mut app)?;
-        let search = worker::spawn(db, base, now_ms, events);
+        let search = worker::spawn(db, base, first, now_ms, events);
         loop {
             let step = match received.recv() {
                 Ok(Event::Key(key)) => app.key(key, &mut store),

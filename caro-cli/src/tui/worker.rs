@@ -75,16 +75,19 @@ pub fn page(
     })
 }
 
-/// Starts the thread; it ends when the returned sender is dropped.
+/// Starts the thread; it ends when the returned sender is dropped. `shown`
+/// is the request already answered from a page: it is answered again once
+/// the whole history is loaded.
 pub fn spawn(
     path: PathBuf,
     base: EntryFilter,
+    shown: Request,
     now_ms: i64,
     events: Sender<Event>,
 ) -> Sender<ToWorker> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        if let Err(e) = run(&path, &base, now_ms, &rx, &events) {
+        if let Err(e) = run(&path, &base, shown, now_ms, &rx, &events) {
             let _ = events.send(Event::Failed(format!("{e:#}")));
         }
     });
@@ -94,6 +97,7 @@ pub fn spawn(
 fn run(
     path: &std::path::Path,
     base: &EntryFilter,
+    shown: Request,
     now_ms: i64,
     rx: &Receiver<ToWorker>,
     events: &Sender<Event>,
@@ -102,7 +106,7 @@ fn run(
     let mut index = Index::default();
     let mut cursor: Option<(i64, i64)> = None;
     let mut complete = false;
-    let mut last: Option<Request> = None;
+    let mut last = Some(shown);
     loop {
         let first = if complete {
             match rx.recv() {
