@@ -62,19 +62,17 @@ sock, command, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 subprocess.run(["tmux", "-S", sock, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "30", "sleep 100000"], check=True)
 subprocess.run(["tmux", "-S", sock, "set", "-g", "window-size", "manual"], check=True)
 subprocess.run(["tmux", "-S", sock, "set", "-g", "remain-on-exit", "on"], check=True)
-ctl = subprocess.Popen(["tmux", "-S", sock, "-C", "attach", "-t", "0"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+ctl = subprocess.Popen(["tmux", "-S", sock, "-C", "attach", "-t", "0"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
 def read_line():
-    line = b""
-    while not line.endswith(b"\n"):
-        chunk = ctl.stdout.read(1)
-        if not chunk:
-            raise SystemExit("tmux control client ended")
-        line += chunk
+    line = ctl.stdout.readline()
+    if not line:
+        raise SystemExit("tmux control client ended: %s" % ctl.wait())
     return line.decode("utf-8", "replace")
 
 def cmd(text):
     ctl.stdin.write((text + "\n").encode())
+    ctl.stdin.flush()
     out, inside = [], False
     while True:
         line = read_line()
@@ -95,6 +93,11 @@ def wait(ready, limit=60.0):
         if time.monotonic() - start > limit:
             raise SystemExit("timed out; screen:\n" + screen)
 
+# Attaching answers first, with a block of its own.
+while not read_line().startswith("%end"):
+    pass
+# The pane's output is not needed here: only the screen, through capture-pane.
+cmd("refresh-client -f no-output")
 row = lambda s: " ago" in s or "just now" in s
 launches, keys = [], []
 for _ in range(max(3, runs // 3)):
