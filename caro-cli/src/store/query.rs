@@ -227,12 +227,12 @@ impl Store {
     }
 
     /// The ids of the live entries with exactly this command line.
-    pub fn ids_of_command(&self, command: &str) -> Result<Vec<(i64, String)>> {
+    pub fn ids_of_command(&self, command: &str) -> Result<Vec<String>> {
         self.read(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT rowid, id FROM command_history WHERE command = ?1 AND deleted_at IS NULL",
+                "SELECT id FROM command_history WHERE command = ?1 AND deleted_at IS NULL",
             )?;
-            let rows = stmt.query_map([command], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let rows = stmt.query_map([command], |r| r.get(0))?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
@@ -308,7 +308,10 @@ pub fn fuzzy_like_patterns(text: &str) -> Vec<String> {
 }
 
 /// Word-prefix FTS5 matches (bm25 order), then commands holding every word
-/// as a substring (newest first), each command once.
+/// as a substring (newest first), each command once. With a directory or
+/// session filter the substring pass alone answers: it walks that filter's
+/// index, where ranking every full-text match of a common word across the
+/// whole history first cost ~250 ms at 1,000,000 entries.
 fn full_text(
     conn: &Connection,
     text: &str,
@@ -316,7 +319,8 @@ fn full_text(
     limit: usize,
 ) -> Result<Vec<HistoryEntry>> {
     let mut found = Vec::new();
-    if let Some(fts) = fts_query(text) {
+    let narrow = filter.cwd.is_some() || filter.session_id.is_some();
+    if let Some(fts) = fts_query(text).filter(|_| !narrow) {
         let (conds, mut params) = filter.to_sql();
         params.insert(0, fts.into());
         let sql = format!(

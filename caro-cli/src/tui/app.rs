@@ -215,10 +215,7 @@ impl App {
         };
         match store.ids_of_command(&command) {
             Ok(ids) => {
-                self.confirm = Some(Confirm {
-                    command,
-                    ids: ids.into_iter().map(|(_, id)| id).collect(),
-                });
+                self.confirm = Some(Confirm { command, ids });
             }
             Err(e) => self.message = Some(format!("cannot delete: {e}")),
         }
