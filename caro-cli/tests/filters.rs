@@ -234,6 +234,12 @@ fn json_list_carries_session_and_host() {
         lines(&home, &["history", "list", "--host", &host, "--cmd-only"]).len(),
         2
     );
+    // The export carries them too (sync does not: its record has no field).
+    let export: Value = serde_json::from_str(&out(&home, &["sync", "export"])).unwrap();
+    let exported = &export["commands"][0];
+    assert_eq!(exported["command"], "echo with-session");
+    assert_eq!(exported["sessionId"], "abc-123");
+    assert_eq!(exported["hostname"], Value::String(host));
 }
 
 #[test]
