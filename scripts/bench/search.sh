@@ -53,10 +53,12 @@ gen_history() {
     }'
 }
 
-# tui_ms SOCKET COMMAND : "launch_ms key_ms" medians for one interactive search.
+# tui_ms SOCKET COMMAND : "launch_ms key_ms cpu_ms" for one interactive search:
+# the medians, and the CPU time the search process spent per search (typing
+# `q` and Backspace each start one), which a busy machine does not inflate.
 tui_ms() {
     python3 - "$1" "$2" "$RUNS" <<'PY'
-import statistics, subprocess, sys, time
+import os, statistics, subprocess, sys, time
 
 sock, command, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 subprocess.run(["tmux", "-S", sock, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "30", "sleep 100000"], check=True)
@@ -113,6 +115,14 @@ wait(row)
 # Let the whole history load before typing (caro says "loading" until then).
 wait(lambda s: "loading" not in s, limit=300)
 time.sleep(2)
+def cpu_ms():
+    # utime + stime of the pane's process (the search: `env` execs it).
+    pid = cmd("display -p -t 0 '#{pane_pid}'").strip()
+    with open("/proc/%s/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000.0 / os.sysconf("SC_CLK_TCK")
+
+cpu0 = cpu_ms()
 for _ in range(runs):
     t0 = time.monotonic()
     cmd("send-keys -t 0 -l q")
@@ -120,9 +130,10 @@ for _ in range(runs):
     keys.append((time.monotonic() - t0) * 1000)
     cmd("send-keys -t 0 BSpace")
     wait(lambda s: "qqmarker" not in s and row(s))
+cpu = (cpu_ms() - cpu0) / (2 * runs)
 cmd("send-keys -t 0 Escape")
 ctl.stdin.close()
-print("%.1f %.1f" % (statistics.median(launches), statistics.median(keys)))
+print("%.1f %.1f %.1f" % (statistics.median(launches), statistics.median(keys), cpu))
 PY
     tmux -S "$1" kill-server 2>/dev/null || true
 }
@@ -152,19 +163,19 @@ for n in $SIZES; do
         working_dir = '/home/me/projects/repo-' || (rowid % 40),
         exit_code = CASE WHEN rowid % 9 = 0 THEN 1 ELSE 0 END,
         execution_time_ms = (rowid * 37) % 5000;"
-    read -r c_launch c_key < <(tui_ms "$work/sock-caro-$n" \
+    read -r c_launch c_key c_cpu < <(tui_ms "$work/sock-caro-$n" \
         "env CARO_HOME=$CARO_HOME $CARO history search --interactive")
-    a_launch=- a_key=-
+    a_launch=- a_key=- a_cpu=-
     if [[ $have_atuin == 1 ]]; then
         ahome=$work/atuin.$n
         mkdir -p "$ahome/config/atuin" "$ahome/data"
         printf 'update_check = false\nauto_sync = false\n' > "$ahome/config/atuin/config.toml"
         aenv="HOME=$ahome XDG_CONFIG_HOME=$ahome/config XDG_DATA_HOME=$ahome/data"
         env $aenv HISTFILE="$work/zsh_history.$n" "$ATUIN" import zsh >/dev/null 2>&1
-        read -r a_launch a_key < <(tui_ms "$work/sock-atuin-$n" "env $aenv $ATUIN search --interactive")
+        read -r a_launch a_key a_cpu < <(tui_ms "$work/sock-atuin-$n" "env $aenv $ATUIN search --interactive")
     fi
     cwd_ms=$(RUNS_PROC=50 median_ms "$CARO" history search --cwd /home/me/projects/repo-7 --exit 0 docker logs)
-    rows+=("| $n | $c_launch ms | $a_launch ms | $c_key ms | $a_key ms | $cwd_ms ms |")
+    rows+=("| $n | $c_launch ms | $a_launch ms | $c_key ms | $a_key ms | $c_cpu ms | $a_cpu ms | $cwd_ms ms |")
 done
 export CARO_HOME=$work/caro.${SIZES%% *}
 add_ms=$(median_ms "$CARO" history add --command "git commit -m 'bench'" --exit-code 0 \
@@ -173,8 +184,8 @@ add_ms=$(median_ms "$CARO" history add --command "git commit -m 'bench'" --exit-
 atuin_version=$([[ $have_atuin == 1 ]] && "$ATUIN" --version | head -1 || echo "Atuin: not installed")
 echo "### caro history search ($(nproc) cores; $(date +%F); $atuin_version)"
 echo
-echo "| entries | launch → first results, caro | Atuin | keystroke → redraw, caro | Atuin | \`search --cwd D --exit 0 docker logs\` (process) |"
-echo "|---|---|---|---|---|---|"
+echo "| entries | launch → first results, caro | Atuin | keystroke → redraw, caro | Atuin | CPU per search, caro | Atuin | \`search --cwd D --exit 0 docker logs\` (process) |"
+echo "|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 echo "\`history add\` (whole process, median of ${RUNS_PROC:-200}, ${SIZES%% *} entries): $add_ms ms"
