@@ -21,3 +21,4 @@ pub mod shell;
 pub mod store;
 pub mod sync;
 pub mod time;
+pub mod tui;

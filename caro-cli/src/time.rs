@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
@@ -96,6 +97,44 @@ pub fn format_elapsed(ms: i64) -> String {
     }
 }
 
+/// Parses WHEN into ms since the epoch.
+pub fn parse_when(text: &str) -> Result<i64, String> {
+    parse_when_at(text, now_ms(), &TimeZone::system())
+}
+
+fn parse_when_at(text: &str, now: i64, tz: &TimeZone) -> Result<i64, String> {
+    let text = text.trim();
+    if let Ok(ago) = humantime::parse_duration(text) {
+        let ago = i64::try_from(ago.as_millis()).unwrap_or(i64::MAX);
+        return Ok(now.saturating_sub(ago));
+    }
+    if let Ok(ts) = text.parse::<Timestamp>() {
+        return Ok(ts.as_millisecond());
+    }
+    let local = text.parse::<DateTime>().or_else(|_| {
+        text.parse::<Date>()
+            .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+    });
+    match local.and_then(|dt| dt.to_zoned_datetime(tz.clone())) {
+        Ok(zoned) => Ok(zoned.timestamp().as_millisecond()),
+        Err(_) => Err(format!(
+            "cannot read '{text}' as a time: give a duration ago (30m, 2h, 3days) \
+             or a local date or date and time (2026-11-30, \"2026-11-30 14:00\")"
+        )),
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in the local time zone.
+pub fn local_time(ms: i64) -> String {
+    Timestamp::from_millisecond(ms)
+        .map(|ts| {
+            ts.to_zoned_datetime(TimeZone::system())
+                .strftime("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +208,29 @@ mod tests {
             Ok(1_699_992_000_000)
         );
         assert!(parse_rfc3339("yesterday").is_err());
+    }
+
+    #[test]
+    fn when_reads_durations_and_local_dates() {
+        let now = 1_800_000_000_000;
+        let utc = TimeZone::UTC;
+        assert_eq!(parse_when_at("2h", now, &utc), Ok(now - 7_200_000));
+        assert_eq!(parse_when_at("3days", now, &utc), Ok(now - 3 * 86_400_000));
+        assert_eq!(
+            parse_when_at("2026-11-30", now, &utc),
+            Ok(1_795_996_800_000)
+        );
+        let berlin = TimeZone::get("Europe/Berlin").unwrap();
+        assert_eq!(
+            parse_when_at("2026-11-30 14:00", now, &berlin),
+            Ok(1_795_996_800_000 + 13 * 3_600_000)
+        );
+        assert_eq!(
+            parse_when_at("2026-11-30T14:00:00Z", now, &berlin),
+            Ok(1_795_996_800_000 + 14 * 3_600_000)
+        );
+        assert!(parse_when_at("yesterday-ish", now, &utc)
+            .unwrap_err()
+            .contains("duration ago"));
     }
 }

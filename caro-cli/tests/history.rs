@@ -144,7 +144,9 @@ fn list_is_newest_first_with_limit_since_and_device() {
         .args(["history", "list", "--since", "yesterday"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("invalid duration 'yesterday'"));
+        .stderr(predicate::str::contains(
+            "cannot read 'yesterday' as a time",
+        ));
 
     let text = home.caro().args(["history", "list"]).output().unwrap();
     let text = stdout_of(&text);

@@ -51,6 +51,8 @@ fn remote_entry(id: &str) -> HistoryEntry {
         executed: true,
         success: Some(true),
         platform: Some("macos".to_string()),
+        session_id: None,
+        hostname: None,
     }
 }
 

@@ -10,7 +10,8 @@ pub enum HistoryCommand {
     Add(AddArgs),
     /// List entries, newest first
     List(ListArgs),
-    /// Full-text search, best match first
+    /// Search: full text (any substring too), prefix or fuzzy; -i for the interactive search
+    #[command(after_long_help = crate::tui::KEYS_HELP)]
     Search(SearchArgs),
     /// Delete entries by id (they disappear from list and search)
     Delete(DeleteArgs),
@@ -66,28 +67,28 @@ pub struct ListArgs {
     /// How many entries to show
     #[arg(long, short = 'n', default_value_t = 50)]
     pub limit: usize,
-    /// Only entries from this recent period, e.g. 30m, 2h, 7d
-    #[arg(long, value_parser = duration_secs)]
-    pub since: Option<u64>,
-    /// Only entries recorded on this device id
-    #[arg(long)]
-    pub device: Option<String>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
     /// Print a JSON array of entries
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["format", "cmd_only"])]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// Words to find in commands, prompts and explanations (prefixes match;
-    /// put words that start with '-' after `--`)
-    #[arg(required = true, num_args = 1..)]
+    /// Words to find in commands, prompts and explanations (word prefixes,
+    /// then any substring; put words that start with '-' after `--`)
+    #[arg(num_args = 0.., required_unless_present = "interactive")]
     pub query: Vec<String>,
     /// How many entries to show
     #[arg(long, short = 'n', default_value_t = 20)]
     pub limit: usize,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    #[command(flatten)]
+    pub interactive: crate::tui::InteractiveArgs,
     /// Print a JSON array of entries
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["format", "cmd_only", "interactive"])]
     pub json: bool,
 }
 
@@ -139,6 +140,37 @@ fn non_blank(value: &str) -> Result<String, String> {
     }
 }
 
-fn duration_secs(value: &str) -> Result<u64, String> {
-    crate::time::parse_duration(value)
+/// The filters and output shapes `history list` and `history search` share.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FilterArgs {
+    /// Only entries run in this directory (`.` for the current one)
+    #[arg(long, value_name = "DIR")]
+    pub cwd: Option<String>,
+    /// Only entries that exited with this status
+    #[arg(long = "exit", value_name = "N", allow_hyphen_values = true)]
+    pub exit_code: Option<i64>,
+    /// Only entries from before WHEN: a duration ago (30m, 2h, 3days) or a
+    /// local date/time (2026-11-30, "2026-11-30 14:00")
+    #[arg(long, value_name = "WHEN", value_parser = crate::time::parse_when)]
+    pub before: Option<i64>,
+    /// Only entries from WHEN on (same forms as --before)
+    #[arg(long, visible_alias = "since", value_name = "WHEN", value_parser = crate::time::parse_when)]
+    pub after: Option<i64>,
+    /// Only entries recorded on this device (its name, or its id)
+    #[arg(long, value_name = "NAME")]
+    pub device: Option<String>,
+    /// Only entries from this shell session (the hooks' $CARO_SESSION)
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
+    /// Only entries recorded on this host name
+    #[arg(long, value_name = "NAME")]
+    pub host: Option<String>,
+    /// Print each entry through a template: {id} {time} {age} {command} {exit}
+    /// {duration} {cwd} {device} {session} {host} {risk}; \t and \n are a tab
+    /// and a newline
+    #[arg(long, value_name = "TEMPLATE", conflicts_with = "cmd_only")]
+    pub format: Option<String>,
+    /// Print only the command lines (same as --format '{command}')
+    #[arg(long)]
+    pub cmd_only: bool,
 }

@@ -11,7 +11,8 @@ use clap::{Args, Parser, Subcommand};
 
 pub use config::ConfigCommand;
 pub use history::{
-    AddArgs, DeleteArgs, HistoryCommand, ImportArgs, ListArgs, PruneArgs, SearchArgs, StatsArgs,
+    AddArgs, DeleteArgs, FilterArgs, HistoryCommand, ImportArgs, ListArgs, PruneArgs, SearchArgs,
+    StatsArgs,
 };
 pub use sync::{
     DevicesArgs, ExportArgs, JoinArgs, NowArgs, RelayArgs, ResetArgs, StatusArgs, SyncArgs,
@@ -78,6 +79,12 @@ pub struct InitArgs {
     /// The shell to print the hook for
     #[arg(value_enum)]
     pub shell: Shell,
+    /// Leave Ctrl-R to the shell (no interactive search on it)
+    #[arg(long)]
+    pub disable_ctrl_r: bool,
+    /// Leave the up arrow to the shell
+    #[arg(long)]
+    pub disable_up_arrow: bool,
 }
 
 #[cfg(test)]

@@ -13,15 +13,6 @@ use super::{current_device_id, HistoryEntry, NewEntry, Result, Store, StoreError
 use crate::safety::RiskLevel;
 use crate::time::now_ms;
 
-/// Which entries `list` returns.
-#[derive(Debug, Clone, Default)]
-pub struct ListFilter {
-    pub limit: usize,
-    /// Only entries created at or after this time (ms since the epoch).
-    pub since_ms: Option<i64>,
-    pub device_id: Option<String>,
-}
-
 /// What an import knows an imported command by, kept on this device only.
 pub type ImportKey = [u8; 16];
 
@@ -134,32 +125,6 @@ impl Store {
         // rather than leave a large log for the next commands to read through.
         self.read(|conn| Ok(conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?))?;
         Ok(counts)
-    }
-
-    /// Live entries, newest first.
-    pub fn list(&self, filter: &ListFilter) -> Result<Vec<HistoryEntry>> {
-        self.read(|conn| {
-            let mut sql =
-                format!("SELECT {ENTRY_COLUMNS} FROM command_history h WHERE h.deleted_at IS NULL");
-            if filter.since_ms.is_some() {
-                sql.push_str(" AND h.created_at >= :since");
-            }
-            if filter.device_id.is_some() {
-                sql.push_str(" AND h.device_id = :device");
-            }
-            sql.push_str(" ORDER BY h.created_at DESC, h.rowid DESC LIMIT :limit");
-            let mut stmt = conn.prepare(&sql)?;
-            let limit = i64::try_from(filter.limit).unwrap_or(i64::MAX);
-            let mut named: Vec<(&str, &dyn rusqlite::ToSql)> = vec![(":limit", &limit)];
-            if let Some(since) = &filter.since_ms {
-                named.push((":since", since));
-            }
-            if let Some(device) = &filter.device_id {
-                named.push((":device", device));
-            }
-            let rows = stmt.query_map(named.as_slice(), entry_from_row)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })
     }
 
     /// Full-text search over command, prompt and explanation, best match
@@ -437,7 +402,7 @@ fn search_window(
 /// Turns what the user typed into an FTS5 query: every word is a quoted
 /// prefix term, so punctuation such as `--force` or `a|b` cannot be read as
 /// query syntax. Words with no letter or digit are dropped.
-fn fts_query(input: &str) -> Option<String> {
+pub(super) fn fts_query(input: &str) -> Option<String> {
     let terms: Vec<String> = input
         .split_whitespace()
         .filter(|w| w.chars().any(char::is_alphanumeric))

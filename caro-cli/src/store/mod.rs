@@ -9,6 +9,7 @@ mod error;
 mod identity;
 mod model;
 mod preferences;
+mod query;
 mod queue;
 mod remote;
 mod rows;
@@ -20,11 +21,12 @@ use std::time::{Duration, Instant};
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior};
 
-pub use entries::{ImportCounts, ImportKey, ListFilter, PruneCounts, Stats};
+pub use entries::{ImportCounts, ImportKey, PruneCounts, Stats};
 pub use error::{Result, StoreError};
 pub use identity::SyncIdentity;
 pub use model::{HistoryEntry, NewEntry};
 pub use preferences::StoredPreference;
+pub use query::{fuzzy_like_patterns, like_escape, CompactRow, EntryFilter, SearchMode};
 pub use remote::{PageCounts, RemoteTombstone};
 pub use rows::{EntityType, KnownDevice, SyncOperation, SyncQueueItem};
 

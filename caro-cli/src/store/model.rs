@@ -24,6 +24,10 @@ pub struct HistoryEntry {
     pub executed: bool,
     pub success: Option<bool>,
     pub platform: Option<String>,
+    /// The shell session it was typed in (`CARO_SESSION`); local only, not synced.
+    pub session_id: Option<String>,
+    /// The host it ran on; local only, not synced.
+    pub hostname: Option<String>,
 }
 
 /// An entry about to be recorded on this device.
@@ -42,4 +46,6 @@ pub struct NewEntry {
     pub shell: Option<String>,
     pub platform: Option<String>,
     pub created_at: i64,
+    pub session_id: Option<String>,
+    pub hostname: Option<String>,
 }

@@ -12,13 +12,14 @@ use crate::safety::RiskLevel;
 /// The columns [`entry_from_row`] reads, in its order (`h` is command_history).
 pub(super) const ENTRY_COLUMNS: &str = "h.id, h.command, h.prompt, h.explanation, \
      h.safety_level, h.safety_warnings, h.exit_code, h.execution_time_ms, h.working_dir, \
-     h.shell_type, h.device_id, h.created_at, h.executed, h.success, h.platform";
+     h.shell_type, h.device_id, h.created_at, h.executed, h.success, h.platform, h.session_id, \
+     h.hostname";
 
 const INSERT_ENTRY: &str = "INSERT OR IGNORE INTO command_history (
         id, prompt, command, explanation, executed, success, exit_code, execution_time_ms,
         working_dir, shell_type, platform, safety_level, safety_warnings, device_id,
-        created_at, updated_at, synced_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+        created_at, updated_at, synced_at, session_id, hostname)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
 
 /// The columns [`queue_item_from_row`] reads, in its order.
 pub(super) const QUEUE_COLUMNS: &str =
@@ -154,6 +155,8 @@ impl From<&HistoryEntry> for NewEntry {
             shell: entry.shell.clone(),
             platform: entry.platform.clone(),
             created_at: entry.created_at,
+            session_id: entry.session_id.clone(),
+            hostname: entry.hostname.clone(),
         }
     }
 }
@@ -177,6 +180,8 @@ pub(super) fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<HistoryEntry> {
         executed: row.get(12)?,
         success: row.get(13)?,
         platform: row.get(14)?,
+        session_id: row.get(15)?,
+        hostname: row.get(16)?,
     })
 }
 
@@ -208,6 +213,8 @@ pub(super) fn insert_entry(
         entry.created_at,
         now,
         synced_at,
+        entry.session_id,
+        entry.hostname,
     ])?;
     Ok(inserted == 1)
 }

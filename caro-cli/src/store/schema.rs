@@ -132,8 +132,25 @@ const V3_IMPORT_KEYS: &str = r#"
 CREATE TABLE import_keys (key BLOB PRIMARY KEY) WITHOUT ROWID;
 "#;
 
+/// Version 4: where an entry was typed (the shell session from the hooks'
+/// `CARO_SESSION`, the host name), for the search filters, and the indexes
+/// that keep those filters off a full scan. Partial on live rows: tombstones
+/// are never searched. Each index ends in `created_at` so a filtered listing
+/// walks it newest first and stops at the limit (checked with EXPLAIN QUERY
+/// PLAN: `SEARCH h USING INDEX ... (working_dir=?)`, no temp B-tree).
+const V4_WHERE: &str = r#"
+ALTER TABLE command_history ADD COLUMN session_id TEXT;
+ALTER TABLE command_history ADD COLUMN hostname TEXT;
+CREATE INDEX command_history_cwd ON command_history (working_dir, created_at)
+    WHERE deleted_at IS NULL;
+CREATE INDEX command_history_session ON command_history (session_id, created_at)
+    WHERE deleted_at IS NULL AND session_id IS NOT NULL;
+CREATE INDEX command_history_device ON command_history (device_id, created_at)
+    WHERE deleted_at IS NULL;
+"#;
+
 /// All migrations in order; the database's `user_version` is how many ran.
-pub const MIGRATIONS: &[&str] = &[V1, V2_SYNC_STATE, V3_IMPORT_KEYS];
+pub const MIGRATIONS: &[&str] = &[V1, V2_SYNC_STATE, V3_IMPORT_KEYS, V4_WHERE];
 
 /// The `user_version` of a fully migrated database.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

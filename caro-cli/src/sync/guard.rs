@@ -121,6 +121,8 @@ mod tests {
             executed: true,
             success: None,
             platform: None,
+            session_id: None,
+            hostname: None,
         }
     }
 

@@ -120,6 +120,9 @@ fn entry_from_record(id: &str, device_id: &str, record: CommandRecord) -> Histor
         executed: record.executed.unwrap_or(false),
         success: record.success,
         platform: record.platform,
+        // Not in the synced record format: local to the device that ran it.
+        session_id: None,
+        hostname: None,
     }
 }
 
@@ -238,6 +241,8 @@ mod tests {
             executed: true,
             success: Some(true),
             platform: Some("linux".into()),
+            session_id: None,
+            hostname: None,
         }
     }
 

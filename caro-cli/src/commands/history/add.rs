@@ -108,6 +108,12 @@ pub fn run(args: AddArgs) -> Result<()> {
         created_at: input
             .created_at
             .unwrap_or_else(|| now - input.duration_ms.unwrap_or(0).clamp(0, 86_400_000)),
+        // The hooks export CARO_SESSION once per shell, for `--session` and
+        // the interactive search's session mode.
+        session_id: std::env::var("CARO_SESSION").ok().filter(|s| !s.is_empty()),
+        hostname: nix::unistd::gethostname()
+            .ok()
+            .and_then(|h| h.into_string().ok()),
     };
     if prefs.flags(entry.safety_level) {
         // A warning nobody can read (stderr closed or a broken pipe) must

@@ -190,6 +190,8 @@ fn from_export(e: HistoryEntry) -> Candidate {
         shell: e.shell,
         platform: e.platform,
         created_at: e.created_at,
+        session_id: e.session_id,
+        hostname: e.hostname,
         ..NewEntry::default()
     };
     (None, e.id, entry)

@@ -1,20 +1,13 @@
-//! `caro history list`: newest first.
+//! `caro history list`: newest first, through the shared filters.
 
 use anyhow::Result;
 
 use crate::cli::ListArgs;
-use crate::store::ListFilter;
-use crate::time::now_ms;
 
 pub fn run(args: &ListArgs) -> Result<()> {
+    let filter = args.filters.to_filter()?;
+    let template = args.filters.template()?;
     let store = crate::commands::open_store()?;
-    let since_ms = args.since.map(|secs| {
-        now_ms().saturating_sub(i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX))
-    });
-    let entries = store.list(&ListFilter {
-        limit: args.limit,
-        since_ms,
-        device_id: args.device.clone(),
-    })?;
-    super::print_entries(&store, &entries, args.json)
+    let entries = store.list_filtered(&filter, args.limit)?;
+    super::filters::print(&store, &entries, template.as_ref(), args.json)
 }

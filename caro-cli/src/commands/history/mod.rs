@@ -2,6 +2,7 @@
 
 mod add;
 mod delete;
+pub mod filters;
 mod import;
 mod list;
 mod prune;
