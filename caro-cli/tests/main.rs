@@ -10,6 +10,7 @@ mod config;
 mod history;
 mod hooks;
 mod import;
+mod lifecycle;
 mod local_time;
 mod messages;
 mod output;
