@@ -7,18 +7,13 @@
 //! its stdin, then sends SIGTERM, then SIGKILL, waiting a little between.
 //!
 //! A daemon is never left running: dropping the client without `close`
-//! (an error path, a cancelled future) stops it with SIGTERM, then SIGKILL;
-//! and while a client lives, SIGINT, SIGTERM or SIGHUP to caro (Ctrl-C, a
-//! closed terminal) stop its daemon the same way and end caro with 128 + the
-//! signal, unless the command handles signals itself
-//! ([`leave_signals_to_the_command`], `caro sync watch`). The daemon also
-//! exits by itself on stdin EOF, which covers a caro killed with SIGKILL.
+//! stops it, and so does a signal to caro (see [`super::stop`]).
 
 use std::collections::{HashMap, VecDeque};
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -29,7 +24,6 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
-use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
@@ -38,23 +32,10 @@ use super::protocol::{
     Incoming, Request, RpcErrorKind, RpcErrorObject, ShutdownParams, ShutdownResult,
     MAX_LINE_BYTES, SHUTDOWN,
 };
+use super::stop::{self, has_exited, lock_child, terminate, StopSignals, TERM_GRACE};
 
 /// How many lines of the daemon's stderr an error quotes.
 const STDERR_TAIL_LINES: usize = 12;
-/// How long a daemon told to stop (SIGTERM) has before SIGKILL. It stops
-/// within 1 s of a signal or of stdin EOF (PROTOCOL.md); this leaves margin
-/// and still ends everything within 2 s of caro being interrupted.
-const TERM_GRACE: Duration = Duration::from_millis(1500);
-
-/// Set when the command handles SIGINT/SIGTERM itself.
-static COMMAND_HANDLES_SIGNALS: AtomicBool = AtomicBool::new(false);
-
-/// For a command that stops on a signal by itself and closes its daemon
-/// (`caro sync watch`): daemons started after this do not end caro on a signal.
-pub fn leave_signals_to_the_command() {
-    COMMAND_HANDLES_SIGNALS.store(true, Ordering::Relaxed);
-}
-
 /// Something the daemon said without being asked (`sync.changed`, `sync.state`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notification {
@@ -160,15 +141,15 @@ impl DaemonClient {
         let program = command.display();
         // Caught from before the daemon exists, so no signal can end caro
         // by default and leave it behind.
-        let signals = if COMMAND_HANDLES_SIGNALS.load(Ordering::Relaxed) {
-            None
-        } else {
+        let signals = if stop::signals_stop_caro() {
             Some(
                 StopSignals::register().map_err(|source| DaemonError::Spawn {
                     program: program.clone(),
                     source,
                 })?,
             )
+        } else {
+            None
         };
         let mut command_line = Command::new(&command.program);
         if !tls {
@@ -412,77 +393,6 @@ impl Drop for DaemonClient {
             guard.abort();
         }
         terminate(&self.child);
-    }
-}
-
-fn lock_child(child: &Mutex<Child>) -> std::sync::MutexGuard<'_, Child> {
-    child.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Exited and reaped, or no longer ours to wait for.
-fn has_exited(child: &mut Child) -> bool {
-    !matches!(child.try_wait(), Ok(None))
-}
-
-/// SIGTERM, up to [`TERM_GRACE`] to exit, then SIGKILL; blocking (it runs
-/// when caro is about to exit, or drops a client it could not close).
-fn terminate(child: &Mutex<Child>) {
-    let mut child = lock_child(child);
-    if has_exited(&mut child) {
-        return;
-    }
-    // `id` is None once reaped, so a pid reused since is never signalled.
-    if let Some(pid) = child.id().and_then(|p| i32::try_from(p).ok()) {
-        let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
-    }
-    let exited_within = |child: &mut Child, limit: Duration| {
-        let deadline = Instant::now() + limit;
-        while !has_exited(child) {
-            if Instant::now() >= deadline {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        true
-    };
-    if !exited_within(&mut child, TERM_GRACE) {
-        let _ = child.start_kill();
-        exited_within(&mut child, Duration::from_secs(1));
-    }
-}
-
-/// SIGINT, SIGTERM and SIGHUP, caught.
-struct StopSignals {
-    int: tokio::signal::unix::Signal,
-    term: tokio::signal::unix::Signal,
-    hup: tokio::signal::unix::Signal,
-}
-
-impl StopSignals {
-    fn register() -> io::Result<StopSignals> {
-        Ok(StopSignals {
-            int: signal(SignalKind::interrupt())?,
-            term: signal(SignalKind::terminate())?,
-            hup: signal(SignalKind::hangup())?,
-        })
-    }
-
-    /// Waits for one; then stops the daemon and ends caro with 128 + the
-    /// signal (the shell's convention, e.g. 130 for Ctrl-C).
-    async fn stop_daemon(mut self, child: Arc<Mutex<Child>>) {
-        let received = tokio::select! {
-            _ = self.int.recv() => Signal::SIGINT,
-            _ = self.term.recv() => Signal::SIGTERM,
-            _ = self.hup.recv() => Signal::SIGHUP,
-        };
-        // stderr may be gone with the terminal: a failed write changes nothing.
-        let _ = writeln!(
-            io::stderr(),
-            "caro: stopped by {}; the sync daemon is stopped too (queued changes go out with the next sync)",
-            received.as_str()
-        );
-        terminate(&child);
-        std::process::exit(128 + received as i32);
     }
 }
 

@@ -14,7 +14,7 @@ pub fn run(args: &WatchArgs) -> Result<()> {
     let setup = require_setup(&paths)?;
     let opts = options(args.verbose, args.quiet);
     // Ctrl-C and SIGTERM end the watch loop, which closes its daemon in order.
-    crate::daemon::client::leave_signals_to_the_command();
+    crate::daemon::stop::leave_signals_to_the_command();
     runtime()?.block_on(async {
         let session = Session::open(setup, args.relay.as_deref(), opts).await?;
         crate::sync::watch::run(session, &mut output::stdout()).await
