@@ -21,3 +21,4 @@ mod sync_errors;
 mod sync_flow;
 mod sync_resilience;
 mod sync_rpc_vectors;
+mod sync_status;
