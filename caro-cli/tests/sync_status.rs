@@ -24,6 +24,12 @@ fn status_counts_every_entry_and_names_what_is_wrong() {
     assert_eq!(st["entries"], N, "{st}");
     assert_eq!(st["queue"]["pending"], 0, "{st}");
     assert_eq!(st["reason"], Value::Null, "{st}");
+    assert!(st["lastPushAt"].as_i64().unwrap() > 0, "{st}");
+    assert_eq!(
+        st["lastPullAt"],
+        Value::Null,
+        "nothing came from elsewhere: {st}"
+    );
     let text = a.ok(&["sync", "status"]);
     assert!(text.contains(&format!("entries:    {N} stored")), "{text}");
 
@@ -31,7 +37,11 @@ fn status_counts_every_entry_and_names_what_is_wrong() {
     let b = Device::new("B", &relay);
     b.join(&phrase);
     b.add("echo on B");
-    assert_eq!(status(&b)["entries"], N + 1);
+    let st = status(&b);
+    assert_eq!(st["entries"], N + 1);
+    assert!(st["lastPullAt"].as_i64().unwrap() > 0, "{st}");
+    assert_eq!(st["lastPushAt"], Value::Null, "B pushed nothing yet: {st}");
+    assert_eq!(st["queue"]["pending"], 1, "{st}");
 
     // A daemon that cannot run is not an unreachable relay.
     let failed: Value = serde_json::from_slice(

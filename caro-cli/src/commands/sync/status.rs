@@ -40,6 +40,10 @@ struct Status {
     device_name: String,
     relay: Option<RelayStatus>,
     last_sync_at: Option<i64>,
+    /// When the relay last confirmed an entry of this device.
+    last_push_at: Option<i64>,
+    /// When an entry (or delete) from another device last arrived.
+    last_pull_at: Option<i64>,
     queue: Queue,
     daemon: Option<DaemonStatus>,
 }
@@ -84,6 +88,7 @@ pub fn run(args: &StatusArgs) -> Result<()> {
     let device = current_device(&store)?;
     let (pending, failed) = store.sync_queue_counts()?;
     let entries = store.stats(0)?.total;
+    let (last_push_at, last_pull_at) = store.last_push_and_pull()?;
     drop(store);
     let mut status = Status {
         configured: false,
@@ -96,6 +101,8 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         device_name: device.name,
         relay: None,
         last_sync_at: None,
+        last_push_at,
+        last_pull_at,
         queue: Queue { pending, failed },
         daemon: None,
     };
@@ -240,10 +247,19 @@ fn print(status: &Status, json: bool) -> Result<()> {
         _ => {}
     }
     writeln!(out, "entries:    {} stored", status.entries)?;
-    let last = status
-        .last_sync_at
-        .map_or_else(|| "never".to_string(), |at| format_age(at, now_ms()));
-    writeln!(out, "last sync:  {last}")?;
+    let age =
+        |at: Option<i64>| at.map_or_else(|| "never".to_string(), |at| format_age(at, now_ms()));
+    writeln!(out, "last sync:  {}", age(status.last_sync_at))?;
+    writeln!(
+        out,
+        "last push:  {} (an entry of this device confirmed by the relay)",
+        age(status.last_push_at)
+    )?;
+    writeln!(
+        out,
+        "last pull:  {} (an entry from another device arrived)",
+        age(status.last_pull_at)
+    )?;
     writeln!(
         out,
         "queue:      {} pending, {} failed",
