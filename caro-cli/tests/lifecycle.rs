@@ -115,9 +115,16 @@ fn interrupt_and_expect_nothing_left(
     }
 }
 
+/// `caro` as a user runs it: the daemon logs at its default level (info),
+/// so it writes to a stderr whose reader may be gone.
+fn as_a_user_runs_it(device: &Device) -> std::process::Command {
+    let mut caro = device.caro();
+    caro.env_remove("CARO_SYNC_LOG_LEVEL");
+    caro
+}
+
 fn spawn_join(device: &Device, phrase: &str) -> Child {
-    let mut join = device
-        .caro()
+    let mut join = as_a_user_runs_it(device)
         .args(["sync", "join"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -130,8 +137,7 @@ fn spawn_join(device: &Device, phrase: &str) -> Child {
 }
 
 fn spawn_sync(device: &Device) -> Child {
-    device
-        .caro()
+    as_a_user_runs_it(device)
         .args(["sync", "--json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
