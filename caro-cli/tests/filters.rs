@@ -3,7 +3,6 @@
 //! `--host`, `--format`, `--cmd-only`, the search modes), run with the real
 //! binary on a real database; and the session and host each entry records.
 
-
 use crate::util::{stderr_of, Home};
 use serde_json::Value;
 

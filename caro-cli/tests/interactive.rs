@@ -3,13 +3,12 @@
 //! the Ctrl-R / up-arrow widgets of bash, zsh and fish putting the chosen line
 //! at a real prompt. Each test runs its own tmux server and stops it.
 
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use caro::store::{HistoryEntry, Store};
 use crate::util::Home;
+use caro::store::{HistoryEntry, Store};
 
 /// Whether `program` runs here; missing, its tests are SKIPPED unless
 /// `CARO_REQUIRE_SHELLS` is set (CI installs tmux, zsh and fish).

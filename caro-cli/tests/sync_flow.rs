@@ -279,7 +279,9 @@ fn history_add_starts_a_background_sync_when_one_is_due() {
     assert!(last_sync().unwrap() > 0, "a background sync ran");
     assert_eq!(a.pending(), 0, "the background sync pushed the queue");
     // Let the background sync's daemon exit before the home goes away.
-    while a.daemon_dir().join("daemon.lock").exists() && std::time::Instant::now() < deadline {
+    while caro::daemon::lock::daemon_pid(&a.daemon_dir()).is_some()
+        && std::time::Instant::now() < deadline
+    {
         std::thread::sleep(Duration::from_millis(50));
     }
     // What the relay acknowledged arrives with B's next sync, not a later one.

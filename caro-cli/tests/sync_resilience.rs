@@ -98,8 +98,7 @@ fn a_daemon_killed_in_the_middle_of_a_big_sync_loses_and_doubles_nothing() {
         .spawn()
         .unwrap();
     // Kill the daemon once the first batch is acknowledged, while the rest
-    // is on its way: its pid is in the lock file of its data directory.
-    let lock = a.daemon_dir().join("daemon.lock");
+    // is on its way: it is the holder of its data directory's lock.
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut killed = false;
     while Instant::now() < deadline {
@@ -107,11 +106,8 @@ fn a_daemon_killed_in_the_middle_of_a_big_sync_loses_and_doubles_nothing() {
             break;
         }
         if (a.pending() as usize) < N {
-            let pid: i32 = std::fs::read_to_string(&lock)
-                .unwrap()
-                .trim()
-                .parse()
-                .unwrap();
+            let pid = caro::daemon::lock::daemon_pid(&a.daemon_dir())
+                .expect("the daemon that acknowledged a batch holds its lock");
             kill(Pid::from_raw(pid), Signal::SIGKILL).unwrap();
             killed = true;
             break;

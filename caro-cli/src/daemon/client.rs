@@ -5,6 +5,9 @@
 //! when the daemon dies its last words go into the error. Every call has a
 //! timeout. [`DaemonClient::close`] asks the daemon to shut down, then ends
 //! its stdin, then sends SIGTERM, then SIGKILL, waiting a little between.
+//!
+//! A daemon is never left running: dropping the client without `close`
+//! stops it, and so does a signal to caro (see [`super::stop`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
@@ -12,7 +15,7 @@ use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
@@ -22,16 +25,17 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
 use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
 
 use super::locate::CommandLine;
 use super::protocol::{
     Incoming, Request, RpcErrorKind, RpcErrorObject, ShutdownParams, ShutdownResult,
     MAX_LINE_BYTES, SHUTDOWN,
 };
+use super::stop::{self, has_exited, lock_child, terminate, StopSignals, TERM_GRACE};
 
 /// How many lines of the daemon's stderr an error quotes.
 const STDERR_TAIL_LINES: usize = 12;
-
 /// Something the daemon said without being asked (`sync.changed`, `sync.state`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notification {
@@ -111,7 +115,9 @@ pub struct PendingCall {
 pub struct DaemonClient {
     program: String,
     pid: Option<u32>,
-    child: Mutex<Child>,
+    child: Arc<Mutex<Child>>,
+    /// Stops the daemon and caro on SIGINT/SIGTERM/SIGHUP; ended by close and drop.
+    signal_guard: Option<JoinHandle<()>>,
     stdin: tokio::sync::Mutex<Option<ChildStdin>>,
     shared: Arc<Shared>,
     next_id: AtomicU64,
@@ -133,6 +139,18 @@ impl DaemonClient {
         tls: bool,
     ) -> Result<Self, DaemonError> {
         let program = command.display();
+        // Caught from before the daemon exists, so no signal can end caro
+        // by default and leave it behind.
+        let signals = if stop::signals_stop_caro() {
+            Some(
+                StopSignals::register().map_err(|source| DaemonError::Spawn {
+                    program: program.clone(),
+                    source,
+                })?,
+            )
+        } else {
+            None
+        };
         let mut command_line = Command::new(&command.program);
         if !tls {
             command_line.env_remove("NODE_EXTRA_CA_CERTS");
@@ -145,6 +163,7 @@ impl DaemonClient {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0)
+            // A last resort: Drop below stops it in order first.
             .kill_on_drop(true)
             .spawn()
             .map_err(|source| DaemonError::Spawn {
@@ -172,10 +191,15 @@ impl DaemonClient {
             echo_stderr,
             done_tx,
         ));
+        let pid = child.id();
+        let child = Arc::new(Mutex::new(child));
+        let signal_guard =
+            signals.map(|signals| tokio::spawn(signals.stop_daemon(Arc::clone(&child))));
         Ok(DaemonClient {
             program,
-            pid: child.id(),
-            child: Mutex::new(child),
+            pid,
+            child,
+            signal_guard,
             stdin: tokio::sync::Mutex::new(Some(stdin)),
             shared,
             next_id: AtomicU64::new(1),
@@ -296,13 +320,7 @@ impl DaemonClient {
         let _ = tokio::time::timeout(Duration::from_millis(500), done.wait_for(|d| *d)).await;
         let mut status = None;
         for _ in 0..10 {
-            status = self
-                .child
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .try_wait()
-                .ok()
-                .flatten();
+            status = lock_child(&self.child).try_wait().ok().flatten();
             if status.is_some() {
                 break;
             }
@@ -341,25 +359,40 @@ impl DaemonClient {
             .await
             .is_ok_and(|r| r.acknowledged);
         self.stdin.lock().await.take();
-        let mut child = self
-            .child
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner);
-        if tokio::time::timeout(Duration::from_secs(3), child.wait())
-            .await
-            .is_err()
-        {
+        if !self.exits_within(Duration::from_secs(3)).await {
             if let Some(pid) = self.pid.and_then(|p| i32::try_from(p).ok()) {
                 let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
             }
-            if tokio::time::timeout(Duration::from_secs(2), child.wait())
-                .await
-                .is_err()
-            {
-                let _ = child.kill().await;
+            if !self.exits_within(TERM_GRACE).await {
+                let _ = lock_child(&self.child).start_kill();
+                self.exits_within(Duration::from_secs(1)).await;
             }
         }
         acknowledged
+    }
+
+    /// Whether the daemon has exited (and is reaped) within `limit`.
+    async fn exits_within(&self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        loop {
+            if has_exited(&mut lock_child(&self.child)) {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+impl Drop for DaemonClient {
+    /// Without `close` (an error path, a cancelled command): stop the daemon now.
+    fn drop(&mut self) {
+        if let Some(guard) = self.signal_guard.take() {
+            guard.abort();
+        }
+        terminate(&self.child);
     }
 }
 

@@ -2,12 +2,14 @@
 //! `sync-daemon/`) as a child process: finding its program ([`locate`]), and
 //! talking newline-delimited JSON-RPC 2.0 to it over stdio ([`client`]) with
 //! the typed messages of its PROTOCOL.md ([`protocol`]), and whether one is
-//! running already ([`lock`]).
+//! running already ([`lock`]), and stopping it so that none is left behind
+//! ([`stop`]).
 
 pub mod client;
 pub mod locate;
 pub mod lock;
 pub mod protocol;
+pub mod stop;
 
 pub use client::{DaemonClient, DaemonError, Notification};
 pub use locate::CommandLine;

@@ -112,6 +112,24 @@ impl Store {
         })
     }
 
+    /// When the relay last confirmed an entry of this device (`synced_at` of
+    /// its own entries), and when an entry from another device last arrived
+    /// (pulled entries are stamped on arrival): `caro sync status`'s last
+    /// push and last pull.
+    pub fn last_push_and_pull(&self) -> Result<(Option<i64>, Option<i64>)> {
+        self.read(|conn| {
+            let current = super::current_device_id(conn)?;
+            let last = |op: &str| -> rusqlite::Result<Option<i64>> {
+                conn.query_row(
+                    &format!("SELECT MAX(synced_at) FROM command_history WHERE device_id {op} ?1"),
+                    [&current],
+                    |r| r.get(0),
+                )
+            };
+            Ok((last("=")?, last("<>")?))
+        })
+    }
+
     /// Forgets the account: the identity row and the devices learnt from it.
     /// Entries, preferences and the queue stay.
     pub fn leave_sync_account(&mut self) -> Result<()> {

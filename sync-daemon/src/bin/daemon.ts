@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { Daemon } from "../daemon/daemon.js";
 import { makeHandlers } from "../rpc/methods.js";
 import { RpcServer } from "../rpc/server.js";
-import { log } from "../log.js";
+import { log, onStderrGone } from "../log.js";
 import { routeJazzLogs } from "../jazz/logging.js";
 
 routeJazzLogs();
@@ -47,12 +47,25 @@ function dataDirFromArgs(args: string[]): string {
   return join(homedir(), ".caro", "sync");
 }
 
+/** How long a daemon stopped by EOF, a closed pipe or a signal waits for the relay to take what is pending. */
+const STOP_FLUSH_MS = 500;
+/**
+ * A stop ends the process by then, whatever it still waits on (a call in
+ * flight, a relay that does not answer): a daemon whose parent went away
+ * never lingers. What `sync.push` answered is in the store already.
+ */
+const STOP_DEADLINE_MS = 1000;
+
 const daemon = new Daemon(dataDirFromArgs(process.argv.slice(2)));
 let exiting = false;
+let stopping = false;
 
-// stdout is the protocol channel: nothing else may write to it.
+// stdout is the protocol channel: nothing else may write to it. Once it fails
+// (the reader is gone) nothing more is written.
 const out = process.stdout;
+let stdoutGone = false;
 const write = (framed: string) => {
+  if (stdoutGone || out.destroyed) return;
   out.write(framed);
 };
 
@@ -61,8 +74,9 @@ const exit = async (code: number) => {
   exiting = true;
   // Let queued writes reach the pipe before exiting.
   await new Promise<void>((r) => {
-    if (out.writableLength === 0 || out.destroyed) return r();
+    if (stdoutGone || out.destroyed || out.writableLength === 0) return r();
     out.once("drain", () => r());
+    out.once("error", () => r());
     setTimeout(r, 2000).unref();
   });
   process.exit(code);
@@ -77,25 +91,37 @@ const server = new RpcServer({
 });
 daemon.notify = (method, params) => server.notify(method, params);
 
-const stop = async (why: string) => {
-  if (daemon.shuttingDown) return;
+/** Stops for good: `before` (answering calls in flight), a short flush, exit; all within STOP_DEADLINE_MS. */
+const stop = (why: string, before: () => Promise<void> = async () => {}) => {
+  if (stopping) return;
+  stopping = true;
+  setTimeout(() => {
+    log.warn("stop deadline passed; exiting", { reason: why, deadlineMs: STOP_DEADLINE_MS });
+    process.exit(0);
+  }, STOP_DEADLINE_MS).unref();
   log.info("stopping", { reason: why });
-  try {
-    await daemon.shutdown(5000);
-  } catch (err) {
-    log.warn("shutdown", { error: String(err) });
-  }
-  await exit(0);
+  void (async () => {
+    await before();
+    try {
+      await daemon.shutdown(STOP_FLUSH_MS);
+    } catch (err) {
+      log.warn("shutdown", { error: String(err) });
+    }
+    await exit(0);
+  })();
 };
 
-// The client went away (EPIPE on stdout): flush to the relay and exit.
-out.on("error", () => void stop("stdout closed"));
-process.stdin.on("data", (chunk: Buffer) => server.feed(chunk));
-process.stdin.on("end", () => {
-  void server.end().then(() => stop("stdin closed"));
+// The client went away: a failed write on either pipe, or the end of stdin.
+out.on("error", () => {
+  stdoutGone = true;
+  stop("stdout closed");
 });
-process.on("SIGTERM", () => void stop("SIGTERM"));
-process.on("SIGINT", () => void stop("SIGINT"));
+onStderrGone(() => stop("stderr closed"));
+process.stdin.on("data", (chunk: Buffer) => server.feed(chunk));
+process.stdin.on("end", () => stop("stdin closed", () => server.end()));
+process.stdin.on("error", () => stop("stdin failed"));
+for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) process.on(signal, () => stop(signal));
+// Logging cannot fail (src/log.ts), so these cannot loop.
 process.on("uncaughtException", (err) => {
   log.error("uncaught exception", { error: err.message });
 });

@@ -1,7 +1,7 @@
 // Routes cojson's logger into ours (stderr, CARO_SYNC_LOG_LEVEL) and keeps every
 // stray console output off stdout, which belongs to the protocol.
 import { logger, LogLevel } from "cojson";
-import { log } from "../log.js";
+import { log, writeStderr } from "../log.js";
 
 function describe(attrs: unknown): Record<string, unknown> | undefined {
   if (!attrs || typeof attrs !== "object") return undefined;
@@ -22,7 +22,7 @@ export function routeJazzLogs(): void {
     log.enabled("debug") ? LogLevel.DEBUG : log.enabled("info") ? LogLevel.INFO : log.enabled("warn") ? LogLevel.WARN : LogLevel.ERROR,
   );
   const toStderr = (...args: unknown[]) => {
-    if (log.enabled("debug")) process.stderr.write(args.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(" ") + "\n");
+    if (log.enabled("debug")) writeStderr(args.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(" ") + "\n");
   };
   console.log = toStderr;
   console.info = toStderr;

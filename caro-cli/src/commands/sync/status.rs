@@ -1,4 +1,8 @@
 //! `caro sync status`: what this device knows, and what the daemon says.
+//! Entries are counted in the history itself (the daemon's own count covers
+//! only the chunks it has loaded), and the state names what is wrong: the
+//! relay cannot be reached, or the daemon failed (with the reason), or
+//! another caro's daemon holds the store (named by its lock).
 
 use std::io::Write;
 use std::time::Duration;
@@ -10,11 +14,12 @@ use super::options;
 use crate::cli::StatusArgs;
 use crate::commands::output;
 use crate::daemon::lock::daemon_pid;
-use crate::daemon::protocol::{self as rpc, Health, NoParams};
+use crate::daemon::protocol::{self as rpc, Health, NoParams, RpcErrorKind};
 use crate::escape::for_terminal;
 use crate::paths::Paths;
 use crate::store::Store;
 use crate::sync::account::current_device;
+use crate::sync::error::rpc_kind;
 use crate::sync::session::{runtime, Session};
 use crate::sync::setup::load_setup;
 use crate::time::{format_age, now_ms};
@@ -23,17 +28,38 @@ use crate::time::{format_age, now_ms};
 #[serde(rename_all = "camelCase")]
 struct Status {
     configured: bool,
+    /// `not-set-up`, `online`, `relay-unreachable`, `daemon-failed`, or
+    /// `daemon-running` (another caro's daemon holds the store).
+    state: State,
+    /// What went wrong, for the two failed states.
+    reason: Option<String>,
+    /// Live entries in this device's history.
+    entries: u64,
     key_id: Option<String>,
     account_id: Option<String>,
     device_id: String,
     device_name: String,
     relay: Option<RelayStatus>,
     last_sync_at: Option<i64>,
+    /// When the relay last confirmed an entry of this device.
+    last_push_at: Option<i64>,
+    /// When an entry (or delete) from another device last arrived.
+    last_pull_at: Option<i64>,
     queue: Queue,
     daemon: Option<DaemonStatus>,
     /// Preferences this device cannot apply (say, an exclude pattern from
     /// another device that is not a valid regex here): skipped, and said.
     warnings: Vec<String>,
+}
+
+#[derive(Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+enum State {
+    NotSetUp,
+    Online,
+    RelayUnreachable,
+    DaemonFailed,
+    DaemonRunning,
 }
 
 #[derive(Serialize)]
@@ -73,15 +99,22 @@ pub fn run(args: &StatusArgs) -> Result<()> {
             format!("{problem}; it is skipped (fix it with `caro config set exclude_patterns ...`)")
         })
         .collect();
+    let entries = store.stats(0)?.total;
+    let (last_push_at, last_pull_at) = store.last_push_and_pull()?;
     drop(store);
     let mut status = Status {
         configured: false,
+        state: State::NotSetUp,
+        reason: None,
+        entries,
         key_id: None,
         account_id: None,
         device_id: device.id,
         device_name: device.name,
         relay: None,
         last_sync_at: None,
+        last_push_at,
+        last_pull_at,
         queue: Queue { pending, failed },
         daemon: None,
         warnings,
@@ -95,6 +128,7 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         let opts = options(args.verbose, true);
         if let Some(pid) = daemon_pid(&crate::sync::daemon_dir(&paths)) {
             // Its daemon holds the store; starting another one would be refused.
+            status.state = State::DaemonRunning;
             status.relay = Some(RelayStatus {
                 url: relay,
                 reachable: None,
@@ -119,26 +153,53 @@ pub fn run(args: &StatusArgs) -> Result<()> {
             anyhow::Ok((program, health?))
         });
         let (reachable, latency, daemon) = match probed {
-            Ok((program, health)) => (
-                Some(health.relay.connected),
-                health.relay.latency_ms,
-                DaemonStatus {
-                    running_pid: None,
-                    program: Some(program),
-                    health: Some(health),
-                    error: None,
-                },
-            ),
-            Err(err) => (
-                Some(false),
-                None,
-                DaemonStatus {
-                    running_pid: None,
-                    program: None,
-                    health: None,
-                    error: Some(format!("{err:#}")),
-                },
-            ),
+            Ok((program, health)) => {
+                (status.state, status.reason) = if !health.healthy {
+                    (
+                        State::DaemonFailed,
+                        Some("the daemon's local store failed (`caro sync status --verbose` shows its log)".into()),
+                    )
+                } else if !health.relay.connected {
+                    (
+                        State::RelayUnreachable,
+                        Some(format!(
+                            "the daemon cannot connect to {relay}; is the relay running?"
+                        )),
+                    )
+                } else {
+                    (State::Online, None)
+                };
+                (
+                    Some(health.relay.connected),
+                    health.relay.latency_ms,
+                    DaemonStatus {
+                        running_pid: None,
+                        program: Some(program),
+                        health: Some(health),
+                        error: None,
+                    },
+                )
+            }
+            Err(err) => {
+                let relay_down = rpc_kind(&err) == Some(&RpcErrorKind::RelayUnreachable);
+                status.state = if relay_down {
+                    State::RelayUnreachable
+                } else {
+                    State::DaemonFailed
+                };
+                status.reason = Some(format!("{err:#}"));
+                (
+                    // Whether the relay answers is unknown when the daemon failed.
+                    relay_down.then_some(false),
+                    None,
+                    DaemonStatus {
+                        running_pid: None,
+                        program: None,
+                        health: None,
+                        error: Some(format!("{err:#}")),
+                    },
+                )
+            }
         };
         status.relay = Some(RelayStatus {
             url: relay,
@@ -169,6 +230,7 @@ fn print(status: &Status, json: bool) -> Result<()> {
             for_terminal(&status.device_name),
             for_terminal(&status.device_id)
         )?;
+        writeln!(out, "entries:    {} stored", status.entries)?;
         writeln!(out, "queue:      {} pending", status.queue.pending)?;
         return Ok(out.flush()?);
     };
@@ -188,21 +250,44 @@ fn print(status: &Status, json: bool) -> Result<()> {
         for_terminal(&status.device_name),
         for_terminal(&status.device_id)
     )?;
-    let reach = match (relay.reachable, relay.latency_ms) {
-        (Some(true), Some(ms)) => format!("reachable, {ms:.0} ms"),
-        (Some(true), None) => "reachable".to_string(),
-        (Some(false), _) => "unreachable".to_string(),
-        (None, _) => "in use by the running daemon".to_string(),
+    let reach = match (status.state, relay.latency_ms) {
+        (State::Online, Some(ms)) => format!("reachable, {ms:.0} ms"),
+        (State::Online, None) => "reachable".to_string(),
+        (State::RelayUnreachable, _) => "unreachable".to_string(),
+        (State::DaemonFailed, _) => "not checked: the daemon failed".to_string(),
+        (State::DaemonRunning | State::NotSetUp, _) => "in use by the running daemon".to_string(),
     };
     writeln!(
         out,
         "relay:      {} ({reach})",
         for_terminal(&crate::relay_url::for_display(&relay.url))
     )?;
-    let last = status
-        .last_sync_at
-        .map_or_else(|| "never".to_string(), |at| format_age(at, now_ms()));
-    writeln!(out, "last sync:  {last}")?;
+    let reason = status.reason.as_deref().unwrap_or("");
+    match status.state {
+        State::RelayUnreachable => writeln!(
+            out,
+            "state:      relay unreachable: {}",
+            for_terminal(reason)
+        )?,
+        State::DaemonFailed => {
+            writeln!(out, "state:      daemon failed: {}", for_terminal(reason))?
+        }
+        _ => {}
+    }
+    writeln!(out, "entries:    {} stored", status.entries)?;
+    let age =
+        |at: Option<i64>| at.map_or_else(|| "never".to_string(), |at| format_age(at, now_ms()));
+    writeln!(out, "last sync:  {}", age(status.last_sync_at))?;
+    writeln!(
+        out,
+        "last push:  {} (an entry of this device confirmed by the relay)",
+        age(status.last_push_at)
+    )?;
+    writeln!(
+        out,
+        "last pull:  {} (an entry from another device arrived)",
+        age(status.last_pull_at)
+    )?;
     writeln!(
         out,
         "queue:      {} pending, {} failed",
@@ -220,10 +305,9 @@ fn print(status: &Status, json: bool) -> Result<()> {
             health: Some(h), ..
         }) => writeln!(
             out,
-            "daemon:     {}, {}, {} stored ({:.1} MB)",
+            "daemon:     {}, {}, store {:.1} MB",
             if h.healthy { "healthy" } else { "UNHEALTHY" },
             for_terminal(&h.state),
-            crate::plural::count(h.storage.entries, "item", "items"),
             h.storage.size_bytes as f64 / 1e6
         )?,
         Some(DaemonStatus {

@@ -14,6 +14,8 @@ pub fn run(args: &WatchArgs) -> Result<()> {
     crate::sync::check_given_relay(args.relay.as_deref(), args.insecure_transport)?;
     let setup = require_setup(&paths)?;
     let opts = options(args.verbose, args.quiet);
+    // Ctrl-C and SIGTERM end the watch loop, which closes its daemon in order.
+    crate::daemon::stop::leave_signals_to_the_command();
     runtime()?.block_on(async {
         let session = Session::open(setup, args.relay.as_deref(), opts).await?;
         crate::sync::watch::run(session, &mut output::stdout()).await

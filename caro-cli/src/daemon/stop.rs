@@ -1,0 +1,107 @@
+//! Stopping the daemon's process so that none is ever left running: in
+//! order (SIGTERM, a grace period, SIGKILL) when caro drops a client it
+//! could not close, and when caro itself gets SIGINT, SIGTERM or SIGHUP
+//! (Ctrl-C, a closed terminal): those are caught from before the daemon is
+//! spawned, stop it, and end caro with 128 + the signal. A command that
+//! handles signals itself (`caro sync watch`) opts out. A caro killed with
+//! SIGKILL is covered by the daemon: it exits on stdin EOF by itself.
+
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use tokio::process::Child;
+use tokio::signal::unix::{signal, SignalKind};
+
+/// How long a daemon told to stop (SIGTERM) has before SIGKILL. It stops
+/// within 1 s of a signal or of stdin EOF (PROTOCOL.md); this leaves margin
+/// and still ends everything within 2 s of caro being interrupted.
+pub(super) const TERM_GRACE: Duration = Duration::from_millis(1500);
+
+/// Set when the command handles SIGINT/SIGTERM itself.
+static COMMAND_HANDLES_SIGNALS: AtomicBool = AtomicBool::new(false);
+
+/// For a command that stops on a signal by itself and closes its daemon
+/// (`caro sync watch`): daemons started after this do not end caro on a signal.
+pub fn leave_signals_to_the_command() {
+    COMMAND_HANDLES_SIGNALS.store(true, Ordering::Relaxed);
+}
+
+/// Whether daemons spawned now stop caro on a signal.
+pub(super) fn signals_stop_caro() -> bool {
+    !COMMAND_HANDLES_SIGNALS.load(Ordering::Relaxed)
+}
+
+pub(super) fn lock_child(child: &Mutex<Child>) -> std::sync::MutexGuard<'_, Child> {
+    child.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Exited and reaped, or no longer ours to wait for.
+pub(super) fn has_exited(child: &mut Child) -> bool {
+    !matches!(child.try_wait(), Ok(None))
+}
+
+/// SIGTERM, up to [`TERM_GRACE`] to exit, then SIGKILL; blocking (it runs
+/// when caro is about to exit, or drops a client it could not close).
+pub(super) fn terminate(child: &Mutex<Child>) {
+    let mut child = lock_child(child);
+    if has_exited(&mut child) {
+        return;
+    }
+    // `id` is None once reaped, so a pid reused since is never signalled.
+    if let Some(pid) = child.id().and_then(|p| i32::try_from(p).ok()) {
+        let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+    }
+    let exited_within = |child: &mut Child, limit: Duration| {
+        let deadline = Instant::now() + limit;
+        while !has_exited(child) {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        true
+    };
+    if !exited_within(&mut child, TERM_GRACE) {
+        let _ = child.start_kill();
+        exited_within(&mut child, Duration::from_secs(1));
+    }
+}
+
+/// SIGINT, SIGTERM and SIGHUP, caught.
+pub(super) struct StopSignals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    pub(super) fn register() -> io::Result<StopSignals> {
+        Ok(StopSignals {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// Waits for one; then stops the daemon and ends caro with 128 + the
+    /// signal (the shell's convention, e.g. 130 for Ctrl-C).
+    pub(super) async fn stop_daemon(mut self, child: Arc<Mutex<Child>>) {
+        let received = tokio::select! {
+            _ = self.int.recv() => Signal::SIGINT,
+            _ = self.term.recv() => Signal::SIGTERM,
+            _ = self.hup.recv() => Signal::SIGHUP,
+        };
+        // stderr may be gone with the terminal: a failed write changes nothing.
+        let _ = writeln!(
+            io::stderr(),
+            "caro: stopped by {}; the sync daemon is stopped too (queued changes go out with the next sync)",
+            received.as_str()
+        );
+        terminate(&child);
+        std::process::exit(128 + received as i32);
+    }
+}
