@@ -4,7 +4,7 @@
 //! at a real prompt. Each test runs its own tmux server and stops it.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::util::Home;
@@ -12,21 +12,13 @@ use caro::store::{HistoryEntry, Store};
 
 /// Whether `program` runs here; missing, its tests are SKIPPED unless
 /// `CARO_REQUIRE_SHELLS` is set (CI installs tmux, zsh and fish).
+/// Whether `program` runs here (see [`crate::shells::installed`]: a missing
+/// one skips, loudly, unless CI requires it).
 fn installed(program: &str) -> bool {
-    let found = Command::new(program)
-        .arg(if program == "tmux" { "-V" } else { "--version" })
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            std::env::var_os("CARO_REQUIRE_SHELLS").is_none(),
-            "{program} is not installed but CARO_REQUIRE_SHELLS is set"
-        );
-        eprintln!("SKIPPED: {program} is not installed");
-    }
-    found
+    crate::shells::installed(
+        program,
+        &[if program == "tmux" { "-V" } else { "--version" }],
+    )
 }
 
 fn bin_dir() -> PathBuf {
