@@ -503,7 +503,7 @@ fn shell_in_tmux(home: &Home, shell: &str, init_args: &str) -> Tmux {
     std::fs::create_dir_all(rc_dir.join("fish")).unwrap();
     let path = format!("{}:/usr/local/bin:/usr/bin:/bin", bin_dir().display());
     let env = format!(
-        "env -i PATH='{path}' HOME='{}' CARO_HOME='{}' TERM=xterm-256color XDG_CONFIG_HOME='{}' ZDOTDIR='{}' CARO_SESSION=widget-session",
+        "env -i PATH='{path}' HOME='{}' CARO_HOME='{}' TERM=xterm-256color XDG_CONFIG_HOME='{}' ZDOTDIR='{}'",
         home.path().display(),
         home.path().display(),
         rc_dir.display(),
@@ -548,8 +548,20 @@ fn widgets_insert_the_chosen_line(shell: &str) {
         "/w",
         "elsewhere",
     );
-    add(&home, "echo edit-me", "/w", "widget-session");
     let tmux = shell_in_tmux(&home, shell, "");
+    // A command run in this shell: its hook records it under the shell's own
+    // session, which the up arrow searches.
+    tmux.type_text("echo edit-me");
+    tmux.keys(&["Enter"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !home.commands().iter().any(|c| c == "echo edit-me") {
+        assert!(
+            Instant::now() < deadline,
+            "{shell}: the hook did not record it:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(30));
+    }
     // Ctrl-R, a query, Enter: the command runs at the prompt.
     tmux.keys(&["C-r"]);
     tmux.wait_for("[fuzzy] [all devices]");
@@ -568,6 +580,9 @@ fn widgets_insert_the_chosen_line(shell: &str) {
     // The up arrow: this session, prefix, the line typed so far as the query;
     // Tab puts the line at the prompt without running it.
     tmux.wait_for("READY>");
+    // A clean screen, so "edit-me" below can only come from running it again.
+    tmux.keys(&["C-l"]);
+    tmux.wait("a clear screen", |s| !s.contains("\nedit-me"));
     tmux.type_text("echo");
     tmux.keys(&["Up"]);
     let screen = tmux.wait_for("[prefix] [this session] > echo");

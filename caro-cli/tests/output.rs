@@ -188,5 +188,9 @@ fn an_unreachable_relay_is_named_in_json() {
     assert_eq!(out.status.code(), Some(1));
     let error = &one_json_object(&out.stdout)["error"];
     assert_eq!(error["kind"], "relay-unreachable", "{error}");
-    assert!(error["message"].as_str().unwrap().contains(&device.relay));
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains(&caro::relay_url::for_display(&device.relay)),
+        "{message}"
+    );
 }

@@ -25,7 +25,6 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
 use tokio::sync::{mpsc, oneshot, watch};
-use tokio::task::JoinHandle;
 
 use super::locate::CommandLine;
 use super::protocol::{
@@ -116,8 +115,8 @@ pub struct DaemonClient {
     program: String,
     pid: Option<u32>,
     child: Arc<Mutex<Child>>,
-    /// Stops the daemon and caro on SIGINT/SIGTERM/SIGHUP; ended by close and drop.
-    signal_guard: Option<JoinHandle<()>>,
+    /// Stops the daemon and caro on SIGINT/SIGTERM/SIGHUP, until close or drop.
+    signals: Option<StopSignals>,
     stdin: tokio::sync::Mutex<Option<ChildStdin>>,
     shared: Arc<Shared>,
     next_id: AtomicU64,
@@ -193,13 +192,14 @@ impl DaemonClient {
         ));
         let pid = child.id();
         let child = Arc::new(Mutex::new(child));
-        let signal_guard =
-            signals.map(|signals| tokio::spawn(signals.stop_daemon(Arc::clone(&child))));
+        if let Some(signals) = &signals {
+            signals.watch(Arc::clone(&child));
+        }
         Ok(DaemonClient {
             program,
             pid,
             child,
-            signal_guard,
+            signals,
             stdin: tokio::sync::Mutex::new(Some(stdin)),
             shared,
             next_id: AtomicU64::new(1),
@@ -389,8 +389,8 @@ impl DaemonClient {
 impl Drop for DaemonClient {
     /// Without `close` (an error path, a cancelled command): stop the daemon now.
     fn drop(&mut self) {
-        if let Some(guard) = self.signal_guard.take() {
-            guard.abort();
+        if let Some(signals) = &self.signals {
+            signals.forget();
         }
         terminate(&self.child);
     }

@@ -71,37 +71,92 @@ pub(super) fn terminate(child: &Mutex<Child>) {
     }
 }
 
-/// SIGINT, SIGTERM and SIGHUP, caught.
+/// SIGINT, SIGTERM and SIGHUP, caught and waited for on a thread of their
+/// own (with its own small runtime), so a signal is acted on at once even
+/// while caro's runtime is busy in a long step (applying a large pulled page
+/// to SQLite, deriving keys): Ctrl-C never waits for that step to end.
 pub(super) struct StopSignals {
-    int: tokio::signal::unix::Signal,
-    term: tokio::signal::unix::Signal,
-    hup: tokio::signal::unix::Signal,
+    /// The daemon to stop; empty until it is spawned.
+    daemon: Arc<Mutex<Option<Arc<Mutex<Child>>>>>,
 }
 
 impl StopSignals {
+    /// Starts the signal thread and returns once the signals are caught.
     pub(super) fn register() -> io::Result<StopSignals> {
-        Ok(StopSignals {
-            int: signal(SignalKind::interrupt())?,
-            term: signal(SignalKind::terminate())?,
-            hup: signal(SignalKind::hangup())?,
-        })
+        let daemon = Arc::new(Mutex::new(None));
+        let watched = Arc::clone(&daemon);
+        let (ready, caught) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("caro-signals".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(err) => {
+                        let _ = ready.send(Err(err));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    let registered = (|| {
+                        Ok::<_, io::Error>((
+                            signal(SignalKind::interrupt())?,
+                            signal(SignalKind::terminate())?,
+                            signal(SignalKind::hangup())?,
+                        ))
+                    })();
+                    let (mut int, mut term, mut hup) = match registered {
+                        Ok(signals) => {
+                            let _ = ready.send(Ok(()));
+                            signals
+                        }
+                        Err(err) => {
+                            let _ = ready.send(Err(err));
+                            return;
+                        }
+                    };
+                    let received = tokio::select! {
+                        _ = int.recv() => Signal::SIGINT,
+                        _ = term.recv() => Signal::SIGTERM,
+                        _ = hup.recv() => Signal::SIGHUP,
+                    };
+                    stop_and_exit(received, &watched);
+                });
+            })?;
+        caught
+            .recv()
+            .map_err(|_| io::Error::other("the signal thread ended before it was ready"))??;
+        Ok(StopSignals { daemon })
     }
 
-    /// Waits for one; then stops the daemon and ends caro with 128 + the
-    /// signal (the shell's convention, e.g. 130 for Ctrl-C).
-    pub(super) async fn stop_daemon(mut self, child: Arc<Mutex<Child>>) {
-        let received = tokio::select! {
-            _ = self.int.recv() => Signal::SIGINT,
-            _ = self.term.recv() => Signal::SIGTERM,
-            _ = self.hup.recv() => Signal::SIGHUP,
-        };
-        // stderr may be gone with the terminal: a failed write changes nothing.
-        let _ = writeln!(
-            io::stderr(),
-            "caro: stopped by {}; the sync daemon is stopped too (queued changes go out with the next sync)",
-            received.as_str()
-        );
-        terminate(&child);
-        std::process::exit(128 + received as i32);
+    /// From now on a signal stops `child` before caro exits.
+    pub(super) fn watch(&self, child: Arc<Mutex<Child>>) {
+        *self.daemon.lock().unwrap_or_else(PoisonError::into_inner) = Some(child);
     }
+
+    /// The daemon is closed: a later signal just ends caro.
+    pub(super) fn forget(&self) {
+        self.daemon
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+    }
+}
+
+/// Stops the daemon (if one was spawned) and ends caro with 128 + the signal
+/// (the shell's convention, e.g. 130 for Ctrl-C).
+fn stop_and_exit(received: Signal, daemon: &Mutex<Option<Arc<Mutex<Child>>>>) -> ! {
+    // stderr may be gone with the terminal: a failed write changes nothing.
+    let _ = writeln!(
+        io::stderr(),
+        "caro: stopped by {}; the sync daemon is stopped too (queued changes go out with the next sync)",
+        received.as_str()
+    );
+    let child = daemon.lock().unwrap_or_else(PoisonError::into_inner).take();
+    if let Some(child) = child {
+        terminate(&child);
+    }
+    std::process::exit(128 + received as i32);
 }
