@@ -29,7 +29,10 @@ fn main() -> ExitCode {
         }
     };
     let json = cli.wants_json();
-    match caro::commands::run(cli) {
+    let outcome = caro::commands::run(cli);
+    // A Ctrl-C may be stopping the daemon right now: its status wins.
+    caro::daemon::stop::wait_if_stopping();
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => output::report(&err, json),
     }

@@ -145,9 +145,25 @@ impl StopSignals {
     }
 }
 
+/// The signal caro is stopping for; held while the daemon is being stopped,
+/// so the main thread (whose calls fail as the daemon goes) cannot exit first
+/// with its own status.
+static STOPPING: Mutex<Option<Signal>> = Mutex::new(None);
+
+/// For `main`, before it exits: if a signal is stopping caro, wait for that
+/// to finish (it ends the process with 128 + the signal).
+pub fn wait_if_stopping() {
+    let stopping = STOPPING.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(signal) = *stopping {
+        std::process::exit(128 + signal as i32);
+    }
+}
+
 /// Stops the daemon (if one was spawned) and ends caro with 128 + the signal
 /// (the shell's convention, e.g. 130 for Ctrl-C).
 fn stop_and_exit(received: Signal, daemon: &Mutex<Option<Arc<Mutex<Child>>>>) -> ! {
+    let mut stopping = STOPPING.lock().unwrap_or_else(PoisonError::into_inner);
+    *stopping = Some(received);
     // stderr may be gone with the terminal: a failed write changes nothing.
     let _ = writeln!(
         io::stderr(),
