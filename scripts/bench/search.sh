@@ -170,7 +170,8 @@ for n in $SIZES; do
         ahome=$work/atuin.$n
         mkdir -p "$ahome/config/atuin" "$ahome/data"
         printf 'update_check = false\nauto_sync = false\n' > "$ahome/config/atuin/config.toml"
-        aenv="HOME=$ahome XDG_CONFIG_HOME=$ahome/config XDG_DATA_HOME=$ahome/data"
+        # Atuin refuses to start without a session id (its shell hook sets one).
+        aenv="HOME=$ahome XDG_CONFIG_HOME=$ahome/config XDG_DATA_HOME=$ahome/data ATUIN_SESSION=0190000000007000800000000000abcd"
         env $aenv HISTFILE="$work/zsh_history.$n" "$ATUIN" import zsh >/dev/null 2>&1
         read -r a_launch a_key a_cpu < <(tui_ms "$work/sock-atuin-$n" "env $aenv $ATUIN search --interactive")
     fi
