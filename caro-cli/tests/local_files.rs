@@ -167,14 +167,28 @@ fn a_moved_binary_never_runs_the_daemon_of_the_tree_it_was_built_in() {
         .join("sync-daemon/dist/caro-sync-daemon.cjs")
         .is_file());
     // ...but a caro that lives elsewhere does not reach back for it.
-    let out = std::process::Command::new(&exe)
-        .env("CARO_HOME", home.path().join("home"))
-        .env("PATH", which::which("node").unwrap().parent().unwrap())
-        .env_remove("CARO_SYNC_DAEMON")
-        .env_remove("CARO_SYNC_RELAY")
-        .args(["sync", "init", "--json", "--relay", "ws://127.0.0.1:9"])
-        .output()
-        .unwrap();
+    let run = || {
+        std::process::Command::new(&exe)
+            .env("CARO_HOME", home.path().join("home"))
+            .env("PATH", which::which("node").unwrap().parent().unwrap())
+            .env_remove("CARO_SYNC_DAEMON")
+            .env_remove("CARO_SYNC_RELAY")
+            .args(["sync", "init", "--json", "--relay", "ws://127.0.0.1:9"])
+            .output()
+    };
+    // A test running beside this one may fork while the copy was still open
+    // for writing (its child holds the fd until exec): "text file busy".
+    let mut out = run();
+    for _ in 0..50 {
+        match &out {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                out = run();
+            }
+            _ => break,
+        }
+    }
+    let out = out.unwrap();
     assert_eq!(out.status.code(), Some(1));
     // --json: the error is JSON on stdout.
     let message = crate::util::stdout_of(&out);
