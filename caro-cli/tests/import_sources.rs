@@ -104,6 +104,10 @@ fn atuin_history_keeps_time_duration_exit_and_directory() {
     assert_eq!(build["durationMs"], 2500);
     assert_eq!(build["exitCode"], 1);
     assert_eq!(build["cwd"], "/home/me/src");
+    assert_eq!(
+        build["hostname"], "laptop",
+        "Atuin's `host:user` keeps the host"
+    );
     // Atuin writes -1 and "unknown" for what it does not know.
     let ls = by_command(&list, "ls -la");
     assert_eq!(ls["createdAt"], 1_700_000_005_123_i64);
@@ -237,6 +241,7 @@ fn nushell_text_and_sqlite() {
     assert_eq!(test["durationMs"], 4200);
     assert_eq!(test["exitCode"], 101);
     assert_eq!(test["cwd"], "/src");
+    assert_eq!(test["hostname"], "laptop");
     import(&home, "nushell", &db)
         .success()
         .stdout(predicate::str::contains("imported 0 commands"));

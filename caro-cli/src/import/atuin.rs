@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{anyhow, Context, Result};
 use rusqlite::{Connection, OpenFlags};
 
-use super::ParsedHistory;
+use super::{ParsedHistory, RowFields};
 
 pub fn read(path: &Path) -> Result<ParsedHistory> {
     let not_atuin = || {
@@ -42,8 +42,10 @@ pub fn read(path: &Path) -> Result<ParsedHistory> {
     } else {
         ""
     };
+    // Atuin writes `host:user`; the user name is not kept.
+    let host = if has("hostname") { "hostname" } else { "NULL" };
     let mut stmt = conn.prepare(&format!(
-        "SELECT CAST(command AS BLOB), timestamp, duration, exit, cwd FROM history {live}
+        "SELECT CAST(command AS BLOB), timestamp, duration, exit, cwd, {host} FROM history {live}
          ORDER BY timestamp, rowid"
     ))?;
     let mut rows = stmt.query([])?;
@@ -65,14 +67,20 @@ pub fn read(path: &Path) -> Result<ParsedHistory> {
             .ok()
             .flatten()
             .filter(|c| !c.is_empty() && c != "unknown");
-        out.push_row(
-            &command,
-            n,
-            Some(ts_ns.div_euclid(1_000_000)),
-            (duration_ns >= 0).then_some(duration_ns / 1_000_000),
-            (exit != -1).then_some(exit),
+        let hostname = row
+            .get::<_, Option<String>>(5)
+            .ok()
+            .flatten()
+            .and_then(|h| h.split(':').next().map(str::to_string))
+            .filter(|h| !h.is_empty());
+        let fields = RowFields {
+            timestamp_ms: Some(ts_ns.div_euclid(1_000_000)),
+            duration_ms: (duration_ns >= 0).then_some(duration_ns / 1_000_000),
+            exit_code: (exit != -1).then_some(exit),
             cwd,
-        );
+            hostname,
+        };
+        out.push_row(&command, n, fields);
     }
     Ok(out)
 }

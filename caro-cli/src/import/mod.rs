@@ -128,8 +128,20 @@ pub struct ParsedCommand {
     pub duration_ms: Option<i64>,
     pub exit_code: Option<i64>,
     pub cwd: Option<String>,
+    /// The machine it ran on, when the source records it (Atuin, nushell).
+    pub hostname: Option<String>,
     /// 1-based line where the command starts (row, for databases).
     pub line: usize,
+}
+
+/// What a history database keeps beside the command text.
+#[derive(Debug, Default)]
+pub struct RowFields {
+    pub timestamp_ms: Option<i64>,
+    pub duration_ms: Option<i64>,
+    pub exit_code: Option<i64>,
+    pub cwd: Option<String>,
+    pub hostname: Option<String>,
 }
 
 /// A line the parser skipped.
@@ -160,26 +172,24 @@ impl ParsedHistory {
         timestamp_ms: Option<i64>,
         duration_ms: Option<i64>,
     ) {
-        self.push_row(bytes, line, timestamp_ms, duration_ms, None, None);
+        let fields = RowFields {
+            timestamp_ms,
+            duration_ms,
+            ..RowFields::default()
+        };
+        self.push_row(bytes, line, fields);
     }
 
     /// [`Self::push`] with what databases also keep.
-    fn push_row(
-        &mut self,
-        bytes: &[u8],
-        line: usize,
-        timestamp_ms: Option<i64>,
-        duration_ms: Option<i64>,
-        exit_code: Option<i64>,
-        cwd: Option<String>,
-    ) {
+    fn push_row(&mut self, bytes: &[u8], line: usize, fields: RowFields) {
         match command_text(bytes) {
             Ok(Some(command)) => self.commands.push(ParsedCommand {
                 command,
-                timestamp_ms,
-                duration_ms,
-                exit_code,
-                cwd,
+                timestamp_ms: fields.timestamp_ms,
+                duration_ms: fields.duration_ms,
+                exit_code: fields.exit_code,
+                cwd: fields.cwd,
+                hostname: fields.hostname,
                 line,
             }),
             Ok(None) => {}

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{anyhow, Context, Result};
 use rusqlite::{Connection, OpenFlags};
 
-use super::{lines, ParsedHistory};
+use super::{lines, ParsedHistory, RowFields};
 
 /// What reedline writes for a newline inside a command.
 const NEWLINE_ESCAPE: &[u8] = b"<\\n>";
@@ -41,7 +41,8 @@ pub fn read_sqlite(path: &Path) -> Result<ParsedHistory> {
         .with_context(|| format!("cannot open {} as an SQLite database", path.display()))?;
     let mut stmt = conn
         .prepare(
-            "SELECT CAST(command_line AS BLOB), start_timestamp, duration_ms, exit_status, cwd
+            "SELECT CAST(command_line AS BLOB), start_timestamp, duration_ms, exit_status, cwd,
+                    hostname
              FROM history ORDER BY id",
         )
         .map_err(|_| {
@@ -57,14 +58,14 @@ pub fn read_sqlite(path: &Path) -> Result<ParsedHistory> {
     while let Some(row) = rows.next()? {
         n += 1;
         let command: Vec<u8> = row.get(0)?;
-        out.push_row(
-            &command,
-            n,
-            row.get(1)?,
-            row.get::<_, Option<i64>>(2)?.filter(|d| *d >= 0),
-            row.get(3)?,
-            row.get::<_, Option<String>>(4)?.filter(|c| !c.is_empty()),
-        );
+        let fields = RowFields {
+            timestamp_ms: row.get(1)?,
+            duration_ms: row.get::<_, Option<i64>>(2)?.filter(|d| *d >= 0),
+            exit_code: row.get(3)?,
+            cwd: row.get::<_, Option<String>>(4)?.filter(|c| !c.is_empty()),
+            hostname: row.get::<_, Option<String>>(5)?.filter(|h| !h.is_empty()),
+        };
+        out.push_row(&command, n, fields);
     }
     Ok(out)
 }

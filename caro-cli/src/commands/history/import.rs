@@ -167,6 +167,7 @@ fn from_parsed(
                 exit_code: cmd.exit_code,
                 duration_ms: cmd.duration_ms,
                 cwd: cmd.cwd,
+                hostname: cmd.hostname,
                 shell: source.shell_name().map(str::to_string),
                 platform: Some(std::env::consts::OS.to_string()),
                 created_at,
