@@ -148,7 +148,7 @@ def bench_atuin(n):
         atuin("B", "login", "-u", f"bench{n}", "-p", "password", "-k", key)
         login = time.perf_counter() - t
         pull, pull_rss, _ = run([ATUIN, "sync"], env("B"))
-        b_db = os.path.join(base, "B", "data", "atuin", "history.db")
+        b_db = os.path.join(base, "B", ".atuin", "data", "history.db")
         got = count(b_db, "SELECT count(*) FROM history WHERE deleted_at IS NULL")
         assert got >= n, f"atuin: B has {got} of {n}"
         ones = []
