@@ -45,14 +45,19 @@ export type {
   ChainReport,
 } from "./client/records.js";
 export { SyncClient, DaemonError, defaultDaemonPath } from "./client/SyncClient.js";
-export type { SyncClientOptions, SyncClientEvents } from "./client/SyncClient.js";
+export type { SyncClientOptions, SyncClientEvents, PullAllResult } from "./client/SyncClient.js";
 export type {
   DaemonState,
-  Entry,
-  Tombstone,
-  SyncItem,
+  RecordItem,
+  HeadItem,
+  DeviceHead,
+  Gap,
+  Fork,
+  Rejected,
+  RejectKind,
   InitParams,
   InitResult,
+  PushParams,
   PushResult,
   PullResult,
   StatusResult,
