@@ -16,9 +16,10 @@ use crate::util::{repo_root, stderr_of, Device, Relay};
 
 /// Seals `records` as a chained log of entry records under the command key
 /// in `key_file` (crypto-core's WASM build, the package's own) and pushes
-/// them as device `forger` through `SyncClient`, in a daemon of its own. The
-/// keys never reach argv: the script reads the key file; the records come on
-/// stdin.
+/// them as device `forger` through `SyncClient`, in a daemon of its own. A
+/// record may force its `prev` (a broken link) or be `tamper`ed after
+/// sealing (the next record still follows its bytes). The keys never reach
+/// argv: the script reads the key file; the records come on stdin.
 const FORGER: &str = r#"
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -32,9 +33,10 @@ const client = pkg.SyncClient.spawn({ dataDir: input.dataDir, stderr: "inherit" 
 try {
   await client.init({ relay: input.relay, jazzAuthKey: keys.jazzAuthKey, deviceId: "forger" });
   let prev = "0".repeat(64);
-  const items = input.records.map(({ id, createdAt, body }, seq) => {
-    const record = { kind: "entry", id, deviceId: "forger", seq, epoch: 1, prev, createdAt, body };
+  const items = input.records.map(({ id, createdAt, body, prev: forcedPrev, tamper }, seq) => {
+    const record = { kind: "entry", id, deviceId: "forger", seq, epoch: 1, prev: forcedPrev ?? prev, createdAt, body };
     const envelope = wasm.sealRecord(commandKey, JSON.stringify(record));
+    if (tamper) envelope[envelope.length - 1] ^= 1;
     prev = wasm.recordHash(envelope);
     return { deviceId: "forger", seq, kind: "entry", id, epoch: 1, envelope: Buffer.from(envelope).toString("base64") };
   });
@@ -46,12 +48,22 @@ try {
 "#;
 
 fn forge(a: &Device, relay: &Relay, records: &[(String, i64, Value)]) {
+    let records: Vec<Value> = records
+        .iter()
+        .map(|(id, created_at, body)| json!({"id": id, "createdAt": created_at, "body": body}))
+        .collect();
+    forge_log(a, relay, &records);
+}
+
+/// [`FORGER`] on records given as its JSON input (`id`, `createdAt`, `body`,
+/// and optionally `prev` or `tamper`).
+pub fn forge_log(a: &Device, relay: &Relay, records: &[Value]) {
     let data_dir = tempfile::tempdir().unwrap();
     let input = json!({
         "keyFile": a.key_file(),
         "dataDir": data_dir.path(),
         "relay": relay.url,
-        "records": records.iter().map(|(id, created_at, body)| json!({"id": id, "createdAt": created_at, "body": body})).collect::<Vec<_>>(),
+        "records": records,
     });
     let mut child = Command::new("node")
         .args(["--input-type=module", "-e", FORGER])
