@@ -13,8 +13,7 @@ use super::account::CALL_TIMEOUT;
 use super::apply::Applier;
 use super::chain::{Chains, Verdict};
 use super::guard::PullGuard;
-use super::records;
-use super::report::{Report, Skipped};
+use super::report::Report;
 use super::session::Session;
 use crate::daemon::client::PendingCall;
 use crate::daemon::protocol::{self as rpc, PullParams, PullResult, WireRecord};
@@ -115,8 +114,8 @@ impl Session {
         Ok(())
     }
 
-    /// After the last page: the daemon's gaps and forks, and the heads no
-    /// verified chain reaches, replace the findings of the last pull.
+    /// After the last page: the daemon's gaps and forks, and what the heads
+    /// say, replace the findings of the last pull.
     fn record_findings(
         &mut self,
         chains: &Chains,
@@ -139,37 +138,9 @@ impl Session {
                 to: fork.seq,
             });
         }
-        for head in &page.heads {
-            let next = chains.next_seq(&head.device_id);
-            match records::open_head(&self.keys, head) {
-                Ok((seq, _)) if seq >= next => report.findings.push(Finding {
-                    kind: FindingKind::Withheld,
-                    device_id: head.device_id.clone(),
-                    from: next,
-                    to: seq,
-                }),
-                Ok((seq, hash)) if seq + 1 == next => {
-                    let verified = chains.state(&head.device_id).map(|s| s.last_hash.as_str());
-                    if verified != Some(hash.as_str()) {
-                        report.findings.push(Finding {
-                            kind: FindingKind::Fork,
-                            device_id: head.device_id.clone(),
-                            from: seq,
-                            to: seq,
-                        });
-                    }
-                }
-                Ok(_) => {}
-                Err(refusal) => report.skipped.push(Skipped {
-                    id: "head".into(),
-                    device_id: head.device_id.clone(),
-                    seq: head.seq,
-                    record_kind: "head".into(),
-                    kind: refusal.reason,
-                    message: refusal.message,
-                }),
-            }
-        }
+        let (findings, refused) = chains.head_findings(&self.keys, &page.heads);
+        report.findings.extend(findings);
+        report.skipped.extend(refused);
         report.findings.sort();
         report.findings.dedup();
         self.store.replace_findings(&report.findings)?;
