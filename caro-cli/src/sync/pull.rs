@@ -5,7 +5,9 @@
 //! the cursor that follows it in one transaction. After the last page the
 //! heads are compared with what was verified: a head this home cannot reach
 //! is a withheld tail. Gaps and forks the daemon reports, broken chains and
-//! rejected records all go into the report; none stops a sync.
+//! rejected records all go into the report; none stops a sync. A record in
+//! this home's own log that it did not write, or a fork of that log, means
+//! another home shares its device id: this one re-registers.
 
 use anyhow::Result;
 
@@ -56,6 +58,14 @@ impl Session {
             report.devices += counts.devices as u64;
             if !page.has_more {
                 self.record_findings(&chains, &page, report)?;
+                let own_fork = page.forks.iter().any(|f| f.device_id == self.device_id);
+                if own_fork && report.rehomed.is_none() {
+                    // Another home writes this log too, even if the daemon
+                    // delivered this home's version: both are copies now.
+                    let rehomed = self.store.rehome()?;
+                    self.device_id.clone_from(&rehomed.new_id);
+                    report.rehomed = Some(rehomed);
+                }
             }
             if bar.is_none() && page.has_more {
                 bar = self.progress.start(count * 2, "pulling");
