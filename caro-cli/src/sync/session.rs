@@ -199,8 +199,10 @@ impl Session {
         let mut report = Report::default();
         self.trace("account open");
         if self.push(&mut report).await? == Pushed::SeqConflict {
-            // Another home wrote this device's log: this one is a copy.
+            // Another home wrote this device's log: this one is a copy. Its
+            // outbox goes, its contents re-enqueued: the refusals are moot.
             report.rehomed = Some(self.store.rehome()?);
+            report.rejected.clear();
         }
         let rehomed_before_pull = report.rehomed.is_some();
         if rehomed_before_pull {
