@@ -50,8 +50,9 @@ fn two_devices_share_one_history_and_the_relay_sees_no_plaintext() {
     let joined_as = format!("Joined account {account} (key id {}) as ", identity.key_id);
     assert!(lines[0].starts_with(&joined_as), "{stdout}");
     assert!(lines[0].ends_with(&format!(" ({b_device}).")), "{stdout}");
+    // B pushed one record: its device record (name and platform, sealed).
     let took = lines[1]
-        .strip_prefix("pushed 0, pulled 3, skipped 0 in ")
+        .strip_prefix("pushed 1, pulled 3, skipped 0 in ")
         .and_then(|t| t.strip_suffix('s'))
         .unwrap_or_else(|| panic!("no summary in {stdout}"));
     let (whole, hundredths) = took.split_once('.').unwrap_or_else(|| panic!("{took}"));
@@ -100,6 +101,17 @@ fn two_devices_share_one_history_and_the_relay_sees_no_plaintext() {
     b.sync();
     assert_eq!(a.wait_for(4, Duration::from_secs(30)), 4);
     assert!(a.commands().contains(&"echo from B via watch".to_string()));
+    // Preferences are records too: watch applies them as they arrive.
+    b.ok(&["config", "set", "retention_days", "45"]);
+    b.sync();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while a.ok(&["config", "get", "retention_days"]).trim() != "45" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "watch did not apply B's preference"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 
     // And A to B: `history add` on A while A watches reaches the relay by itself.
     a.add("echo from A while watching");
