@@ -202,6 +202,11 @@ impl Relay {
         self.child = Some(child);
     }
 
+    /// The relay's SQLite store (cojson's tables).
+    pub fn store_path(&self) -> PathBuf {
+        self.dir.path().join("relay.sqlite")
+    }
+
     /// Every file the relay wrote, concatenated.
     pub fn storage_bytes(&self) -> Vec<u8> {
         let mut all = Vec::new();
@@ -302,6 +307,20 @@ impl Device {
             home: Home::new(),
             relay: url.to_string(),
         }
+    }
+
+    /// A device whose home is a `cp -a` of `original`'s (a restored backup,
+    /// a cloned VM): same device id, keys, queue and daemon store.
+    pub fn copy_of(name: &'static str, original: &Device) -> Device {
+        let copy = Device::with_relay_url(name, &original.relay);
+        let status = Command::new("cp")
+            .arg("-a")
+            .arg(original.home.path().join("."))
+            .arg(copy.home.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "cp -a of {}'s home failed", original.name);
+        copy
     }
 
     /// `caro ARGS` in this device's home.
