@@ -535,7 +535,7 @@ fn one_bash_file_imported_on_two_devices_stays_two_entries_per_line() {
             .filter(|e| e.command == "cd /tmp")
             .map(|e| e.device_id)
             .collect();
-        assert_eq!(left, [b_device.clone()], "{}", device.name);
+        assert_eq!(left, std::slice::from_ref(&b_device), "{}", device.name);
     }
 }
 
