@@ -173,9 +173,10 @@ fn rejected(report: &Value) -> u64 {
         .sum()
 }
 
-/// The integrity findings of a report or status: gaps, withheld tails, forks.
+/// The integrity findings of a report or status: gaps, withheld tails,
+/// forks and broken chains.
 fn chain_findings(report: &Value) -> Vec<Value> {
-    ["gaps", "withheld", "forks"]
+    ["gaps", "withheld", "forks", "broken"]
         .iter()
         .flat_map(|what| {
             report["integrity"][what]
@@ -353,8 +354,8 @@ fn records_forged_below_the_daemon_in_a_device_log_are_rejected() {
         json!({"deviceId": a_device, "items": [delete, wire(&pref, &pref_envelope)]}),
     );
     attacker.run(
-        "raw-set",
-        json!({"deviceId": a_device, "key": "head", "value": head(&mine, &pref, &pref_envelope)}),
+        "raw-head",
+        json!({"deviceId": a_device, "head": head(&mine, &pref, &pref_envelope)}),
     );
 
     let report = b.sync();
