@@ -37,5 +37,6 @@ mod sync_relay;
 mod sync_resilience;
 mod sync_rpc_vectors;
 mod sync_status;
+mod sync_store;
 mod transport;
 mod values;

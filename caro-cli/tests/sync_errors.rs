@@ -9,11 +9,13 @@ use crate::util::{daemon_program, stderr_of, with_stdin, Device, Relay};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use caro::daemon::protocol::{
-    self as rpc, InitParams, InitResult, PushParams, PushResult, WireItem,
+    self as rpc, InitParams, InitResult, PushParams, PushResult, WireRecord,
 };
 use caro::daemon::DaemonClient;
 use caro::relay_url::for_display;
-use crypto_core::{seal_command, CommandRecord, KeySet, Phrase};
+use crypto_core::{
+    record_hash, seal_record, Body, EntryBody, KeySet, Phrase, Record, RecordKind, GENESIS_PREV,
+};
 use serde_json::Value;
 
 #[test]
@@ -155,43 +157,54 @@ fn a_tampered_envelope_is_skipped_and_reported() {
             .await
             .unwrap();
         assert_eq!(init.state, "ONLINE");
-        let item = |id: &str, envelope: Vec<u8>| WireItem {
+        // Each record follows the bytes stored before it, so the chain holds
+        // and each bad record is rejected alone.
+        let record = |id: &str, seq: u64, prev: &str, command: &str| Record {
+            kind: RecordKind::Entry,
             id: id.to_string(),
             device_id: "device-x".to_string(),
-            created_at: 1_763_790_000_000,
-            envelope: Some(BASE64.encode(envelope)),
-            op: None,
+            seq,
+            epoch: 1,
+            prev: prev.to_string(),
+            created_at: 1_763_790_000_001 + seq as i64,
+            body: EntryBody::new(command).to_value(),
         };
-        let sound = seal_command(
+        let item = |id: &str, seq: u64, envelope: &[u8]| WireRecord {
+            device_id: "device-x".to_string(),
+            seq,
+            kind: "entry".to_string(),
+            id: id.to_string(),
+            epoch: 1,
+            envelope: BASE64.encode(envelope),
+        };
+        let mut flipped = seal_record(
             &keys.command_key,
-            "x-sound",
-            &CommandRecord::new("echo sound", 1_763_790_000_001),
-        )
-        .unwrap();
-        let mut flipped = seal_command(
-            &keys.command_key,
-            "x-flipped",
-            &CommandRecord::new("echo flipped", 1_763_790_000_002),
+            &record("x-flipped", 0, GENESIS_PREV, "echo flipped"),
         )
         .unwrap();
         let last = flipped.len() - 1;
         flipped[last] ^= 0x01;
-        let moved = seal_command(
+        let sound = seal_record(
             &keys.command_key,
-            "x-elsewhere",
-            &CommandRecord::new("echo moved", 1_763_790_000_003),
+            &record("x-sound", 1, &record_hash(&flipped), "echo sound"),
+        )
+        .unwrap();
+        let moved = seal_record(
+            &keys.command_key,
+            &record("x-elsewhere", 2, &record_hash(&sound), "echo moved"),
         )
         .unwrap();
         let entries = [
-            item("x-flipped", flipped),
-            item("x-sound", sound),
-            item("x-moved", moved),
+            item("x-flipped", 0, &flipped),
+            item("x-sound", 1, &sound),
+            item("x-moved", 2, &moved),
         ];
         let pushed: PushResult = client
             .call(
                 rpc::PUSH,
                 &PushParams {
-                    entries: &entries,
+                    items: &entries,
+                    head: None,
                     ack_timeout_ms: 10_000,
                 },
                 Duration::from_secs(30),

@@ -162,7 +162,7 @@ impl Body for PrefBody {
 pub(crate) fn check_body(kind: RecordKind, body: &Value) -> Result<(), CryptoError> {
     if !body.is_object() {
         return Err(CryptoError::InvalidRecord(format!(
-            "the body of a {} record is a JSON object",
+            "the body of a record of kind {} is a JSON object",
             kind.as_str()
         )));
     }

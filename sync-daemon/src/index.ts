@@ -20,20 +20,23 @@ export {
 } from "./crypto.js";
 export type { CryptoErrorName, KeySet, EnvelopeInfo, CommandEntry, BytesLike } from "./crypto.js";
 export { SyncClient, DaemonError, defaultDaemonPath } from "./client/SyncClient.js";
-export type { SyncClientOptions, SyncClientEvents } from "./client/SyncClient.js";
+export type { SyncClientOptions, SyncClientEvents, PullAllResult } from "./client/SyncClient.js";
 export type {
   DaemonState,
-  Entry,
-  Tombstone,
-  SyncItem,
+  RecordItem,
+  HeadItem,
+  DeviceHead,
+  Gap,
+  Fork,
+  Rejected,
+  RejectKind,
   InitParams,
   InitResult,
+  PushParams,
   PushResult,
   PullResult,
   StatusResult,
   HealthResult,
-  DeviceRecord,
-  PrefRecord,
 } from "./protocol/types.js";
 export { startRelay } from "./relay/server.js";
 export type { Relay, RelayOptions } from "./relay/server.js";
