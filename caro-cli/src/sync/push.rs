@@ -13,7 +13,7 @@ use anyhow::Result;
 use indicatif::ProgressBar;
 
 use super::account::CALL_TIMEOUT;
-use super::records;
+use super::records::{self, HEAD_ID};
 use super::report::Report;
 use super::session::Session;
 use crate::daemon::client::PendingCall;
@@ -143,7 +143,18 @@ impl Session {
             .await?;
         self.trace("daemon answered the push");
         let mut outcome = Pushed::Done;
-        for rejected in &result.rejected {
+        let (head, records): (Vec<_>, Vec<_>) = result
+            .rejected
+            .iter()
+            .partition(|r| r.id.as_deref() == Some(HEAD_ID));
+        for rejected in head {
+            // A head the log does not end with: the records' own answers say why.
+            report.rejected.push(format!(
+                "the head ({}: {})",
+                rejected.kind, rejected.message
+            ));
+        }
+        for rejected in &records {
             if rejected.kind == rpc::SEQ_CONFLICT {
                 outcome = Pushed::SeqConflict;
             }
@@ -156,11 +167,7 @@ impl Session {
             ));
         }
         // The log holds the records before the first rejected one.
-        let first_rejected = result
-            .rejected
-            .iter()
-            .map(|r| r.seq.unwrap_or(sent.first))
-            .min();
+        let first_rejected = records.iter().map(|r| r.seq.unwrap_or(sent.first)).min();
         let stored_through = match first_rejected {
             None => Some(sent.last),
             Some(seq) if seq > sent.first => Some(seq - 1),

@@ -22,7 +22,7 @@ use crate::store::{HistoryEntry, LocalOp, OutboxRecord, Sealed, ToSeal};
 pub const EPOCH: u32 = 1;
 
 /// The id of every head record.
-const HEAD_ID: &str = "head";
+pub const HEAD_ID: &str = "head";
 
 /// Why a pulled record was not applied: a stable name and a sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
