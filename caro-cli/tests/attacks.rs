@@ -173,6 +173,29 @@ fn rejected(report: &Value) -> u64 {
         .sum()
 }
 
+/// The records a sync report names as refused: (author, kind, seq).
+fn refused(report: &Value) -> BTreeSet<(String, String, u64)> {
+    report["skipped"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no skipped in {report}"))
+        .iter()
+        .map(|s| {
+            (
+                s["deviceId"].as_str().unwrap().to_string(),
+                s["recordKind"].as_str().unwrap().to_string(),
+                s["seq"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn named(records: &[(&str, &str, u64)]) -> BTreeSet<(String, String, u64)> {
+    records
+        .iter()
+        .map(|(device, kind, seq)| (device.to_string(), kind.to_string(), *seq))
+        .collect()
+}
+
 /// The integrity findings of a report or status: gaps, withheld tails,
 /// forks and broken chains.
 fn chain_findings(report: &Value) -> Vec<Value> {
@@ -301,13 +324,25 @@ fn a_delete_and_a_far_future_preference_forged_through_the_api_are_rejected() {
     let answer = attacker.push(&a_device, vec![as_a], None);
     assert_eq!(answer["accepted"], 1, "{answer}");
 
+    // Each forgery is refused alone and named, on both devices.
+    let forged = named(&[
+        (FORGER, "delete", 0),
+        (FORGER, "pref", 1),
+        (FORGER, "head", 1),
+        (&a_device, "delete", seq),
+    ]);
     let report = b.sync();
-    assert!(rejected(&report) >= 3, "B reports the forgeries: {report}");
-    assert!(rejected(&status(&b)) >= 3, "and so does its status");
+    assert_eq!(refused(&report), forged, "{report}");
+    assert_eq!(rejected(&report), 4, "{report}");
+    // Its status keeps the three refused records (heads are checked anew by every pull).
+    assert!(rejected(&status(&b)) >= 3, "B's status counts them");
     let report = a.sync();
-    assert!(
-        rejected(&report) + chain_findings(&report).len() as u64 >= 3,
-        "A reports them too: {report}"
+    assert_eq!(refused(&report), forged, "{report}");
+    // A's own log holds a record A did not write: A goes on as a new device.
+    assert_eq!(
+        report["rehomed"]["oldDeviceId"],
+        a_device.as_str(),
+        "{report}"
     );
     still_whole_and_syncing(&a, &b, &keep);
 }
@@ -358,15 +393,24 @@ fn records_forged_below_the_daemon_in_a_device_log_are_rejected() {
         json!({"deviceId": a_device, "head": head(&mine, &pref, &pref_envelope)}),
     );
 
+    let forged = named(&[
+        (&a_device, "delete", seq),
+        (&a_device, "pref", seq + 1),
+        (&a_device, "head", seq + 1),
+    ]);
     let report = b.sync();
-    assert!(
-        rejected(&report) + chain_findings(&report).len() as u64 >= 1,
-        "B reports the forgery: {report}"
-    );
+    assert_eq!(refused(&report), forged, "{report}");
+    assert_eq!(rejected(&report), 3, "{report}");
     let report = a.sync();
-    assert!(
-        rejected(&report) + chain_findings(&report).len() as u64 >= 1,
-        "A reports it in its own log: {report}"
+    assert_eq!(
+        refused(&report),
+        forged,
+        "A finds them in its own log: {report}"
+    );
+    assert_eq!(
+        report["rehomed"]["oldDeviceId"],
+        a_device.as_str(),
+        "{report}"
     );
     still_whole_and_syncing(&a, &b, &keep);
 }
@@ -433,7 +477,10 @@ fn a_relay_that_drops_one_session_is_caught_on_join() {
     assert!(joined.status.success(), "{}", stderr_of(&joined));
     let a_device = a.store().current_device_id().unwrap();
     let said = format!("{}{}", stdout_of(&joined), stderr_of(&joined));
-    assert!(said.contains(&a_device), "the join names A's log: {said}");
+    assert!(
+        said.contains(&format!("integrity: device {a_device} ")),
+        "the join says A's log is incomplete: {said}"
+    );
     let findings = chain_findings(&status(&c));
     assert!(
         findings.iter().any(|f| f["deviceId"] == a_device.as_str()),
