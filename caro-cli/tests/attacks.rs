@@ -9,6 +9,7 @@
 //! operator is played by editing the relay's SQLite store while it is down.
 //! A copied home, one bash file imported twice, a pulled `rm -rf /` labelled
 //! safe and a `caro sync` killed mid-push are the unlucky users' side.
+//! (1,000 commands of ~9 KB in one sync: tests/sync_batches.rs.)
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -413,6 +414,54 @@ fn records_forged_below_the_daemon_in_a_device_log_are_rejected() {
         "{report}"
     );
     still_whole_and_syncing(&a, &b, &keep);
+}
+
+#[test]
+fn a_device_log_pointed_at_a_forged_chunk_deletes_nothing() {
+    let relay = Relay::start();
+    let (a, b, phrase, keep) = two_devices(&relay);
+    a.add("echo after keep");
+    a.sync();
+    assert!(sync_until(&b, || has(&b, "echo after keep")));
+    let a_device = a.store().current_device_id().unwrap();
+    let attacker = Attacker::new(&relay, &phrase);
+    let pulled = attacker.pull();
+    let original = item(&pulled, "entry", &keep).clone();
+    let seq = original["seq"].as_u64().unwrap();
+
+    // A's log key of its chunk, overwritten with raw cojson: it names a copy
+    // of the chunk where the entry's record, same envelope, claims to delete it.
+    let mut delete = original.clone();
+    delete["kind"] = json!("delete");
+    attacker.run("raw-rechunk", json!({"deviceId": a_device, "item": delete}));
+
+    // A device that joins now refuses the record and says so, and applies
+    // the rest of A's log; nothing already applied changes.
+    let c = Device::new("C", &relay);
+    let joined = c.join_output(&phrase);
+    assert!(joined.status.success(), "{}", stderr_of(&joined));
+    let said = stderr_of(&joined);
+    assert!(
+        said.contains(&format!(
+            "skipped delete {keep} (record {seq}) from device {a_device}: AuthenticationFailed"
+        )),
+        "{said}"
+    );
+    assert!(has(&c, "echo after keep"));
+    assert_eq!(rejected(&status(&c)), 1, "C's status counts it");
+    let shown = c.ok(&["sync", "status"]);
+    assert!(shown.contains("records rejected so far"), "{shown}");
+    for device in [&a, &b] {
+        device.sync();
+        let kept = device.entries().into_iter().any(|e| e.id == keep);
+        assert!(kept, "{}: the entry was deleted", device.name);
+    }
+    a.add("echo from A after the forged chunk");
+    a.sync();
+    for device in [&b, &c] {
+        let arrived = || has(device, "echo from A after the forged chunk");
+        assert!(sync_until(device, arrived), "{}", device.name);
+    }
 }
 
 /// The session ids (`…_session_z…`) in the relay's store.
