@@ -466,7 +466,7 @@ fn a_device_log_pointed_at_a_forged_chunk_deletes_nothing() {
 
 /// The session ids (`…_session_z…`) in the relay's store.
 fn relay_sessions(relay: &Relay) -> BTreeSet<String> {
-    let db = rusqlite::Connection::open(relay.store_path()).unwrap();
+    let db = rusqlite::Connection::open(relay.db_path()).unwrap();
     let mut query = db
         .prepare("SELECT DISTINCT sessionID FROM sessions")
         .unwrap();
@@ -502,7 +502,7 @@ fn a_relay_that_drops_one_session_is_caught_on_join() {
     a.sync();
 
     relay.stop();
-    let db = rusqlite::Connection::open(relay.store_path()).unwrap();
+    let db = rusqlite::Connection::open(relay.db_path()).unwrap();
     for session in &dropped {
         let rows = "SELECT rowID FROM sessions WHERE sessionID = ?1";
         db.execute(
@@ -674,7 +674,7 @@ fn a_pulled_rm_rf_labelled_safe_is_stored_as_critical() {
 
 /// Transactions in the relay's store: it grows as a push arrives.
 fn relay_transactions(relay: &Relay) -> i64 {
-    let db = rusqlite::Connection::open(relay.store_path()).unwrap();
+    let db = rusqlite::Connection::open(relay.db_path()).unwrap();
     db.query_row("SELECT COUNT(*) FROM transactions", [], |r| r.get(0))
         .unwrap()
 }

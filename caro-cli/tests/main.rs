@@ -30,6 +30,7 @@ mod sync_api;
 mod sync_batches;
 mod sync_errors;
 mod sync_flow;
+mod sync_integrity;
 mod sync_phrase;
 mod sync_pull_guard;
 mod sync_rejoin;

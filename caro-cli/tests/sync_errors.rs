@@ -319,3 +319,72 @@ fn the_daemon_reads_extra_ca_certs_only_for_a_tls_relay() {
         stderr_of(&tls)
     );
 }
+
+/// Writes the account of `seed` with a format-1 root (logs, devices, prefs)
+/// into a relay's store, as the v1 daemon left it.
+const V1_ACCOUNT: &str = r#"
+import { readFileSync, chmodSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { LocalNode } from "cojson";
+const dist = process.env.DIST;
+const { accountFromSeed, jazzCrypto } = await import(pathToFileURL(`${dist}/jazz/crypto.js`).href);
+const { openSqliteStorage } = await import(pathToFileURL(`${dist}/jazz/storage.js`).href);
+const input = JSON.parse(readFileSync(0, "utf8"));
+const crypto = await jazzCrypto();
+const { agentSecret } = accountFromSeed(crypto, Buffer.from(input.seed, "base64"));
+const storage = openSqliteStorage(input.db);
+const { node } = await LocalNode.withNewlyCreatedAccount({
+  creationProps: { name: "caro" },
+  crypto,
+  initialAgentSecret: agentSecret,
+  storage: storage.storage,
+  migration: async (acc, n) => {
+    acc.set("profile", n.createGroup().createMap({ name: "caro" }).id, "trusting");
+    const [logs, devices, prefs] = [acc.createMap(), acc.createMap(), acc.createMap()];
+    acc.set("root", acc.createMap({ version: 1, logs: logs.id, devices: devices.id, prefs: prefs.id }).id, "trusting");
+  },
+});
+await node.gracefulShutdown();
+storage.db.close();
+chmodSync(input.db, 0o600);
+"#;
+
+#[test]
+fn an_account_of_the_old_format_is_explained_and_nothing_local_changes() {
+    let mut relay = Relay::start();
+    let phrase = Phrase::generate().unwrap();
+    let keys = KeySet::derive(&phrase).unwrap();
+    relay.stop();
+    let input = serde_json::json!({
+        "seed": BASE64.encode(keys.jazz_auth_key.expose_secret()),
+        "db": relay.db_path(),
+    });
+    let daemon_dir = crate::util::repo_root().join("sync-daemon");
+    let mut script = std::process::Command::new("node");
+    script
+        .args(["--input-type=module", "-e", V1_ACCOUNT])
+        .current_dir(&daemon_dir)
+        .env("DIST", daemon_dir.join("dist"));
+    let out = with_stdin(script, &input.to_string());
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    relay.restart();
+
+    let b = Device::new("B", &relay);
+    b.add("echo kept");
+    let out = b.join_output(phrase.expose_secret());
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr_of(&out);
+    for part in [
+        "written by an older caro (sync format 1)",
+        "reads format 2 only",
+        "Your local history is untouched",
+        "`caro sync reset`, then `caro sync init`",
+        "`caro sync join` on your other devices once they run this version",
+    ] {
+        assert!(message.contains(part), "{part:?} missing: {message}");
+    }
+    assert_eq!(b.commands(), ["echo kept"]);
+    assert_eq!(b.pending(), 1, "the queue is untouched");
+    assert!(b.store().sync_identity().unwrap().is_none());
+    assert!(!b.key_file().exists());
+}

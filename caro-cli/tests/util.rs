@@ -202,8 +202,8 @@ impl Relay {
         self.child = Some(child);
     }
 
-    /// The relay's SQLite store (cojson's tables).
-    pub fn store_path(&self) -> PathBuf {
+    /// The relay's SQLite store (write to it only while the relay is stopped).
+    pub fn db_path(&self) -> PathBuf {
         self.dir.path().join("relay.sqlite")
     }
 
