@@ -1,9 +1,10 @@
 //! The WASM face of crypto-core, and the only file that knows wasm_bindgen.
 //! It converts types and turns every `CryptoError` into a JS `Error` whose
 //! `name` is the variant (`UnknownWord` also carries `word` and `position`,
-//! `UnsupportedVersion` carries `version`). `sync-daemon/src/crypto.ts` wraps
-//! these raw exports in the typed JS API; `sync-daemon/src/client/records.ts`
-//! wraps the v2 record exports (JSON text in and out).
+//! `UnsupportedVersion` carries `version`, `HintMismatch` the `field`).
+//! `sync-daemon/src/crypto.ts` wraps these raw exports in the typed JS API;
+//! `sync-daemon/src/client/records.ts` wraps the v2 record exports (JSON text
+//! in and out).
 
 use js_sys::{Object, Reflect, Uint8Array};
 use serde::{Deserialize, Serialize};
@@ -32,6 +33,7 @@ fn to_js(error: CryptoError) -> JsValue {
         CryptoError::UnsupportedVersion(version) => {
             vec![("version", JsValue::from_f64(f64::from(*version)))]
         }
+        CryptoError::HintMismatch(field) => vec![("field", JsValue::from_str(field))],
         _ => Vec::new(),
     };
     for (field, value) in details {

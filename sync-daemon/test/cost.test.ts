@@ -4,7 +4,7 @@
 // reads the chunks from there on and releases other devices' delivered ones.
 // Gaps and forks written below the daemon (straight into a chunk) are reported.
 import { join } from "node:path";
-import { LocalNode, type RawAccount, type RawAccountID, type RawCoID } from "cojson";
+import { type AgentSecret, LocalNode, type RawAccount, type RawAccountID, type RawCoID } from "cojson";
 import { afterAll, describe, expect, it } from "vitest";
 import { jazzCrypto } from "../src/jazz/crypto.js";
 import { type ChunkList } from "../src/jazz/chunks.js";
@@ -16,23 +16,18 @@ import { cleanupTemp, head, record, records, tempDir } from "./helpers.js";
 
 afterAll(() => cleanupTemp());
 
-interface Opened {
-  node: LocalNode;
-  account: RawAccount;
-  close(): Promise<void>;
-}
 
-/** A node over the SQLite store at `path`: the account created there, or loaded from it. */
-async function openNode(path: string, secret: Parameters<LocalNode["load"]>[0] | undefined, agentSecret?: ReturnType<Awaited<ReturnType<typeof jazzCrypto>>["newRandomAgentSecret"]>) {
+/** A node over the SQLite store at `path`: a new account created there, or (`accountId`) loaded from it. */
+async function openNode(path: string, agentSecret: AgentSecret, accountId?: RawAccountID) {
   const crypto = await jazzCrypto();
   const storage = openSqliteStorage(path);
   let node: LocalNode;
   let account: RawAccount;
-  if (!secret) {
+  if (!accountId) {
     const created = await LocalNode.withNewlyCreatedAccount({
       creationProps: { name: "caro" },
       crypto,
-      initialAgentSecret: agentSecret!,
+      initialAgentSecret: agentSecret,
       storage: storage.storage,
       migration: async (acc, n) => {
         acc.set("profile", n.createGroup().createMap({ name: "caro" }).id, "trusting");
@@ -42,20 +37,17 @@ async function openNode(path: string, secret: Parameters<LocalNode["load"]>[0] |
     node = created.node;
     account = node.expectCurrentAccount("test");
   } else {
-    node = new LocalNode(agentSecret!, crypto.newRandomSessionID(secret as RawAccountID), crypto);
+    node = new LocalNode(agentSecret, crypto.newRandomSessionID(accountId), crypto);
     node.setStorage(storage.storage);
-    const loaded = await node.load(secret);
+    const loaded = await node.load(accountId);
     if (loaded === "unavailable") throw new Error("account not in the store");
     account = loaded as unknown as RawAccount;
   }
-  return {
-    node,
-    account,
-    async close() {
-      await node.gracefulShutdown();
-      if (storage.db.open) storage.db.close();
-    },
-  } satisfies Opened;
+  const close = async () => {
+    await node.gracefulShutdown();
+    if (storage.db.open) storage.db.close();
+  };
+  return { node, account, close };
 }
 
 const inMemory = (node: LocalNode, id: RawCoID) => node.hasCoValue(id) && node.getCoValue(id).isAvailable();
@@ -65,8 +57,8 @@ describe("cost independent of history", () => {
     const crypto = await jazzCrypto();
     const agentSecret = crypto.newRandomAgentSecret();
     const path = join(tempDir(), "jazz.sqlite");
-    const first = await openNode(path, undefined, agentSecret);
-    const accountId = first.account.id;
+    const first = await openNode(path, agentSecret);
+    const accountId = first.account.id as RawAccountID;
     const chunkIds: Record<string, RawCoID[]> = {};
     for (const d of ["dev-a", "dev-b"]) {
       const h = await History.open(first.node, first.account, d);
@@ -76,7 +68,7 @@ describe("cost independent of history", () => {
     }
     await first.close();
 
-    const cold = await openNode(path, accountId, agentSecret);
+    const cold = await openNode(path, agentSecret, accountId);
     try {
       const h = await History.open(cold.node, cold.account, "dev-a", 2_500);
       await h.background;
@@ -108,7 +100,7 @@ describe("cost independent of history", () => {
 
   it("reports a hole as a gap and stops there; reports a second record for one seq as a fork", async () => {
     const crypto = await jazzCrypto();
-    const opened = await openNode(join(tempDir(), "jazz.sqlite"), undefined, crypto.newRandomAgentSecret());
+    const opened = await openNode(join(tempDir(), "jazz.sqlite"), crypto.newRandomAgentSecret());
     try {
       const h = await History.open(opened.node, opened.account, "dev-a");
       const pushed = records("dev-a", 0, 3);

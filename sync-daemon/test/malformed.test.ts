@@ -91,7 +91,6 @@ describe("malformed input", () => {
       ["sync.push", { items: [], head: "h" }, "head"],
       ["sync.push", { items: [], head: { seq: -1, epoch: 1, envelope: "AA==" } }, "head.seq"],
       ["sync.push", { items: [], head: { seq: 0, epoch: 0, envelope: "AA==" } }, "head.epoch"],
-      ["sync.push", { items: [], head: { seq: 0, epoch: 1, envelope: "AQ==" } }, "head.envelope"],
       ["sync.pull", { limit: "ten" }, "limit"],
       ["sync.pull", { cursor: ["x"] }, "cursor"],
       ["daemon.shutdown", { timeoutMs: "soon" }, "timeoutMs"],
@@ -100,6 +99,13 @@ describe("malformed input", () => {
       expect([codeOf(m), kindOf(m), (m.error as { data: { path: string } }).data.path]).toEqual([-32602, "invalid-params", path]);
     }
     await stillServing();
+  });
+
+  it("a head whose envelope does not parse → invalid-envelope, nothing stored", async () => {
+    const m = await call("sync.push", { items: [record("dev-m", 0)], head: { seq: 0, epoch: 1, envelope: "AQ==" } });
+    expect([codeOf(m), kindOf(m), (m.error as { data: { path: string } }).data.path]).toEqual([-32007, "invalid-envelope", "head.envelope"]);
+    const pulled = (await call("sync.pull", {})).result as { items: unknown[] };
+    expect(pulled.items).toEqual([]);
   });
 
   it("unknown method → method not found, v1's register methods included", async () => {

@@ -281,6 +281,7 @@ export class Daemon {
     const seq = s.jazz.history.own.ackedThrough(s.jazz.history.logs.logsMap.id, s.ackedSeq, (id) => s.jazz.isSynced(id));
     if (seq <= s.ackedSeq) return;
     s.ackedSeq = seq;
+    s.jazz.history.own.releaseAcked(seq);
     try {
       this.dir.writeAckMark({ accountId: s.jazz.accountId, deviceId: s.deviceId, seq });
     } catch (err) {

@@ -5,6 +5,7 @@
 // after its cursor, and a delivered full chunk can be released from memory.
 import type { CoID, JsonValue, LocalNode, RawCoID, RawCoList, RawCoMap, RawCoValue } from "cojson";
 import type { HeadItem } from "../protocol/types.js";
+import { noteReleased } from "./memory.js";
 
 export const CHUNK_SIZE = 1000;
 
@@ -154,7 +155,9 @@ export class DeviceLogView {
   release(k: number): void {
     const c = this.chunks.get(k);
     if (!c || !c.full || k === this.newestIndex()) return;
-    if (this.node.internalUnmountCoValue(c.id)) this.chunks.delete(k);
+    if (!this.node.internalUnmountCoValue(c.id)) return;
+    this.chunks.delete(k);
+    noteReleased();
   }
 
   /** The lowest seq present after `seq` (loading at most the chunks up to the first that has one). */

@@ -157,6 +157,15 @@ export class OwnLog {
     }
   }
 
+  /**
+   * Releases from memory the own chunks wholly before `ackedSeq` (the relay holds
+   * them; they never change): a long push session keeps only the newest chunks.
+   */
+  releaseAcked(ackedSeq: number): void {
+    const below = Math.floor(ackedSeq / CHUNK_SIZE);
+    for (const k of [...this.view.chunks.keys()]) if (k < below) this.view.release(k);
+  }
+
   /** This device's loaded chunks: at least the newest and every one the relay may lack. */
   chunks(): ChunkView[] {
     return [...this.view.chunks.values()];

@@ -2,7 +2,7 @@
 // hints' types and lengths and the envelope's framing (crypto-core's parser),
 // never the content. An item that fails is rejected alone; a bad head fails the
 // whole call before anything is stored.
-import { invalidParams } from "../protocol/errors.js";
+import { invalidParams, RpcError } from "../protocol/errors.js";
 import { MAX_DEVICE_ID_CHARS, MAX_ENVELOPE_BYTES, MAX_KIND_CHARS, MAX_RECORD_ID_CHARS } from "../protocol/limits.js";
 import type { HeadItem, RecordItem, Rejected } from "../protocol/types.js";
 import { decodeBase64 } from "./validate.js";
@@ -64,7 +64,7 @@ export function checkItem(raw: unknown): { item: RecordItem } | { rejected: Reje
   return { item: { deviceId: r.deviceId, seq, kind: r.kind, id, epoch: r.epoch, envelope: r.envelope } };
 }
 
-/** The pushed head, when present; invalid-params (nothing stored) when malformed. */
+/** The pushed head, when present; invalid-params or invalid-envelope (nothing stored) when malformed. */
 export function checkHead(raw: unknown): HeadItem | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw !== "object" || Array.isArray(raw)) throw invalidParams("head", "expected an object {seq, epoch, envelope}");
@@ -73,6 +73,6 @@ export function checkHead(raw: unknown): HeadItem | undefined {
   if (!isEpoch(h.epoch)) throw invalidParams("head.epoch", "expected an integer >= 1");
   if (typeof h.envelope !== "string") throw invalidParams("head.envelope", "expected a base64 string");
   const problem = checkEnvelope(h.envelope);
-  if (problem) throw invalidParams("head.envelope", problem.message);
+  if (problem) throw new RpcError("invalid-envelope", `head.envelope: ${problem.message}`, { path: "head.envelope" });
   return { seq: h.seq, epoch: h.epoch, envelope: h.envelope };
 }
