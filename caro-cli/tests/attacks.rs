@@ -134,6 +134,12 @@ fn wire(record: &Record, envelope: &[u8]) -> Value {
     })
 }
 
+/// A wire item that claims to be a `kind` record of `device` at `seq` and
+/// carries another record's `envelope`, replayed as it was pulled.
+fn replay(envelope: &Value, kind: &str, id: &str, device: &str, seq: u64) -> Value {
+    json!({"deviceId": device, "seq": seq, "kind": kind, "id": id, "epoch": 1, "envelope": envelope})
+}
+
 /// The `sync.push` head of a log whose last record is `last`.
 fn head(keys: &KeySet, last: &Record, last_envelope: &[u8]) -> Value {
     let head = Record {
@@ -287,18 +293,7 @@ fn a_delete_and_a_far_future_preference_forged_through_the_api_are_rejected() {
 
     // A log of its own: a delete that replays the entry's own envelope, and
     // a far-future preference sealed under keys that are not the account's.
-    let mut delete = wire(
-        &record(
-            RecordKind::Delete,
-            &keep,
-            FORGER,
-            0,
-            GENESIS_PREV,
-            json!({}),
-        ),
-        &[],
-    );
-    delete["envelope"] = keep_envelope.clone();
+    let delete = replay(&keep_envelope, "delete", &keep, FORGER, 0);
     let keep_bytes = BASE64.decode(keep_envelope.as_str().unwrap()).unwrap();
     let mut pref = record(
         RecordKind::Pref,
@@ -312,16 +307,14 @@ fn a_delete_and_a_far_future_preference_forged_through_the_api_are_rejected() {
     let pref_envelope = seal(&mine, &pref);
     let answer = attacker.push(
         FORGER,
-        vec![delete.clone(), wire(&pref, &pref_envelope)],
+        vec![delete, wire(&pref, &pref_envelope)],
         Some(head(&mine, &pref, &pref_envelope)),
     );
     assert_eq!(answer["accepted"], 2, "{answer}");
 
     // And A's own log, from a daemon that claims to be A.
     let seq = next_seq(&pulled, &a_device);
-    let mut as_a = delete;
-    as_a["deviceId"] = json!(a_device);
-    as_a["seq"] = json!(seq);
+    let as_a = replay(&keep_envelope, "delete", &keep, &a_device, seq);
     let answer = attacker.push(&a_device, vec![as_a], None);
     assert_eq!(answer["accepted"], 1, "{answer}");
 
@@ -362,18 +355,7 @@ fn records_forged_below_the_daemon_in_a_device_log_are_rejected() {
     // Appended to A's own chunk with raw cojson: a delete replaying the
     // entry's envelope, then a far-future preference under other keys; and
     // A's head overwritten to cover them.
-    let mut delete = wire(
-        &record(
-            RecordKind::Delete,
-            &keep,
-            &a_device,
-            seq,
-            GENESIS_PREV,
-            json!({}),
-        ),
-        &[],
-    );
-    delete["envelope"] = keep_envelope.clone();
+    let delete = replay(&keep_envelope, "delete", &keep, &a_device, seq);
     let keep_bytes = BASE64.decode(keep_envelope.as_str().unwrap()).unwrap();
     let mut pref = record(
         RecordKind::Pref,
