@@ -5,7 +5,11 @@
 //! the cursor that follows it in one transaction. After the last page the
 //! heads are compared with what was verified: a head this home cannot reach
 //! is a withheld tail. Gaps and forks the daemon reports, broken chains and
-//! rejected records all go into the report; none stops a sync.
+//! rejected records all go into the report; none stops a sync. A record in
+//! this home's own log that it did not write, or a fork of that log, means
+//! another home shares its device id: this one re-registers.
+
+use std::collections::HashMap;
 
 use anyhow::Result;
 
@@ -13,8 +17,7 @@ use super::account::CALL_TIMEOUT;
 use super::apply::Applier;
 use super::chain::{Chains, Verdict};
 use super::guard::PullGuard;
-use super::records;
-use super::report::{Report, Skipped};
+use super::report::Report;
 use super::session::Session;
 use crate::daemon::client::PendingCall;
 use crate::daemon::protocol::{self as rpc, PullParams, PullResult, WireRecord};
@@ -40,8 +43,9 @@ impl Session {
             }
             let count = page.items.len() as u64;
             let mut applier = Applier::new(&guard);
+            let own = self.own_hashes(&page.items)?;
             for item in &page.items {
-                self.check_item(&mut chains, &mut applier, item, report)?;
+                self.check_item(&mut chains, &mut applier, item, &own, report)?;
             }
             let mut applied: PulledPage = applier.finish();
             applied.chains = chains.take_changed();
@@ -57,6 +61,14 @@ impl Session {
             report.devices += counts.devices as u64;
             if !page.has_more {
                 self.record_findings(&chains, &page, report)?;
+                let own_fork = page.forks.iter().any(|f| f.device_id == self.device_id);
+                if own_fork && report.rehomed.is_none() {
+                    // Another home writes this log too, even if the daemon
+                    // delivered this home's version: both are copies now.
+                    let rehomed = self.store.rehome()?;
+                    self.device_id.clone_from(&rehomed.new_id);
+                    report.rehomed = Some(rehomed);
+                }
             }
             if bar.is_none() && page.has_more {
                 bar = self.progress.start(count * 2, "pulling");
@@ -77,28 +89,18 @@ impl Session {
         chains: &mut Chains,
         applier: &mut Applier<'_>,
         item: &WireRecord,
+        own: &HashMap<u64, String>,
         report: &mut Report,
     ) -> Result<()> {
-        let store = &self.store;
-        let mut verdict = chains.check(
-            &self.keys,
-            item,
-            |seq| store.outbox_hash(seq).ok().flatten(),
-            now_ms(),
-        );
+        let own_hash = |seq: u64| own.get(&seq).cloned();
+        let mut verdict = chains.check(&self.keys, item, own_hash, now_ms());
         if matches!(verdict, Verdict::Foreign) {
             // This home's log holds a record it did not write: it is a copy.
             let rehomed = self.store.rehome()?;
             self.device_id.clone_from(&rehomed.new_id);
             report.rehomed = Some(rehomed);
             chains.disown();
-            let store = &self.store;
-            verdict = chains.check(
-                &self.keys,
-                item,
-                |seq| store.outbox_hash(seq).ok().flatten(),
-                now_ms(),
-            );
+            verdict = chains.check(&self.keys, item, own_hash, now_ms());
         }
         match verdict {
             Verdict::Seen | Verdict::Stopped | Verdict::Own | Verdict::Foreign => {}
@@ -115,8 +117,20 @@ impl Session {
         Ok(())
     }
 
-    /// After the last page: the daemon's gaps and forks, and the heads no
-    /// verified chain reaches, replace the findings of the last pull.
+    /// The hashes this home recorded for the seqs of its own log in `items`.
+    fn own_hashes(&self, items: &[WireRecord]) -> Result<HashMap<u64, String>> {
+        let seqs = items
+            .iter()
+            .filter(|i| i.device_id == self.device_id)
+            .map(|i| i.seq);
+        match (seqs.clone().min(), seqs.max()) {
+            (Some(from), Some(to)) => Ok(self.store.outbox_hashes(from, to)?),
+            _ => Ok(HashMap::new()),
+        }
+    }
+
+    /// After the last page: the daemon's gaps and forks, and what the heads
+    /// say, replace the findings of the last pull.
     fn record_findings(
         &mut self,
         chains: &Chains,
@@ -139,37 +153,9 @@ impl Session {
                 to: fork.seq,
             });
         }
-        for head in &page.heads {
-            let next = chains.next_seq(&head.device_id);
-            match records::open_head(&self.keys, head) {
-                Ok((seq, _)) if seq >= next => report.findings.push(Finding {
-                    kind: FindingKind::Withheld,
-                    device_id: head.device_id.clone(),
-                    from: next,
-                    to: seq,
-                }),
-                Ok((seq, hash)) if seq + 1 == next => {
-                    let verified = chains.state(&head.device_id).map(|s| s.last_hash.as_str());
-                    if verified != Some(hash.as_str()) {
-                        report.findings.push(Finding {
-                            kind: FindingKind::Fork,
-                            device_id: head.device_id.clone(),
-                            from: seq,
-                            to: seq,
-                        });
-                    }
-                }
-                Ok(_) => {}
-                Err(refusal) => report.skipped.push(Skipped {
-                    id: "head".into(),
-                    device_id: head.device_id.clone(),
-                    seq: head.seq,
-                    record_kind: "head".into(),
-                    kind: refusal.reason,
-                    message: refusal.message,
-                }),
-            }
-        }
+        let (findings, refused) = chains.head_findings(&self.keys, &page.heads);
+        report.findings.extend(findings);
+        report.skipped.extend(refused);
         report.findings.sort();
         report.findings.dedup();
         self.store.replace_findings(&report.findings)?;
