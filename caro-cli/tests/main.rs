@@ -5,6 +5,7 @@
 mod shells;
 mod util;
 
+mod attacks;
 mod bad_input;
 mod concurrency;
 mod config;

@@ -309,6 +309,20 @@ impl Device {
         }
     }
 
+    /// A device whose home is a `cp -a` of `original`'s (a restored backup,
+    /// a cloned VM): same device id, keys, queue and daemon store.
+    pub fn copy_of(name: &'static str, original: &Device) -> Device {
+        let copy = Device::with_relay_url(name, &original.relay);
+        let status = Command::new("cp")
+            .arg("-a")
+            .arg(original.home.path().join("."))
+            .arg(copy.home.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "cp -a of {}'s home failed", original.name);
+        copy
+    }
+
     /// `caro ARGS` in this device's home.
     pub fn caro(&self) -> Command {
         let mut cmd = caro_command(self.home.path());
