@@ -5,7 +5,8 @@
 //! entering the account ([`account`]), one sync ([`session`], with its
 //! [`push`] and [`pull`] halves, its [`report`] and its [`progress`] bar),
 //! the names of its failures ([`error`]), the long-running [`watch`] loop and
-//! the background sync that `caro history add` may start ([`auto`]).
+//! the background sync that `caro history add` may start ([`auto`]), and the
+//! login service that keeps the watch loop running ([`service`]).
 //!
 //! Only the jazz-auth key ever crosses to the daemon; entries, preferences
 //! and device records cross sealed, each bound to its id by its AAD.
@@ -20,6 +21,7 @@ pub mod pull;
 pub mod push;
 pub mod report;
 pub mod seal;
+pub mod service;
 pub mod session;
 pub mod setup;
 pub mod watch;
