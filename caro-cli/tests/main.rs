@@ -24,6 +24,7 @@ mod output;
 mod prune;
 mod secret_forms;
 mod secrets;
+mod service;
 mod settings;
 mod sync_api;
 mod sync_batches;
