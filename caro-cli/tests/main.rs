@@ -9,6 +9,7 @@ mod bad_input;
 mod concurrency;
 mod config;
 mod control_chars;
+mod faults;
 mod filters;
 mod history;
 mod hook_defects;

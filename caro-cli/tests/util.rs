@@ -1,7 +1,9 @@
 //! What every end-to-end test shares: a private `CARO_HOME` per test that
 //! runs the real `caro` binary ([`Home`]), a real relay on a free loopback
 //! port that stops on drop ([`Relay`]), and sync devices, each a home of its
-//! own driven with the real daemon from `sync-daemon/dist/` ([`Device`]).
+//! own driven with the real daemon from `sync-daemon/dist/` ([`Device`]),
+//! and a loopback TCP proxy that puts network faults between a daemon and
+//! its relay ([`FaultProxy`]).
 //! A missing `dist/` fails the sync tests and says to run `make build`.
 
 use std::io::{BufRead, BufReader, Write};
@@ -296,6 +298,14 @@ impl Device {
         Device::with_relay_url(name, "ws://127.0.0.1:9")
     }
 
+    /// A device that reaches `relay` through `proxy`.
+    pub fn through(name: &'static str, relay: &Relay, proxy: &FaultProxy) -> Device {
+        let url = relay
+            .url
+            .replacen(&format!(":{}", relay.port), &format!(":{}", proxy.port), 1);
+        Device::with_relay_url(name, &url)
+    }
+
     fn with_relay_url(name: &'static str, url: &str) -> Device {
         Device {
             name,
@@ -444,4 +454,239 @@ pub fn daemon_program() -> caro::daemon::CommandLine {
         program: words[0].clone().into(),
         args: words[1..].iter().map(Into::into).collect(),
     }
+}
+
+/// A TCP proxy on 127.0.0.1 in front of a relay, which the test turns into
+/// a bad network path: added latency each way ([`FaultProxy::set_latency`]),
+/// connections cut ([`FaultProxy::cut`]) and new ones refused
+/// ([`FaultProxy::set_refusing`]), or a path that goes silent without closing
+/// anything ([`FaultProxy::stall`]): every open connection, and every new one
+/// until [`FaultProxy::heal`], is a black hole for good (as when a NAT or a
+/// firewall drops a flow), so only a keep-alive timeout can notice it.
+/// Everything stops on drop.
+pub struct FaultProxy {
+    pub port: u16,
+    state: std::sync::Arc<ProxyState>,
+    accept: Option<std::thread::JoinHandle<()>>,
+}
+
+#[derive(Default)]
+struct ProxyState {
+    stop: std::sync::atomic::AtomicBool,
+    refusing: std::sync::atomic::AtomicBool,
+    stalled: std::sync::atomic::AtomicBool,
+    latency_ms: std::sync::atomic::AtomicU64,
+    /// Bytes forwarded from the clients to the relay.
+    upstream_bytes: std::sync::atomic::AtomicU64,
+    /// Connections made while the path was stalled.
+    stalled_connections: std::sync::atomic::AtomicU64,
+    connections: std::sync::Mutex<Vec<ProxyConnection>>,
+}
+
+struct ProxyConnection {
+    client: std::net::TcpStream,
+    relay: Option<std::net::TcpStream>,
+    holed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl ProxyConnection {
+    fn close(&self) {
+        let _ = self.client.shutdown(std::net::Shutdown::Both);
+        if let Some(relay) = &self.relay {
+            let _ = relay.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+impl FaultProxy {
+    /// A proxy that forwards to the relay on `relay_port`.
+    pub fn start(relay_port: u16) -> FaultProxy {
+        use std::sync::atomic::Ordering::SeqCst;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = std::sync::Arc::new(ProxyState::default());
+        let shared = state.clone();
+        let accept = std::thread::spawn(move || {
+            while !shared.stop.load(SeqCst) {
+                match listener.accept() {
+                    Ok((client, _)) => {
+                        if shared.refusing.load(SeqCst) {
+                            continue;
+                        }
+                        client.set_nonblocking(false).unwrap();
+                        proxy_connection(&shared, client, relay_port);
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        FaultProxy {
+            port,
+            state,
+            accept: Some(accept),
+        }
+    }
+
+    /// Delays every chunk, each way, by `latency`.
+    pub fn set_latency(&self, latency: Duration) {
+        self.state.latency_ms.store(
+            latency.as_millis() as u64,
+            std::sync::atomic::Ordering::SeqCst,
+        );
+    }
+
+    /// Closes every connection open now (both ends see it end).
+    pub fn cut(&self) {
+        let mut connections = self.state.connections.lock().unwrap();
+        for connection in connections.iter() {
+            connection.close();
+        }
+        connections.clear();
+    }
+
+    /// While true, each new connection is closed as soon as it is accepted.
+    pub fn set_refusing(&self, refusing: bool) {
+        self.state
+            .refusing
+            .store(refusing, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Makes every open connection, and each new one until [`Self::heal`],
+    /// a black hole: kept open, nothing forwarded either way, ever.
+    pub fn stall(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.state.stalled.store(true, SeqCst);
+        for connection in self.state.connections.lock().unwrap().iter() {
+            connection.holed.store(true, SeqCst);
+        }
+    }
+
+    /// New connections are forwarded again (the black holes stay).
+    pub fn heal(&self) {
+        self.state
+            .stalled
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// How many connections were made (and black-holed) while stalled.
+    pub fn stalled_connections(&self) -> u64 {
+        self.state
+            .stalled_connections
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Bytes forwarded so far from the clients to the relay.
+    pub fn upstream_bytes(&self) -> u64 {
+        self.state
+            .upstream_bytes
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.state
+            .stop
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(accept) = self.accept.take() {
+            let _ = accept.join();
+        }
+        for connection in self.state.connections.lock().unwrap().drain(..) {
+            connection.close();
+        }
+    }
+}
+
+/// Connects `client` to the relay (unless the path is stalled: then it is a
+/// black hole from the start) and pumps both ways on threads of its own.
+fn proxy_connection(
+    state: &std::sync::Arc<ProxyState>,
+    client: std::net::TcpStream,
+    relay_port: u16,
+) {
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    let holed = std::sync::Arc::new(AtomicBool::new(state.stalled.load(SeqCst)));
+    if holed.load(SeqCst) {
+        state.stalled_connections.fetch_add(1, SeqCst);
+    }
+    let relay = if holed.load(SeqCst) {
+        None
+    } else {
+        match std::net::TcpStream::connect(("127.0.0.1", relay_port)) {
+            Ok(relay) => Some(relay),
+            Err(_) => return,
+        }
+    };
+    if let Some(relay) = &relay {
+        for (from, to, upstream) in [
+            (
+                client.try_clone().unwrap(),
+                relay.try_clone().unwrap(),
+                true,
+            ),
+            (
+                relay.try_clone().unwrap(),
+                client.try_clone().unwrap(),
+                false,
+            ),
+        ] {
+            let state = state.clone();
+            let holed = holed.clone();
+            std::thread::spawn(move || pump(&state, &holed, from, to, upstream));
+        }
+    }
+    state.connections.lock().unwrap().push(ProxyConnection {
+        client,
+        relay,
+        holed,
+    });
+}
+
+fn pump(
+    state: &ProxyState,
+    holed: &std::sync::atomic::AtomicBool,
+    mut from: std::net::TcpStream,
+    mut to: std::net::TcpStream,
+    upstream: bool,
+) {
+    use std::io::Read;
+    use std::sync::atomic::Ordering::SeqCst;
+    from.set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    let mut buf = vec![0u8; 64 * 1024];
+    while !state.stop.load(SeqCst) {
+        if holed.load(SeqCst) {
+            // A black hole reads nothing and sends nothing, and never closes.
+            std::thread::sleep(Duration::from_millis(50));
+            continue;
+        }
+        let n = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                continue
+            }
+            Err(_) => break,
+        };
+        let latency = state.latency_ms.load(SeqCst);
+        if latency > 0 {
+            std::thread::sleep(Duration::from_millis(latency));
+        }
+        while holed.load(SeqCst) && !state.stop.load(SeqCst) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if to.write_all(&buf[..n]).is_err() {
+            break;
+        }
+        if upstream {
+            state.upstream_bytes.fetch_add(n as u64, SeqCst);
+        }
+    }
+    let _ = to.shutdown(std::net::Shutdown::Write);
 }
