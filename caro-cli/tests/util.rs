@@ -1,7 +1,9 @@
 //! What every end-to-end test shares: a private `CARO_HOME` per test that
 //! runs the real `caro` binary ([`Home`]), a real relay on a free loopback
 //! port that stops on drop ([`Relay`]), and sync devices, each a home of its
-//! own driven with the real daemon from `sync-daemon/dist/` ([`Device`]).
+//! own driven with the real daemon from `sync-daemon/dist/` ([`Device`]),
+//! and a loopback TCP proxy that puts network faults between a daemon and
+//! its relay ([`FaultProxy`]).
 //! A missing `dist/` fails the sync tests and says to run `make build`.
 
 use std::io::{BufRead, BufReader, Write};
@@ -12,6 +14,9 @@ use std::time::{Duration, Instant};
 use caro::store::{HistoryEntry, Store};
 use serde_json::Value;
 use tempfile::TempDir;
+
+mod fault_proxy;
+pub use fault_proxy::FaultProxy;
 
 /// The repository's root.
 pub fn repo_root() -> PathBuf {
@@ -299,6 +304,14 @@ impl Device {
     /// A device whose relay URL need not answer (nothing listens on port 9).
     pub fn offline(name: &'static str) -> Device {
         Device::with_relay_url(name, "ws://127.0.0.1:9")
+    }
+
+    /// A device that reaches `relay` through `proxy`.
+    pub fn through(name: &'static str, relay: &Relay, proxy: &FaultProxy) -> Device {
+        let url = relay
+            .url
+            .replacen(&format!(":{}", relay.port), &format!(":{}", proxy.port), 1);
+        Device::with_relay_url(name, &url)
     }
 
     fn with_relay_url(name: &'static str, url: &str) -> Device {

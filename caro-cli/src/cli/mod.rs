@@ -18,6 +18,7 @@ pub use sync::{
     DevicesArgs, ExportArgs, JoinArgs, NowArgs, RelayArgs, ResetArgs, StatusArgs, SyncArgs,
     SyncCommand, SyncInitArgs, WatchArgs,
 };
+pub use sync::{ServiceArgs, ServiceCommand, ServiceStatusArgs};
 
 use crate::shell::Shell;
 
@@ -59,6 +60,9 @@ impl Cli {
                 Some(SyncCommand::Init(a)) => a.json,
                 Some(SyncCommand::Status(a)) => a.json,
                 Some(SyncCommand::Devices(a)) => a.json,
+                Some(SyncCommand::Service(ServiceArgs {
+                    command: ServiceCommand::Status(a),
+                })) => a.json,
                 Some(_) => false,
             },
         }

@@ -35,6 +35,8 @@ pub enum SyncCommand {
     Reset(ResetArgs),
     /// Run a self-hosted relay in the foreground
     Relay(RelayArgs),
+    /// Run sync in the background at login: a systemd user unit (Linux) or a launchd agent (macOS)
+    Service(ServiceArgs),
 }
 
 #[derive(Debug, Args)]
@@ -182,6 +184,29 @@ pub struct RelayArgs {
     /// Bytes the relay stores per account
     #[arg(long, value_name = "BYTES")]
     pub max_account_bytes: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceArgs {
+    #[command(subcommand)]
+    pub command: ServiceCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServiceCommand {
+    /// Write the login service that runs `caro sync watch --quiet` for this home, then enable and start it
+    Install,
+    /// Stop and disable the login service and remove its file
+    Uninstall,
+    /// Whether the login service is installed, enabled (starts at login) and running
+    Status(ServiceStatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServiceStatusArgs {
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The longest device name: a Linux host name's limit (`HOST_NAME_MAX`), the

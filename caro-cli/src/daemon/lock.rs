@@ -32,5 +32,7 @@ pub fn daemon_pid(daemon_dir: &Path) -> Option<i32> {
         l_pid: 0,
     };
     fcntl(&file, FcntlArg::F_GETLK(&mut probe)).ok()?;
-    (i32::from(probe.l_type) != libc::F_UNLCK && probe.l_pid > 0).then_some(probe.l_pid)
+    // `l_type` is a c_short everywhere, the F_ constants are c_int on Linux
+    // and c_short on macOS: compare as the field's type.
+    (probe.l_type != libc::F_UNLCK as libc::c_short && probe.l_pid > 0).then_some(probe.l_pid)
 }

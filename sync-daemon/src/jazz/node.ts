@@ -17,6 +17,15 @@ export type CoId = RawCoID;
 const CONNECT_TIMEOUT_MS = 3000;
 const LOCAL_CONNECT_WAIT_MS = 1000;
 const LOAD_TIMEOUT_MS = 4500;
+/**
+ * How long a connection attempt waits for the relay's WebSocket handshake. ws
+ * waits forever by default, and cojson's reconnection loop waits on the attempt:
+ * a path that accepts the connection and then drops everything (a relay that
+ * stopped answering, a NAT that lost the flow) would stop sync for good. An
+ * established connection has its own limit: cojson closes it when the relay's
+ * pings (every 1.5 s) stop for 10 s.
+ */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /**
  * ws's client with an all-zero frame mask, which ws (both ends) recognises and
@@ -26,7 +35,7 @@ const LOAD_TIMEOUT_MS = 4500;
  */
 class UnmaskedWebSocket extends WebSocket {
   constructor(url: string) {
-    super(url, { generateMask: (mask: Buffer) => void mask.fill(0) });
+    super(url, { generateMask: (mask: Buffer) => void mask.fill(0), handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
   }
 }
 

@@ -10,6 +10,7 @@ mod now;
 mod phrase;
 mod relay;
 mod reset;
+mod service;
 mod status;
 mod watch;
 
@@ -34,6 +35,7 @@ pub fn run(args: SyncArgs) -> Result<()> {
         Some(SyncCommand::Export(export)) => export::run(&export),
         Some(SyncCommand::Reset(reset)) => reset::run(&reset),
         Some(SyncCommand::Relay(relay)) => relay::run(&relay),
+        Some(SyncCommand::Service(service)) => service::run(&service),
     }
 }
 
