@@ -4,14 +4,14 @@
 //! pass ([`guard`]), the local setup ([`setup`]),
 //! entering the account ([`account`]), one sync ([`session`], with its
 //! [`push`] and [`pull`] halves, its [`report`] and its [`progress`] bar),
-//! the names of its failures ([`error`]), the long-running [`watch`] loop and
-//! the background sync that `caro history add` may start ([`auto`]).
+//! the names of its failures ([`error`]), and the background [`agent`] with
+//! its long-running [`watch`] loop.
 //!
 //! Only the jazz-auth key ever crosses to the daemon; entries, preferences
 //! and device records cross sealed, each bound to its id by its AAD.
 
 pub mod account;
-pub mod auto;
+pub mod agent;
 pub mod error;
 pub mod guard;
 pub mod keys;
