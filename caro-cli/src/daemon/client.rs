@@ -117,8 +117,18 @@ impl DaemonClient {
     /// Without `tls` (the relay is plain `ws://`) the daemon starts without
     /// `NODE_EXTRA_CA_CERTS`: Node parses that bundle at start-up (45–60 ms of
     /// every sync where it is set), and a plain WebSocket uses no certificate.
-    /// With `socket` the daemon also serves on that unix socket (the agent's).
     pub fn spawn(
+        command: &CommandLine,
+        data_dir: &Path,
+        echo_stderr: bool,
+        tls: bool,
+    ) -> Result<Self, DaemonError> {
+        Self::spawn_serving(command, data_dir, None, echo_stderr, tls)
+    }
+
+    /// [`DaemonClient::spawn`], the daemon also serving on the unix socket
+    /// `socket` (the agent's daemon, for every other caro of the home).
+    pub fn spawn_serving(
         command: &CommandLine,
         data_dir: &Path,
         socket: Option<&Path>,

@@ -47,7 +47,7 @@ pub fn start_daemon(paths: &Paths, relay: &str, verbose: bool) -> Result<DaemonC
     let plain = relay
         .get(..5)
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("ws://"));
-    DaemonClient::spawn(&program, &dir, socket.as_deref(), verbose, !plain).map_err(|err| {
+    DaemonClient::spawn_serving(&program, &dir, socket.as_deref(), verbose, !plain).map_err(|err| {
         if !existed {
             let _ = std::fs::remove_dir(&dir);
         }

@@ -208,9 +208,16 @@ pub fn detach() {
     let _ = nix::unistd::setsid();
 }
 
-/// Whether the home wants an agent: sync is set up (its key file exists)
-/// and `auto_sync` is on.
+/// `CARO_SYNC_AGENT=off`: no command starts an agent (scripts, CI, tests
+/// of other things); `caro sync start` and `watch` still do.
+pub const AGENT_ENV: &str = "CARO_SYNC_AGENT";
+
+/// Whether the home wants an agent: sync is set up (its key file exists),
+/// `auto_sync` is on, and `CARO_SYNC_AGENT` is not `off`.
 pub fn wanted(paths: &Paths, store: &Store) -> bool {
+    if std::env::var_os(AGENT_ENV).is_some_and(|v| v == "off") {
+        return false;
+    }
     if !super::key_file(paths).is_file() {
         return false;
     }
@@ -233,6 +240,17 @@ pub fn start_if_wanted(store: &Store) {
         return;
     }
     let _ = spawn_detached();
+}
+
+/// [`start_if_wanted`] for the sync commands, which no longer hold a store
+/// when they end.
+pub fn start_if_wanted_in(paths: &Paths) {
+    if held(&lock_path(paths)) {
+        return;
+    }
+    if Store::open_in(paths).is_ok_and(|store| wanted(paths, &store)) {
+        let _ = spawn_detached();
+    }
 }
 
 /// Starts an agent and waits until it holds the lock; the running one when
