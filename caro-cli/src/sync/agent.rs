@@ -116,7 +116,7 @@ impl AgentLock {
             }
         };
         lock.set_len(0)?;
-        write!(lock, "{} {}\n", std::process::id(), now_ms())?;
+        writeln!(lock, "{} {}", std::process::id(), now_ms())?;
         lock.sync_data()?;
         THIS_IS_THE_AGENT.store(true, Ordering::Relaxed);
         Ok(Some(AgentLock { _lock: lock }))
