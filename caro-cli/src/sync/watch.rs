@@ -175,8 +175,10 @@ async fn watch(
     let mut change_waiting = false;
     let mut unconfirmed = false;
     let now = Instant::now();
-    let (mut last_local, mut last_push, mut last_refresh) = (now, now - PUSH_WINDOW, now);
-    let (mut last_health, mut last_full) = (now, now);
+    let (mut last_local, mut last_refresh, mut last_health, mut last_full) = (now, now, now, now);
+    // None until the first push, which therefore goes at once.
+    let mut last_push: Option<Instant> = None;
+    let since_push = |last: Option<Instant>| last.map_or(Duration::MAX, |t| t.elapsed());
     let mut tick = tokio::time::interval(POLL);
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     loop {
@@ -219,11 +221,11 @@ async fn watch(
                     change_waiting = true;
                     last_local = Instant::now();
                 }
-                let due = change_waiting && last_push.elapsed() >= PUSH_WINDOW;
-                let retry = unconfirmed && session.online && last_push.elapsed() >= RETRY;
+                let due = change_waiting && since_push(last_push) >= PUSH_WINDOW;
+                let retry = unconfirmed && session.online && since_push(last_push) >= RETRY;
                 if due || retry {
                     change_waiting = false;
-                    last_push = Instant::now();
+                    last_push = Some(Instant::now());
                     let mut report = Report::default();
                     step!(session.push(&mut report).await);
                     unconfirmed = report.unconfirmed > 0;
