@@ -29,6 +29,8 @@ pub enum PrefKey {
     SecretsFilter,
     AutoSync,
     SyncFrequency,
+    /// How long the background agent runs without a local change.
+    AgentIdle,
 }
 
 impl PrefKey {
@@ -46,7 +48,7 @@ impl PrefKey {
             PrefKey::MaxCommands => "a number of entries, 0 for no limit",
             PrefKey::ExcludePatterns => "zero or more regexes (no value clears the list)",
             PrefKey::SecretsFilter | PrefKey::AutoSync => "on or off",
-            PrefKey::SyncFrequency => "a duration such as 30s, 15m, 1h",
+            PrefKey::SyncFrequency | PrefKey::AgentIdle => "a duration such as 30s, 15m, 1h",
         }
     }
 
@@ -62,8 +64,14 @@ impl PrefKey {
             PrefKey::MaxCommands => json!(10_000),
             PrefKey::ExcludePatterns => json!([]),
             PrefKey::SecretsFilter => json!(true),
-            PrefKey::AutoSync => json!(false),
+            // Sync runs in the background unless turned off (issue 14).
+            PrefKey::AutoSync => json!(true),
             PrefKey::SyncFrequency => json!(900),
+            // An hour: the agent outlasts a meeting or lunch, so other
+            // devices' commands are there when the shell is used again,
+            // and a machine left alone does not keep a Node process and a
+            // relay connection for nothing (the next command restarts it).
+            PrefKey::AgentIdle => json!(3600),
         }
     }
 
@@ -106,6 +114,11 @@ impl PrefKey {
                 Ok(_) => Err(format!("sync_frequency must be at least 10s, got '{v}'")),
                 Err(e) => Err(e),
             },
+            PrefKey::AgentIdle => match parse_duration(v) {
+                Ok(secs) if secs >= 5 => Ok(json!(secs)),
+                Ok(_) => Err(format!("agent_idle must be at least 5s, got '{v}'")),
+                Err(e) => Err(e),
+            },
             PrefKey::ExcludePatterns => unreachable!("handled above"),
         }
     }
@@ -116,7 +129,9 @@ impl PrefKey {
             (PrefKey::SecretsFilter | PrefKey::AutoSync, Value::Bool(b)) => {
                 (if *b { "on" } else { "off" }).to_string()
             }
-            (PrefKey::SyncFrequency, Value::Number(n)) => format_duration(n.as_u64().unwrap_or(0)),
+            (PrefKey::SyncFrequency | PrefKey::AgentIdle, Value::Number(n)) => {
+                format_duration(n.as_u64().unwrap_or(0))
+            }
             (PrefKey::ExcludePatterns, Value::Array(items)) if items.is_empty() => {
                 "(none)".to_string()
             }

@@ -23,6 +23,7 @@ fn defaults_then_set_get_list() {
         ("secrets_filter", "off", "off"),
         ("auto_sync", "on", "on"),
         ("sync_frequency", "1h30m", "1h 30m"),
+        ("agent_idle", "20m", "20m"),
     ] {
         let canonical = key.replace('-', "_");
         home.caro()
@@ -46,7 +47,7 @@ fn defaults_then_set_get_list() {
         .output()
         .unwrap();
     let items: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(items.len(), 7);
+    assert_eq!(items.len(), 8);
     let excl = items
         .iter()
         .find(|i| i["key"] == "exclude_patterns")

@@ -287,8 +287,11 @@ fn status_names_the_lock_holder_and_never_a_pid_from_a_file() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(processes_of(a.home.path()), vec![holder]);
+    // `watch` is the home's agent: status names it by its lock, and asks
+    // its daemon on the socket.
     let st = status(&a);
-    assert_eq!(st["daemon"]["runningPid"], Value::from(holder), "{st}");
+    assert_eq!(st["agent"]["pid"], Value::from(watch.id()), "{st}");
+    assert_eq!(st["daemon"]["health"]["healthy"], Value::Bool(true), "{st}");
 
     // Killed with its daemon, watch leaves the lock file: it does not block.
     kill(Pid::from_raw(holder), Signal::SIGKILL).unwrap();

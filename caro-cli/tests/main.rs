@@ -5,6 +5,7 @@
 mod shells;
 mod util;
 
+mod agent;
 mod attacks;
 mod bad_input;
 mod concurrency;

@@ -294,6 +294,9 @@ pub struct Device {
     pub name: &'static str,
     pub home: Home,
     pub relay: String,
+    /// Whether commands may start the background agent (tests/agent.rs);
+    /// other tests run with `CARO_SYNC_AGENT=off`.
+    pub agent: bool,
 }
 
 impl Device {
@@ -319,6 +322,7 @@ impl Device {
             name,
             home: Home::new(),
             relay: url.to_string(),
+            agent: false,
         }
     }
 
@@ -343,6 +347,9 @@ impl Device {
             .env("CARO_SYNC_RELAY", &self.relay)
             .env("CARO_SYNC_LOG_LEVEL", "warn")
             .stdin(Stdio::null());
+        if !self.agent {
+            cmd.env("CARO_SYNC_AGENT", "off");
+        }
         cmd
     }
 

@@ -20,6 +20,8 @@ export CARO="$CARO"
 export CARO_SYNC_DAEMON="${CARO_SYNC_DAEMON:-node $ROOT/sync-daemon/dist/caro-sync-daemon.cjs}"
 export CARO_SYNC_RELAY_BIN="node $ROOT/sync-daemon/dist/bin/relay.js"
 export CARO_SYNC_LOG_LEVEL=warn
+# This benchmark times `caro sync` spawning its own daemon; scripts/bench/agent.sh times the agent.
+export CARO_SYNC_AGENT=off
 python3 - <<'PY'
 import json, os, random, signal, sqlite3, statistics, subprocess, sys, tempfile, time
 

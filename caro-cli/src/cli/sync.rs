@@ -23,8 +23,12 @@ pub enum SyncCommand {
     Join(JoinArgs),
     /// Push local changes and pull the other devices' (what `caro sync` alone does)
     Now(NowArgs),
-    /// Stay connected: push local changes within a second, pull others' as they arrive
+    /// The sync agent in the foreground: push local changes at once, pull others' as they arrive
     Watch(WatchArgs),
+    /// Start the sync agent in the background (it stops after `agent_idle` without a command)
+    Start,
+    /// Stop this home's background sync agent and its daemon
+    Stop,
     /// Key id, account, this device, relay, last sync, pending queue, daemon health
     Status(StatusArgs),
     /// The devices of the account
@@ -119,6 +123,10 @@ pub struct WatchArgs {
     /// Show the sync daemon's log
     #[arg(long, short)]
     pub verbose: bool,
+    /// Run as the background agent: log to the home's sync/agent.log, stop
+    /// when idle (what `caro sync start` runs, detached)
+    #[arg(long, hide = true, conflicts_with_all = ["relay", "verbose"])]
+    pub background: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,20 +1,22 @@
-//! A JSON-RPC 2.0 client for the daemon over its stdin and stdout.
+//! A JSON-RPC 2.0 client for the daemon: over the stdin and stdout of a
+//! daemon caro spawned, or over the unix socket of the one daemon the home's
+//! background agent keeps ([`DaemonClient::connect`]).
 //!
-//! One reader task routes responses to their callers by id and notifications
-//! to a channel; another keeps the last lines of the daemon's stderr, so that
-//! when the daemon dies its last words go into the error. Every call has a
-//! timeout. [`DaemonClient::close`] asks the daemon to shut down, then ends
-//! its stdin, then sends SIGTERM, then SIGKILL, waiting a little between.
+//! Reader tasks ([`super::reader`]) route responses to their callers by id
+//! and notifications to a channel, and keep the last lines of a spawned
+//! daemon's stderr, so that when it dies its last words go into the error.
+//! Every call has a timeout. [`DaemonClient::close`] asks a spawned daemon to
+//! shut down, then ends its stdin, then sends SIGTERM, then SIGKILL, waiting
+//! a little between; on a socket it only hangs up (the agent's daemon stays).
 //!
-//! A daemon is never left running: dropping the client without `close`
-//! stops it, and so does a signal to caro (see [`super::stop`]).
+//! A spawned daemon is never left running: dropping the client without
+//! `close` stops it, and so does a signal to caro (see [`super::stop`]).
 
-use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, Signal};
@@ -22,19 +24,15 @@ use nix::unistd::Pid;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::net::UnixStream;
+use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::locate::CommandLine;
-use super::protocol::{
-    Incoming, Request, RpcErrorKind, RpcErrorObject, ShutdownParams, ShutdownResult,
-    MAX_LINE_BYTES, SHUTDOWN,
-};
+use super::protocol::{Request, RpcErrorKind, ShutdownParams, ShutdownResult, SHUTDOWN};
+use super::reader::{read_output, read_stderr, Answer, Shared};
 use super::stop::{self, has_exited, lock_child, terminate, StopSignals, TERM_GRACE};
-
-/// How many lines of the daemon's stderr an error quotes.
-const STDERR_TAIL_LINES: usize = 12;
 /// Something the daemon said without being asked (`sync.changed`, `sync.state`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notification {
@@ -82,26 +80,6 @@ impl DaemonError {
     }
 }
 
-type Answer = Result<Value, RpcErrorObject>;
-
-#[derive(Default)]
-struct Waiters {
-    by_id: HashMap<u64, oneshot::Sender<Answer>>,
-    /// The daemon's stdout ended: no answer will ever come.
-    closed: bool,
-}
-
-struct Shared {
-    waiters: Mutex<Waiters>,
-    stderr_tail: Mutex<VecDeque<String>>,
-}
-
-impl Shared {
-    fn waiters(&self) -> std::sync::MutexGuard<'_, Waiters> {
-        self.waiters.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
 /// A request on its way; [`DaemonClient::answer`] waits for its answer.
 #[derive(Debug)]
 pub struct PendingCall {
@@ -110,14 +88,22 @@ pub struct PendingCall {
     answer: oneshot::Receiver<Answer>,
 }
 
-/// A running daemon and the connection to it.
-pub struct DaemonClient {
-    program: String,
+/// The daemon's process, when caro spawned it (none on the agent's socket).
+struct Spawned {
     pid: Option<u32>,
     child: Arc<Mutex<Child>>,
     /// Stops the daemon and caro on SIGINT/SIGTERM/SIGHUP, until close or drop.
     signals: Option<StopSignals>,
-    stdin: tokio::sync::Mutex<Option<ChildStdin>>,
+}
+
+type Writer = Box<dyn AsyncWrite + Send + Unpin>;
+
+/// A running daemon and the connection to it.
+pub struct DaemonClient {
+    program: String,
+    spawned: Option<Spawned>,
+    /// The daemon's stdin, or the socket's writing half.
+    stdin: tokio::sync::Mutex<Option<Writer>>,
     shared: Arc<Shared>,
     next_id: AtomicU64,
     notifications: Option<mpsc::UnboundedReceiver<Notification>>,
@@ -137,6 +123,18 @@ impl DaemonClient {
         echo_stderr: bool,
         tls: bool,
     ) -> Result<Self, DaemonError> {
+        Self::spawn_serving(command, data_dir, None, echo_stderr, tls)
+    }
+
+    /// [`DaemonClient::spawn`], the daemon also serving on the unix socket
+    /// `socket` (the agent's daemon, for every other caro of the home).
+    pub fn spawn_serving(
+        command: &CommandLine,
+        data_dir: &Path,
+        socket: Option<&Path>,
+        echo_stderr: bool,
+        tls: bool,
+    ) -> Result<Self, DaemonError> {
         let program = command.display();
         // Caught from before the daemon exists, so no signal can end caro
         // by default and leave it behind.
@@ -151,11 +149,14 @@ impl DaemonClient {
             None
         };
         let mut command_line = Command::new(&command.program);
+        command_line.args(&command.args);
         if !tls {
             command_line.env_remove("NODE_EXTRA_CA_CERTS");
         }
+        if let Some(socket) = socket {
+            command_line.arg("--socket").arg(socket);
+        }
         let mut child = command_line
-            .args(&command.args)
             .arg("--data-dir")
             .arg(data_dir)
             .stdin(Stdio::piped())
@@ -177,13 +178,10 @@ impl DaemonClient {
                 source: io::Error::other("the child's stdio pipes are missing"),
             });
         };
-        let shared = Arc::new(Shared {
-            waiters: Mutex::new(Waiters::default()),
-            stderr_tail: Mutex::new(VecDeque::with_capacity(STDERR_TAIL_LINES)),
-        });
+        let shared = Shared::new();
         let (notify_tx, notify_rx) = mpsc::unbounded_channel();
         let (done_tx, done_rx) = watch::channel(false);
-        tokio::spawn(read_stdout(stdout, Arc::clone(&shared), notify_tx));
+        tokio::spawn(read_output(stdout, Arc::clone(&shared), notify_tx));
         tokio::spawn(read_stderr(
             stderr,
             Arc::clone(&shared),
@@ -197,10 +195,36 @@ impl DaemonClient {
         }
         Ok(DaemonClient {
             program,
-            pid,
-            child,
-            signals,
-            stdin: tokio::sync::Mutex::new(Some(stdin)),
+            spawned: Some(Spawned {
+                pid,
+                child,
+                signals,
+            }),
+            stdin: tokio::sync::Mutex::new(Some(Box::new(stdin))),
+            shared,
+            next_id: AtomicU64::new(1),
+            notifications: Some(notify_rx),
+            stderr_done: done_rx,
+        })
+    }
+
+    /// Connects to a running daemon's unix socket (the agent's): a session
+    /// of its own on that daemon, which stays when this client goes. Call
+    /// within the runtime; the connect itself is one syscall (a local socket
+    /// accepts at once or refuses).
+    pub fn connect(socket: &Path) -> io::Result<Self> {
+        let stream = std::os::unix::net::UnixStream::connect(socket)?;
+        stream.set_nonblocking(true)?;
+        let (output, input) = UnixStream::from_std(stream)?.into_split();
+        let shared = Shared::new();
+        let (notify_tx, notify_rx) = mpsc::unbounded_channel();
+        tokio::spawn(read_output(output, Arc::clone(&shared), notify_tx));
+        // No stderr to drain: the daemon's log is its own process's.
+        let (_, done_rx) = watch::channel(true);
+        Ok(DaemonClient {
+            program: format!("the agent's daemon on {}", socket.display()),
+            spawned: None,
+            stdin: tokio::sync::Mutex::new(Some(Box::new(input))),
             shared,
             next_id: AtomicU64::new(1),
             notifications: Some(notify_rx),
@@ -318,25 +342,24 @@ impl DaemonClient {
     async fn died(&self, method: &str) -> DaemonError {
         let mut done = self.stderr_done.clone();
         let _ = tokio::time::timeout(Duration::from_millis(500), done.wait_for(|d| *d)).await;
-        let mut status = None;
-        for _ in 0..10 {
-            status = lock_child(&self.child).try_wait().ok().flatten();
-            if status.is_some() {
-                break;
+        let status = match &self.spawned {
+            Some(spawned) => {
+                let mut status = None;
+                for _ in 0..10 {
+                    status = lock_child(&spawned.child).try_wait().ok().flatten();
+                    if status.is_some() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                status.map_or_else(|| "still running".to_string(), describe_status)
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        let tail: Vec<String> = self
-            .shared
-            .stderr_tail
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .cloned()
-            .collect();
+            None => "it closed the connection".to_string(),
+        };
+        let tail = self.shared.stderr_tail();
         DaemonError::Died {
             method: method.to_string(),
-            status: status.map_or_else(|| "still running".to_string(), describe_status),
+            status,
             tail: if tail.is_empty() {
                 String::new()
             } else {
@@ -345,10 +368,18 @@ impl DaemonClient {
         }
     }
 
-    /// Stops the daemon: `daemon.shutdown` (it flushes to the relay for up to
-    /// `flush_timeout`), then end of stdin, then SIGTERM, then SIGKILL.
-    /// Returns whether the daemon said everything reached the relay.
+    /// Stops a spawned daemon: `daemon.shutdown` (it flushes to the relay
+    /// for up to `flush_timeout`), then end of stdin, then SIGTERM, then
+    /// SIGKILL. Returns whether the daemon said everything reached the relay.
+    /// On the agent's socket it only hangs up: that daemon keeps running and
+    /// flushing (so this returns true).
     pub async fn close(self, flush_timeout: Duration) -> bool {
+        let Some(spawned) = &self.spawned else {
+            if let Some(mut socket) = self.stdin.lock().await.take() {
+                let _ = socket.shutdown().await;
+            }
+            return true;
+        };
         let timeout_ms = u64::try_from(flush_timeout.as_millis()).unwrap_or(u64::MAX);
         let acknowledged = self
             .call::<_, ShutdownResult>(
@@ -359,40 +390,48 @@ impl DaemonClient {
             .await
             .is_ok_and(|r| r.acknowledged);
         self.stdin.lock().await.take();
-        if !self.exits_within(Duration::from_secs(3)).await {
-            if let Some(pid) = self.pid.and_then(|p| i32::try_from(p).ok()) {
+        let child = &spawned.child;
+        if !exits_within(child, Duration::from_secs(3)).await {
+            if let Some(pid) = spawned.pid.and_then(|p| i32::try_from(p).ok()) {
                 let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
             }
-            if !self.exits_within(TERM_GRACE).await {
-                let _ = lock_child(&self.child).start_kill();
-                self.exits_within(Duration::from_secs(1)).await;
+            if !exits_within(child, TERM_GRACE).await {
+                let _ = lock_child(child).start_kill();
+                exits_within(child, Duration::from_secs(1)).await;
             }
         }
         acknowledged
     }
 
-    /// Whether the daemon has exited (and is reaped) within `limit`.
-    async fn exits_within(&self, limit: Duration) -> bool {
-        let deadline = Instant::now() + limit;
-        loop {
-            if has_exited(&mut lock_child(&self.child)) {
-                return true;
-            }
-            if Instant::now() >= deadline {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
+    /// The spawned daemon's pid (none on the agent's socket).
+    pub fn pid(&self) -> Option<u32> {
+        self.spawned.as_ref().and_then(|s| s.pid)
+    }
+}
+
+/// Whether the daemon has exited (and is reaped) within `limit`.
+async fn exits_within(child: &Mutex<Child>, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if has_exited(&mut lock_child(child)) {
+            return true;
         }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
 impl Drop for DaemonClient {
     /// Without `close` (an error path, a cancelled command): stop the daemon now.
     fn drop(&mut self) {
-        if let Some(signals) = &self.signals {
-            signals.forget();
+        if let Some(spawned) = &self.spawned {
+            if let Some(signals) = &spawned.signals {
+                signals.forget();
+            }
+            terminate(&spawned.child);
         }
-        terminate(&self.child);
     }
 }
 
@@ -404,96 +443,4 @@ fn describe_status(status: ExitStatus) -> String {
             .map_or_else(|_| format!("signal {signal}"), |s| format!("killed by {s}")),
         _ => status.to_string(),
     }
-}
-
-async fn read_stdout(
-    stdout: ChildStdout,
-    shared: Arc<Shared>,
-    notifications: mpsc::UnboundedSender<Notification>,
-) {
-    let mut reader = BufReader::with_capacity(1 << 16, stdout);
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        let cap = MAX_LINE_BYTES as u64 + 1;
-        match (&mut reader).take(cap).read_until(b'\n', &mut line).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) if line.len() > MAX_LINE_BYTES => {
-                // Framing is lost past an over-long line: treat it as the end.
-                note_stderr(
-                    &shared,
-                    format!("caro: the daemon sent a line over {MAX_LINE_BYTES} bytes"),
-                );
-                break;
-            }
-            Ok(_) => {}
-        }
-        if line.trim_ascii().is_empty() {
-            continue;
-        }
-        let Ok(message) = serde_json::from_slice::<Incoming>(&line) else {
-            note_stderr(
-                &shared,
-                "caro: the daemon wrote a line that is not JSON-RPC".into(),
-            );
-            continue;
-        };
-        match (message.id, message.method) {
-            (None, Some(method)) => {
-                let _ = notifications.send(Notification {
-                    method,
-                    params: message.params,
-                });
-            }
-            (Some(id), _) => {
-                let Some(id) = id.as_u64() else {
-                    // An error about a line the daemon could not attribute
-                    // (parse error, line too long): nobody to give it to.
-                    if let Some(error) = message.error {
-                        note_stderr(&shared, format!("caro: daemon error: {}", error.message));
-                    }
-                    continue;
-                };
-                let answer = match message.error {
-                    Some(error) => Err(error),
-                    None => Ok(message.result),
-                };
-                if let Some(waiter) = shared.waiters().by_id.remove(&id) {
-                    let _ = waiter.send(answer);
-                }
-            }
-            (None, None) => {}
-        }
-    }
-    let mut waiters = shared.waiters();
-    waiters.closed = true;
-    // Dropping the senders wakes every caller with "the daemon went away".
-    waiters.by_id.clear();
-}
-
-async fn read_stderr(
-    stderr: ChildStderr,
-    shared: Arc<Shared>,
-    echo: bool,
-    done: watch::Sender<bool>,
-) {
-    let mut lines = BufReader::new(stderr).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        if echo {
-            eprintln!("daemon: {line}");
-        }
-        note_stderr(&shared, line);
-    }
-    let _ = done.send(true);
-}
-
-fn note_stderr(shared: &Shared, line: String) {
-    let mut tail = shared
-        .stderr_tail
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    if tail.len() == STDERR_TAIL_LINES {
-        tail.pop_front();
-    }
-    tail.push_back(line);
 }

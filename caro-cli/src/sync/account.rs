@@ -21,9 +21,19 @@ const INIT_TIMEOUT: Duration = Duration::from_secs(20);
 /// Any other call that does not wait for the relay.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Starts the daemon on this installation's daemon directory, for `relay`.
-/// With `verbose` the daemon's log is copied to stderr.
+/// The home's daemon for `relay`: the running agent's, on its socket (no
+/// start-up cost, and no second daemon the store's lock would refuse), else
+/// one started on this installation's daemon directory. In the agent itself,
+/// the one it keeps, serving the socket. With `verbose` a started daemon's
+/// log is copied to stderr.
 pub fn start_daemon(paths: &Paths, relay: &str, verbose: bool) -> Result<DaemonClient> {
+    let agent = super::agent::is_this_process();
+    if !agent {
+        if let Some(client) = super::agent::connect(paths)? {
+            return Ok(client);
+        }
+    }
+    let socket = agent.then(|| super::agent::socket_path(paths));
     let program = locate::daemon()?;
     let dir = super::daemon_dir(paths);
     let existed = dir.exists();
@@ -36,7 +46,7 @@ pub fn start_daemon(paths: &Paths, relay: &str, verbose: bool) -> Result<DaemonC
     let plain = relay
         .get(..5)
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("ws://"));
-    DaemonClient::spawn(&program, &dir, verbose, !plain).map_err(|err| {
+    DaemonClient::spawn_serving(&program, &dir, socket.as_deref(), verbose, !plain).map_err(|err| {
         if !existed {
             let _ = std::fs::remove_dir(&dir);
         }

@@ -6,16 +6,15 @@
 //! local setup ([`setup`]), entering the account ([`account`]), one sync
 //! ([`session`], with its [`push`] and [`pull`] halves, its [`report`] and
 //! its [`progress`] bar), the names of its failures ([`error`]), the
-//! long-running [`watch`] loop, the background sync that `caro history
-//! add` may start ([`auto`]), and the login service that keeps the watch loop
-//! running ([`service`]).
+//! background [`agent`] with its long-running [`watch`] loop, and the login
+//! service that keeps it running ([`service`]).
 //!
 //! Only the jazz-auth key ever crosses to the daemon; every operation crosses
 //! as one sealed record whose AAD binds its kind, id, device, seq and epoch.
 
 pub mod account;
+pub mod agent;
 pub mod apply;
-pub mod auto;
 pub mod chain;
 pub mod error;
 pub mod guard;

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// caro-sync-daemon [--data-dir DIR]: JSON-RPC 2.0 over stdio (see PROTOCOL.md).
+// caro-sync-daemon [--data-dir DIR] [--socket PATH]: JSON-RPC 2.0 over stdio
+// (see PROTOCOL.md), and with --socket the same on a unix socket for every
+// other caro process of the home (src/daemon/socket.ts).
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Daemon } from "../daemon/daemon.js";
 import { makeHandlers } from "../rpc/methods.js";
-import { RpcServer } from "../rpc/server.js";
+import { MAX_SOCKET_PATH_BYTES, Sessions, SocketServer } from "../daemon/socket.js";
 import { log, onStderrGone } from "../log.js";
 import { routeJazzLogs } from "../jazz/logging.js";
 
@@ -13,7 +15,8 @@ routeJazzLogs();
 // The store, its write-ahead log and the lock file are this user's alone.
 process.umask(0o077);
 
-const USAGE = "usage: caro-sync-daemon [--data-dir DIR]   (JSON-RPC 2.0 on stdin/stdout, see PROTOCOL.md)";
+const USAGE =
+  "usage: caro-sync-daemon [--data-dir DIR] [--socket PATH]   (JSON-RPC 2.0 on stdin/stdout, and on the unix socket PATH once sync.init succeeded; see PROTOCOL.md)";
 
 /** A bad command line: one line on stderr (what was wrong, then the usage), exit 2. */
 function usageError(what: string): never {
@@ -21,15 +24,20 @@ function usageError(what: string): never {
   process.exit(2);
 }
 
-/** The data directory: --data-dir, else CARO_SYNC_DATA_DIR, else $CARO_HOME/sync, else ~/.caro/sync. */
-function dataDirFromArgs(args: string[]): string {
-  let values: { "data-dir"?: string; help?: boolean };
+interface Args {
+  dataDir: string;
+  socket: string | undefined;
+}
+
+/** The data directory (--data-dir, else CARO_SYNC_DATA_DIR, else $CARO_HOME/sync, else ~/.caro/sync) and --socket. */
+function parseCommandLine(args: string[]): Args {
+  let values: { "data-dir"?: string; socket?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args,
       strict: true,
       allowPositionals: false,
-      options: { "data-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: { "data-dir": { type: "string" }, socket: { type: "string" }, help: { type: "boolean", short: "h" } },
     }));
   } catch (err) {
     usageError((err as Error).message);
@@ -38,9 +46,21 @@ function dataDirFromArgs(args: string[]): string {
     process.stderr.write(USAGE + "\n");
     process.exit(0);
   }
-  if (values["data-dir"] !== undefined) {
-    if (values["data-dir"] === "") usageError("--data-dir needs a directory");
-    return resolve(values["data-dir"]);
+  let socket: string | undefined;
+  if (values.socket !== undefined) {
+    if (values.socket === "") usageError("--socket needs a path");
+    socket = resolve(values.socket);
+    if (Buffer.byteLength(socket) > MAX_SOCKET_PATH_BYTES) {
+      usageError(`--socket ${socket} is longer than ${MAX_SOCKET_PATH_BYTES} bytes, which unix sockets cannot take`);
+    }
+  }
+  return { dataDir: dataDir(values["data-dir"]), socket };
+}
+
+function dataDir(flag: string | undefined): string {
+  if (flag !== undefined) {
+    if (flag === "") usageError("--data-dir needs a directory");
+    return resolve(flag);
   }
   if (process.env.CARO_SYNC_DATA_DIR) return resolve(process.env.CARO_SYNC_DATA_DIR);
   if (process.env.CARO_HOME) return join(resolve(process.env.CARO_HOME), "sync");
@@ -56,7 +76,8 @@ const STOP_FLUSH_MS = 500;
  */
 const STOP_DEADLINE_MS = 1000;
 
-const daemon = new Daemon(dataDirFromArgs(process.argv.slice(2)));
+const args = parseCommandLine(process.argv.slice(2));
+const daemon = new Daemon(args.dataDir);
 let exiting = false;
 let stopping = false;
 
@@ -72,6 +93,7 @@ const write = (framed: string) => {
 const exit = async (code: number) => {
   if (exiting) return;
   exiting = true;
+  socket?.close();
   // Let queued writes reach the pipe before exiting.
   await new Promise<void>((r) => {
     if (stdoutGone || out.destroyed || out.writableLength === 0) return r();
@@ -82,14 +104,30 @@ const exit = async (code: number) => {
   process.exit(code);
 };
 
-const server = new RpcServer({
-  write,
-  handlers: makeHandlers(daemon, () => {
-    // daemon.shutdown answered: exit once the response is written.
-    setImmediate(() => void exit(0));
-  }),
+const handlers = makeHandlers(daemon, () => {
+  // daemon.shutdown answered: exit once the response is written.
+  setImmediate(() => void exit(0));
 });
-daemon.notify = (method, params) => server.notify(method, params);
+const sessions = new Sessions(daemon, handlers);
+let socket: SocketServer | undefined;
+if (args.socket !== undefined) {
+  const path = args.socket;
+  const init = handlers["sync.init"];
+  // The socket appears once the account is open: whoever connects finds a
+  // daemon ready to sync, never one still starting.
+  handlers["sync.init"] = async (p) => {
+    const r = await init(p);
+    if (!socket) {
+      const listening = new SocketServer(path, sessions);
+      await listening.listen();
+      socket = listening;
+    }
+    return r;
+  };
+  // However the process ends, the socket file goes with it.
+  process.on("exit", () => socket?.close());
+}
+const server = sessions.open(write);
 
 /** Stops for good: `before` (answering calls in flight), a short flush, exit; all within STOP_DEADLINE_MS. */
 const stop = (why: string, before: () => Promise<void> = async () => {}) => {

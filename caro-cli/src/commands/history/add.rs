@@ -129,7 +129,7 @@ pub fn run(args: AddArgs) -> Result<()> {
     let mut out = crate::commands::output::stdout();
     writeln!(out, "{id}")?;
     out.flush()?;
-    crate::sync::auto::after_add(&store);
+    crate::sync::agent::start_if_wanted(&store);
     Ok(())
 }
 

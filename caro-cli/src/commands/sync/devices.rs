@@ -31,9 +31,11 @@ pub fn run(args: &DevicesArgs) -> Result<()> {
     let paths = Paths::from_env()?;
     let setup = require_setup(&paths)?;
     let opts = options(args.verbose, true);
-    let devices = if daemon_pid(&crate::sync::daemon_dir(&paths)).is_some() {
-        // A running daemon (`caro sync watch`) holds the store and keeps the
-        // local list fresh: show that.
+    let agent = crate::sync::agent::running(&paths);
+    let devices = if agent.is_none() && daemon_pid(&crate::sync::daemon_dir(&paths)).is_some() {
+        // A running daemon (an older `caro sync watch`) holds the store and
+        // keeps the local list fresh: show that. An agent's daemon answers
+        // on its socket instead.
         setup.store.known_devices()?
     } else {
         runtime()?.block_on(async {
@@ -46,6 +48,7 @@ pub fn run(args: &DevicesArgs) -> Result<()> {
             anyhow::Ok(devices?)
         })?
     };
+    crate::sync::agent::start_if_wanted_in(&paths);
     let mut out = output::stdout();
     if args.json {
         let list: Vec<DeviceJson> = devices

@@ -96,6 +96,8 @@ pub fn run(args: &SyncInitArgs) -> Result<()> {
         let key_id = session.keys.key_id.clone();
         let device_id = session.device_id.clone();
         session.close().await;
+        // Sync goes on in the background from now on (unless auto_sync is off).
+        crate::sync::agent::start_if_wanted_in(&paths);
         let synced = synced.map(|mut report| {
             report.elapsed = started.elapsed();
             report

@@ -55,6 +55,8 @@ pub fn run(args: &JoinArgs) -> Result<()> {
         let synced = session.sync().await;
         let key_id = session.keys.key_id.clone();
         session.close().await;
+        // Sync goes on in the background from now on (unless auto_sync is off).
+        crate::sync::agent::start_if_wanted_in(&paths);
         let mut out = output::stdout();
         out.line(&for_terminal(&format!(
             "Joined account {account_id} (key id {key_id}) as {} ({}).",

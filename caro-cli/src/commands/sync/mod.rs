@@ -1,6 +1,7 @@
 //! `caro sync ...`: end-to-end encrypted sync. One module per subcommand (the
 //! arguments are in `crate::cli::sync`); the engine is in `crate::sync`.
 
+mod agent;
 mod devices;
 mod enroll;
 mod export;
@@ -30,6 +31,8 @@ pub fn run(args: SyncArgs) -> Result<()> {
         Some(SyncCommand::Init(init)) => init::run(&init),
         Some(SyncCommand::Join(join)) => join::run(&join),
         Some(SyncCommand::Watch(watch)) => watch::run(&watch),
+        Some(SyncCommand::Start) => agent::start(),
+        Some(SyncCommand::Stop) => agent::stop(),
         Some(SyncCommand::Status(status)) => status::run(&status),
         Some(SyncCommand::Devices(devices)) => devices::run(&devices),
         Some(SyncCommand::Export(export)) => export::run(&export),

@@ -19,6 +19,11 @@ pub fn run(args: &NowArgs) -> Result<()> {
     let paths = Paths::from_env()?;
     crate::sync::check_given_relay(args.relay.as_deref(), args.insecure_transport)?;
     let setup = require_setup(&paths)?;
+    if args.relay.is_some() {
+        // The agent's daemon is on the old relay: it stops, and the agent
+        // started after this sync uses the new one.
+        crate::sync::agent::stop(&paths)?;
+    }
     let opts = options(args.verbose, args.quiet || args.json);
     let outcome = runtime()?.block_on(async {
         let mut session = Session::open(setup, args.relay.as_deref(), opts).await?;
@@ -27,6 +32,7 @@ pub fn run(args: &NowArgs) -> Result<()> {
         session.close().await;
         synced.map(|report| (report, relay))
     });
+    crate::sync::agent::start_if_wanted_in(&paths);
     let (mut report, relay) = match outcome {
         Ok(done) => done,
         // A background sync that finds another sync running has nothing to do.

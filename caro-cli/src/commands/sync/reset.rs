@@ -38,6 +38,10 @@ pub fn run(args: &ResetArgs) -> Result<()> {
             bail!("reset cancelled; nothing changed");
         }
     }
+    // The agent syncs with the keys about to go: it stops first.
+    if let Some(agent) = crate::sync::agent::stop(&paths)? {
+        eprintln!("caro: stopped the sync agent (pid {})", agent.pid);
+    }
     if let Some(pid) = daemon_pid(&daemon_dir) {
         bail!(
             "a sync daemon (pid {pid}) is running on {}; stop `caro sync watch` (or wait for the sync) first",

@@ -2,7 +2,9 @@
 //! Entries are counted in the history itself (the daemon's own count covers
 //! only the chunks it has loaded), and the state names what is wrong: the
 //! relay cannot be reached, or the daemon failed (with the reason), or
-//! another caro's daemon holds the store (named by its lock).
+//! another caro's daemon holds the store (named by its lock). With the
+//! background agent running, its daemon answers on the socket, and the
+//! agent's pid and start time are shown.
 
 use std::io::Write;
 use std::time::Duration;
@@ -47,6 +49,7 @@ struct Status {
     last_pull_at: Option<i64>,
     queue: Queue,
     daemon: Option<DaemonStatus>,
+    agent: AgentStatus,
     /// Preferences this device cannot apply (say, an exclude pattern from
     /// another device that is not a valid regex here): skipped, and said.
     warnings: Vec<String>,
@@ -75,6 +78,15 @@ struct RelayStatus {
     url: String,
     reachable: Option<bool>,
     latency_ms: Option<f64>,
+}
+
+/// The home's background agent (`caro sync start`, or started by a command).
+#[derive(Serialize)]
+struct AgentStatus {
+    running: bool,
+    pid: Option<i32>,
+    /// When it started (Unix ms).
+    since: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -123,6 +135,7 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         ));
     }
     drop(store);
+    let agent = crate::sync::agent::running(&paths);
     let mut status = Status {
         configured: false,
         state: State::NotSetUp,
@@ -138,6 +151,11 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         last_pull_at,
         queue: Queue { pending, failed },
         daemon: None,
+        agent: AgentStatus {
+            running: agent.is_some(),
+            pid: agent.map(|a| a.pid),
+            since: agent.map(|a| a.since),
+        },
         warnings,
         integrity: crate::sync::report::state_json(&integrity),
         integrity_lines,
@@ -149,7 +167,8 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         status.last_sync_at = setup.identity.last_sync_at;
         let relay = crate::sync::resolve_relay(None, setup.identity.relay_url.as_deref());
         let opts = options(args.verbose, true);
-        if let Some(pid) = daemon_pid(&crate::sync::daemon_dir(&paths)) {
+        let daemon_running = daemon_pid(&crate::sync::daemon_dir(&paths));
+        if let Some(pid) = daemon_running.filter(|_| agent.is_none()) {
             // Its daemon holds the store; starting another one would be refused.
             status.state = State::DaemonRunning;
             status.relay = Some(RelayStatus {
@@ -346,6 +365,14 @@ fn print(status: &Status, json: bool) -> Result<()> {
             error: Some(error), ..
         }) => writeln!(out, "daemon:     {}", for_terminal(error))?,
         _ => {}
+    }
+    match (status.agent.pid, status.agent.since) {
+        (Some(pid), Some(since)) => writeln!(
+            out,
+            "agent:      running (pid {pid}, started {}; `caro sync stop` stops it)",
+            format_age(since, now_ms())
+        )?,
+        _ => writeln!(out, "agent:      not running (`caro sync start` starts it)")?,
     }
     Ok(out.flush()?)
 }

@@ -1,23 +1,78 @@
-//! `caro sync watch`: stay connected until Ctrl-C.
+//! `caro sync watch`: the sync agent in the foreground until Ctrl-C; with the
+//! hidden `--background`, the agent `caro sync start` and `history add`
+//! start detached (logging to the home's `sync/agent.log`).
 
-use anyhow::Result;
+use std::io::Write;
+
+use anyhow::{bail, Result};
 
 use super::options;
 use crate::cli::WatchArgs;
 use crate::commands::output;
 use crate::paths::Paths;
-use crate::sync::session::{runtime, Session};
+use crate::sync::agent::{self, AgentLock};
+use crate::sync::session::runtime;
 use crate::sync::setup::require_setup;
+use crate::sync::watch::Mode;
 
 pub fn run(args: &WatchArgs) -> Result<()> {
     let paths = Paths::from_env()?;
+    if args.background {
+        return background(&paths, args);
+    }
     crate::sync::check_given_relay(args.relay.as_deref(), args.insecure_transport)?;
     let setup = require_setup(&paths)?;
+    let Some(_lock) = AgentLock::acquire(&paths)? else {
+        let pid = agent::running(&paths).map_or_else(|| "?".to_string(), |h| h.pid.to_string());
+        bail!(
+            "a sync agent (pid {pid}) already runs for this home and keeps it in sync; \
+             stop it with `caro sync stop` to watch here instead"
+        );
+    };
     let opts = options(args.verbose, args.quiet);
-    // Ctrl-C and SIGTERM end the watch loop, which closes its daemon in order.
+    // Signals end the agent's loop, which closes its daemon in order.
     crate::daemon::stop::leave_signals_to_the_command();
-    runtime()?.block_on(async {
-        let session = Session::open(setup, args.relay.as_deref(), opts).await?;
-        crate::sync::watch::run(session, &mut output::stdout()).await
-    })
+    runtime()?.block_on(crate::sync::watch::run(
+        &paths,
+        setup,
+        args.relay.as_deref(),
+        opts,
+        Mode::Foreground,
+        &mut output::stdout(),
+    ))
+}
+
+/// The detached agent: nobody reads its stdout or stderr, so everything,
+/// a failure to start included, goes to the log.
+fn background(paths: &Paths, args: &WatchArgs) -> Result<()> {
+    agent::detach();
+    let mut log = agent::open_log(paths)?;
+    let Some(_lock) = AgentLock::acquire(paths)? else {
+        // Another agent won the race to start: it does the work.
+        return Ok(());
+    };
+    let stamp = || jiff::Timestamp::now();
+    writeln!(
+        log,
+        "{} agent started (pid {})",
+        stamp(),
+        std::process::id()
+    )?;
+    let ran = (|| {
+        let setup = require_setup(paths)?;
+        crate::daemon::stop::leave_signals_to_the_command();
+        let mut out = log.try_clone()?;
+        runtime()?.block_on(crate::sync::watch::run(
+            paths,
+            setup,
+            None,
+            options(false, args.quiet),
+            Mode::Background,
+            &mut out,
+        ))
+    })();
+    if let Err(err) = &ran {
+        writeln!(log, "{} agent stopped: {err:#}", stamp())?;
+    }
+    ran
 }
