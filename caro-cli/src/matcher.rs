@@ -2,13 +2,22 @@
 //!
 //! Compiling every risk and secret regex costs milliseconds, more than the
 //! rest of `caro history add`. So each rule names literal triggers, one of
-//! which must occur in any text the rule can match; one Aho-Corasick pass
-//! finds the rules worth running, and only their regexes are compiled (once
-//! per process).
+//! which must occur in any text the rule can match; a substring search per
+//! distinct trigger finds the rules worth running, and only their regexes
+//! are compiled (once per process).
+//!
+//! The triggers are searched one by one (`memchr::memmem`) rather than by
+//! one automaton: a process checks one or a few texts, and building an
+//! Aho-Corasick automaton of a few hundred triggers cost more instructions
+//! than `history add` spends on everything else but SQLite. One search per
+//! trigger over a typical command costs a few hundred instructions, and over
+//! the longest text caro takes (64 KB) well under a millisecond.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use memchr::memmem;
 use regex::bytes::Regex;
 
 /// A rule as the matcher sees it.
@@ -19,14 +28,20 @@ pub struct Guarded {
     pub triggers: &'static [&'static str],
 }
 
+/// One distinct trigger and the rules it guards.
+struct Trigger {
+    /// ASCII-lowercased.
+    literal: Cow<'static, str>,
+    /// Whether it must start a word (not follow a letter or digit).
+    word_start: bool,
+    /// Indices of the rules it guards, ascending.
+    rules: Vec<usize>,
+}
+
 /// Finds which rules of a fixed list match a text.
 pub struct GuardedSet {
     patterns: Vec<&'static str>,
-    triggers: AhoCorasick,
-    /// Trigger index → rule index.
-    trigger_rule: Vec<usize>,
-    /// Whether a trigger must start a word (not follow a letter or digit).
-    trigger_word_start: Vec<bool>,
+    triggers: Vec<Trigger>,
     compiled: Vec<OnceLock<Regex>>,
 }
 
@@ -35,53 +50,62 @@ impl GuardedSet {
     /// counts where it starts a word (`rm` in `rm -rf`, not in `confirm`).
     pub fn new(rules: impl IntoIterator<Item = Guarded>, word_start: bool) -> Self {
         let mut patterns = Vec::new();
-        let mut literals = Vec::new();
-        let mut trigger_rule = Vec::new();
-        let mut trigger_word_start = Vec::new();
+        // Rules share triggers (every `git` rule, say): each is searched once.
+        let mut by_literal: BTreeMap<Cow<'static, str>, Vec<usize>> = BTreeMap::new();
         for (index, rule) in rules.into_iter().enumerate() {
             patterns.push(rule.pattern);
             for trigger in rule.triggers {
-                literals.push(*trigger);
-                trigger_rule.push(index);
-                let alnum = trigger
-                    .as_bytes()
-                    .first()
-                    .is_some_and(u8::is_ascii_alphanumeric);
-                trigger_word_start.push(word_start && alnum);
+                let literal = if trigger.bytes().any(|b| b.is_ascii_uppercase()) {
+                    Cow::Owned(trigger.to_ascii_lowercase())
+                } else {
+                    Cow::Borrowed(*trigger)
+                };
+                let guarded = by_literal.entry(literal).or_default();
+                if guarded.last() != Some(&index) {
+                    guarded.push(index);
+                }
             }
         }
-        let triggers = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            // Built once per process for one or a few texts: the quickest
-            // automaton to build beats the quickest to search.
-            .kind(Some(AhoCorasickKind::NoncontiguousNFA))
-            .build(&literals)
-            .expect("rule triggers build an automaton");
+        let triggers = by_literal
+            .into_iter()
+            .map(|(literal, rules)| Trigger {
+                word_start: word_start
+                    && literal
+                        .as_bytes()
+                        .first()
+                        .is_some_and(u8::is_ascii_alphanumeric),
+                literal,
+                rules,
+            })
+            .collect();
         let compiled = patterns.iter().map(|_| OnceLock::new()).collect();
         GuardedSet {
             patterns,
             triggers,
-            trigger_rule,
-            trigger_word_start,
             compiled,
         }
     }
 
     /// Indices of the rules matching `text`, ascending.
     pub fn matches(&self, text: &[u8]) -> Vec<usize> {
+        // Triggers are lowercase: one lowercase copy, and only if needed.
+        let lower = if text.iter().any(u8::is_ascii_uppercase) {
+            Cow::Owned(text.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(text)
+        };
         let mut candidate = vec![false; self.patterns.len()];
         let mut any = false;
-        for m in self.triggers.find_overlapping_iter(text) {
-            let t = m.pattern().as_usize();
-            if self.trigger_word_start[t]
-                && m.start() > 0
-                && text[m.start() - 1].is_ascii_alphanumeric()
-            {
+        for trigger in &self.triggers {
+            if trigger.rules.iter().all(|&r| candidate[r]) {
                 continue;
             }
-            candidate[self.trigger_rule[t]] = true;
-            any = true;
+            if occurs(&lower, trigger.literal.as_bytes(), trigger.word_start) {
+                for &r in &trigger.rules {
+                    candidate[r] = true;
+                }
+                any = true;
+            }
         }
         if !any {
             return Vec::new();
@@ -104,5 +128,81 @@ impl GuardedSet {
         for i in 0..self.patterns.len() {
             self.regex(i);
         }
+    }
+
+    /// Every rule whose regex matches, triggers or not: for tests, which
+    /// check that no trigger hides a match.
+    #[cfg(test)]
+    pub fn matches_unguarded(&self, text: &[u8]) -> Vec<usize> {
+        (0..self.patterns.len())
+            .filter(|&i| self.regex(i).is_match(text))
+            .collect()
+    }
+}
+
+/// Whether `literal` occurs in `text`, at the start of a word if asked.
+/// Occurrences may overlap (`a-a` twice in `ba-a-a`), so each is tried.
+fn occurs(text: &[u8], literal: &[u8], word_start: bool) -> bool {
+    let finder = memmem::Finder::new(literal);
+    let mut from = 0;
+    while let Some(found) = text.get(from..).and_then(|rest| finder.find(rest)) {
+        let at = from + found;
+        if !word_start || at == 0 || !text[at - 1].is_ascii_alphanumeric() {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{occurs, Guarded, GuardedSet};
+
+    fn set(word_start: bool) -> GuardedSet {
+        let rules = [
+            Guarded {
+                pattern: r"(?-u)\brm\s+-rf",
+                triggers: &["rm"],
+            },
+            Guarded {
+                pattern: r"(?-u)(?i)token=\S",
+                triggers: &["TOKEN", "token"],
+            },
+            Guarded {
+                pattern: r"(?-u)\brm\b",
+                triggers: &["rm", "a-a"],
+            },
+        ];
+        GuardedSet::new(rules, word_start)
+    }
+
+    #[test]
+    fn triggers_gate_the_rules_in_any_letter_case() {
+        let any = set(false);
+        assert_eq!(any.matches(b"RM -rf build"), Vec::<usize>::new());
+        assert_eq!(any.matches(b"rm -rf build"), [0, 2]);
+        assert_eq!(any.matches(b"export TOKEN=x"), [1]);
+        assert_eq!(any.matches(b"ls"), Vec::<usize>::new());
+        // One trigger, two spellings: searched once, guarding one rule.
+        assert_eq!(
+            any.triggers.iter().filter(|t| t.literal == "token").count(),
+            1
+        );
+    }
+
+    #[test]
+    fn word_start_triggers_skip_letters_before_them() {
+        assert!(!occurs(b"confirm", b"rm", true));
+        assert!(occurs(b"confirm", b"rm", false));
+        assert!(occurs(b"confirm; rm x", b"rm", true));
+        assert!(occurs(b"rm", b"rm", true));
+        // The first occurrence follows a letter, the overlapping second a `-`.
+        assert!(occurs(b"ba-a-a", b"a-a", true));
+        assert!(!occurs(b"ba-a", b"a-a", true));
+        assert!(!occurs(b"", b"rm", false));
+        let words = set(true);
+        assert_eq!(words.matches(b"confirm -rf"), Vec::<usize>::new());
+        assert_eq!(words.matches(b"sudo rm -rf /tmp/x"), [0, 2]);
     }
 }
