@@ -14,7 +14,6 @@
 //! the longest text caro takes (64 KB) well under a millisecond.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use memchr::memmem;
@@ -24,14 +23,13 @@ use regex::bytes::Regex;
 pub struct Guarded {
     /// A byte regex.
     pub pattern: &'static str,
-    /// Literals, compared ASCII-case-insensitively; at least one.
+    /// Lowercase literals, compared ASCII-case-insensitively; at least one.
     pub triggers: &'static [&'static str],
 }
 
 /// One distinct trigger and the rules it guards.
 struct Trigger {
-    /// ASCII-lowercased.
-    literal: Cow<'static, str>,
+    literal: &'static str,
     /// Whether it must start a word (not follow a letter or digit).
     word_start: bool,
     /// Indices of the rules it guards, ascending.
@@ -50,34 +48,35 @@ impl GuardedSet {
     /// counts where it starts a word (`rm` in `rm -rf`, not in `confirm`).
     pub fn new(rules: impl IntoIterator<Item = Guarded>, word_start: bool) -> Self {
         let mut patterns = Vec::new();
-        // Rules share triggers (every `git` rule, say): each is searched once.
-        let mut by_literal: BTreeMap<Cow<'static, str>, Vec<usize>> = BTreeMap::new();
+        let mut pairs = Vec::new();
         for (index, rule) in rules.into_iter().enumerate() {
             patterns.push(rule.pattern);
             for trigger in rule.triggers {
-                let literal = if trigger.bytes().any(|b| b.is_ascii_uppercase()) {
-                    Cow::Owned(trigger.to_ascii_lowercase())
-                } else {
-                    Cow::Borrowed(*trigger)
-                };
-                let guarded = by_literal.entry(literal).or_default();
-                if guarded.last() != Some(&index) {
-                    guarded.push(index);
-                }
+                debug_assert!(
+                    !trigger.bytes().any(|b| b.is_ascii_uppercase()),
+                    "trigger {trigger:?} is not lowercase"
+                );
+                pairs.push((*trigger, index));
             }
         }
-        let triggers = by_literal
-            .into_iter()
-            .map(|(literal, rules)| Trigger {
-                word_start: word_start
-                    && literal
-                        .as_bytes()
-                        .first()
-                        .is_some_and(u8::is_ascii_alphanumeric),
-                literal,
-                rules,
-            })
-            .collect();
+        // Rules share triggers (`rm`, `pass`): each is searched once.
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut triggers: Vec<Trigger> = Vec::new();
+        for (literal, index) in pairs {
+            match triggers.last_mut() {
+                Some(last) if last.literal == literal => last.rules.push(index),
+                _ => triggers.push(Trigger {
+                    literal,
+                    word_start: word_start
+                        && literal
+                            .as_bytes()
+                            .first()
+                            .is_some_and(u8::is_ascii_alphanumeric),
+                    rules: vec![index],
+                }),
+            }
+        }
         let compiled = patterns.iter().map(|_| OnceLock::new()).collect();
         GuardedSet {
             patterns,
@@ -167,7 +166,7 @@ mod tests {
             },
             Guarded {
                 pattern: r"(?-u)(?i)token=\S",
-                triggers: &["TOKEN", "token"],
+                triggers: &["token", "token"],
             },
             Guarded {
                 pattern: r"(?-u)\brm\b",
@@ -184,11 +183,15 @@ mod tests {
         assert_eq!(any.matches(b"rm -rf build"), [0, 2]);
         assert_eq!(any.matches(b"export TOKEN=x"), [1]);
         assert_eq!(any.matches(b"ls"), Vec::<usize>::new());
-        // One trigger, two spellings: searched once, guarding one rule.
-        assert_eq!(
-            any.triggers.iter().filter(|t| t.literal == "token").count(),
-            1
-        );
+        // Each distinct trigger is searched once, for every rule it guards.
+        let guarded = |literal: &str| {
+            let mut found = any.triggers.iter().filter(|t| t.literal == literal);
+            let rules = found.next().map(|t| t.rules.clone());
+            assert!(found.next().is_none(), "{literal} twice");
+            rules
+        };
+        assert_eq!(guarded("token"), Some(vec![1]));
+        assert_eq!(guarded("rm"), Some(vec![0, 2]));
     }
 
     #[test]
