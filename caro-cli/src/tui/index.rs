@@ -19,9 +19,9 @@
 
 use std::collections::HashMap;
 
-use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher, Utf32Str};
+use nucleo_matcher::{Config, Matcher};
 
+use super::text::{char_set, TextMatch};
 use crate::safety::RiskLevel;
 use crate::store::{CompactRow, SearchMode};
 
@@ -270,22 +270,25 @@ impl Index {
         });
         let candidates: Vec<u32> =
             narrowed.unwrap_or_else(|| (0..self.groups.len() as u32).collect());
-        let hits: Vec<Hit> = in_parallel(&candidates, |part| self.match_part(part, text));
-        let matched = hits.len();
+        let parts = in_parallel(&candidates, |part| self.match_part(part, text));
+        let matched: Vec<u32> = parts.iter().flat_map(|(ids, _)| ids).copied().collect();
+        let count = matched.len();
+        // Each part's best include the overall best.
+        let hits = best(parts.into_iter().flat_map(|(_, hits)| hits).collect());
         self.last = Some(LastSearch {
             query: query.to_string(),
             mode,
             scope: scope.clone(),
-            matched: hits.iter().map(|h| h.1).collect(),
+            matched,
         });
-        (best(hits), matched)
+        (hits, count)
     }
 
     /// Every group's frecency and standing row in `scope` at `now_ms`.
     fn rank(&self, scope: &Scope, filter: &RowFilter, now_ms: i64) -> Ranking {
         let use_weight = if scope.session_id.is_some() { 0.0 } else { 1.5 };
         let all: Vec<u32> = (0..self.groups.len() as u32).collect();
-        let groups = in_parallel(&all, |part| {
+        let parts = in_parallel(&all, |part| {
             part.iter()
                 .map(|&g| {
                     let group = &self.groups[g as usize];
@@ -296,8 +299,9 @@ impl Index {
                     let last_ms = self.rows[r as usize].created_at;
                     Some((frecency(group.rows.len(), use_weight, last_ms, now_ms), r))
                 })
-                .collect()
+                .collect::<Vec<_>>()
         });
+        let groups = parts.into_iter().flatten().collect();
         Ranking {
             scope: scope.clone(),
             now_ms,
@@ -330,10 +334,11 @@ impl Index {
         })
     }
 
-    /// The hits among `part`; needs a current ranking.
-    fn match_part(&self, part: &[u32], text: &TextMatch) -> Vec<Hit> {
+    /// The groups of `part` that match, and the best [`SHOWN`] of them as
+    /// hits; needs a current ranking.
+    fn match_part(&self, part: &[u32], text: &TextMatch) -> (Vec<u32>, Vec<Hit>) {
         let Some(ranking) = &self.ranking else {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         };
         let mut matcher = Matcher::new(Config::DEFAULT);
         let mut buf = Vec::new();
@@ -351,13 +356,13 @@ impl Index {
             };
             hits.push((quality + frecency, g, r));
         }
-        hits
+        (hits.iter().map(|h| h.1).collect(), best(hits))
     }
 }
 
-/// `work` over `items` split across the cores (up to 4), the parts' results
-/// in order.
-fn in_parallel<T: Send>(items: &[u32], work: impl Fn(&[u32]) -> Vec<T> + Sync) -> Vec<T> {
+/// `work` over `items` split across the cores (up to 4): each part's
+/// result, in order.
+fn in_parallel<R: Send + Default>(items: &[u32], work: impl Fn(&[u32]) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(4);
@@ -369,7 +374,7 @@ fn in_parallel<T: Send>(items: &[u32], work: impl Fn(&[u32]) -> Vec<T> + Sync) -
             .collect();
         workers
             .into_iter()
-            .flat_map(|w| w.join().unwrap_or_default())
+            .map(|w| w.join().unwrap_or_default())
             .collect()
     })
 }
@@ -384,24 +389,6 @@ fn best(mut hits: Vec<Hit>) -> Vec<Hit> {
     }
     hits.sort_unstable_by(by_score);
     hits
-}
-
-/// The ASCII characters `text` holds, lowercased, one bit each; every bit
-/// when it holds others, which `nucleo` may match to ASCII ones (`é` to `e`).
-fn char_set(text: &str) -> u128 {
-    if !text.is_ascii() {
-        return u128::MAX;
-    }
-    text.bytes()
-        .fold(0, |set, b| set | 1 << b.to_ascii_lowercase())
-}
-
-/// The ASCII characters of `chars`, lowercased, one bit each: a command
-/// must hold each of them to match.
-fn needed(chars: impl Iterator<Item = char>) -> u128 {
-    chars
-        .filter(char::is_ascii)
-        .fold(0, |set, c| set | 1 << (c.to_ascii_lowercase() as u32))
 }
 
 /// `weight·ln(1+uses) − ln(1+minutes since the last use)`.
@@ -427,85 +414,6 @@ impl RowFilter {
                 .as_ref()
                 .is_none_or(|allowed| allowed[row.cwd as usize])
     }
-}
-
-/// A query compiled for one search mode.
-struct TextMatch {
-    how: How,
-    /// [`needed`]: the characters every match holds.
-    needs: u128,
-}
-
-enum How {
-    All,
-    /// Lower-cased words, each a substring (ASCII case ignored).
-    Words(Vec<String>),
-    Prefix(String),
-    Fuzzy(Pattern),
-}
-
-impl TextMatch {
-    fn new(query: &str, mode: SearchMode) -> Self {
-        let how = match mode {
-            _ if query.trim().is_empty() => How::All,
-            SearchMode::FullText => How::Words(
-                query
-                    .split_whitespace()
-                    .map(str::to_ascii_lowercase)
-                    .collect(),
-            ),
-            SearchMode::Prefix => How::Prefix(query.to_ascii_lowercase()),
-            SearchMode::Fuzzy => How::Fuzzy(Pattern::new(
-                query,
-                CaseMatching::Smart,
-                Normalization::Smart,
-                AtomKind::Fuzzy,
-            )),
-        };
-        let needs = match &how {
-            How::All => 0,
-            How::Words(words) => needed(words.iter().flat_map(|w| w.chars())),
-            How::Prefix(prefix) => needed(prefix.chars()),
-            // What nucleo matches: each word's needle, escapes resolved.
-            How::Fuzzy(pattern) => {
-                needed(pattern.atoms.iter().flat_map(|a| a.needle_text().chars()))
-            }
-        };
-        TextMatch { how, needs }
-    }
-
-    fn is_all(&self) -> bool {
-        matches!(self.how, How::All)
-    }
-
-    /// `None`: no match; else the match's share of the ranking.
-    fn score(&self, command: &str, matcher: &mut Matcher, buf: &mut Vec<char>) -> Option<f64> {
-        match &self.how {
-            How::All => Some(0.0),
-            How::Words(words) => words
-                .iter()
-                .all(|w| contains_ignore_ascii_case(command, w))
-                .then_some(0.0),
-            How::Prefix(prefix) => command
-                .get(..prefix.len())
-                .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
-                .then_some(0.0),
-            How::Fuzzy(pattern) => pattern
-                .score(Utf32Str::new(command, buf), matcher)
-                .map(|s| f64::from(s) / 10.0),
-        }
-    }
-}
-
-fn contains_ignore_ascii_case(haystack: &str, lower_needle: &str) -> bool {
-    let needle = lower_needle.as_bytes();
-    if needle.is_empty() {
-        return true;
-    }
-    haystack
-        .as_bytes()
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 #[cfg(test)]
