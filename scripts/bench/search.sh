@@ -14,7 +14,9 @@
 # for. Launch: until a result row ("ago") is on screen. Keystroke: from the
 # empty query, type `q` (no generated command has one) and wait until the one
 # entry holding it, `echo qqmarker`, the oldest, is drawn; then Backspace and
-# wait for it to go. The median of RUNS is shown.
+# wait for it to go. Common letter (caro only: it waits for caro's match
+# count): type `e`, which nearly every command holds, and wait until its
+# count replaces the empty query's. The median of RUNS is shown.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -53,9 +55,10 @@ gen_history() {
     }'
 }
 
-# tui_ms SOCKET COMMAND : "launch_ms key_ms cpu_ms" for one interactive search:
-# the medians, and the CPU time the search process spent per search (typing
-# `q` and Backspace each start one), which a busy machine does not inflate.
+# tui_ms SOCKET COMMAND : "launch_ms key_ms cpu_ms common_ms" for one
+# interactive search: the medians, the CPU time the search process spent per
+# search (typing `q` and Backspace each start one), which a busy machine does
+# not inflate, and the common-letter keystroke ("-" without a match count).
 tui_ms() {
     python3 - "$1" "$2" "$RUNS" <<'PY'
 import os, statistics, subprocess, sys, time
@@ -131,9 +134,24 @@ for _ in range(runs):
     cmd("send-keys -t 0 BSpace")
     wait(lambda s: "qqmarker" not in s and row(s))
 cpu = (cpu_ms() - cpu0) / (2 * runs)
+import re
+def count(s):
+    m = re.search(r"([\d,]+) matches", s)
+    return m and m.group(1)
+everything = count(cmd("capture-pane -p -t 0"))
+common = []
+if everything:
+    for _ in range(runs):
+        t0 = time.monotonic()
+        cmd("send-keys -t 0 -l e")
+        wait(lambda s: "> e" in s and count(s) not in (None, everything))
+        common.append((time.monotonic() - t0) * 1000)
+        cmd("send-keys -t 0 BSpace")
+        wait(lambda s: "> e" not in s and count(s) == everything)
 cmd("send-keys -t 0 Escape")
 ctl.stdin.close()
-print("%.1f %.1f %.1f" % (statistics.median(launches), statistics.median(keys), cpu))
+print("%.1f %.1f %.1f %s" % (statistics.median(launches), statistics.median(keys), cpu,
+                             "%.1f" % statistics.median(common) if common else "-"))
 PY
     tmux -S "$1" kill-server 2>/dev/null || true
 }
@@ -163,7 +181,7 @@ for n in $SIZES; do
         working_dir = '/home/me/projects/repo-' || (rowid % 40),
         exit_code = CASE WHEN rowid % 9 = 0 THEN 1 ELSE 0 END,
         execution_time_ms = (rowid * 37) % 5000;"
-    read -r c_launch c_key c_cpu < <(tui_ms "$work/sock-caro-$n" \
+    read -r c_launch c_key c_cpu c_common < <(tui_ms "$work/sock-caro-$n" \
         "env CARO_HOME=$CARO_HOME $CARO history search --interactive")
     a_launch=- a_key=- a_cpu=-
     if [[ $have_atuin == 1 ]]; then
@@ -173,10 +191,10 @@ for n in $SIZES; do
         # Atuin refuses to start without a session id (its shell hook sets one).
         aenv="HOME=$ahome XDG_CONFIG_HOME=$ahome/config XDG_DATA_HOME=$ahome/data ATUIN_SESSION=0190000000007000800000000000abcd"
         env $aenv HISTFILE="$work/zsh_history.$n" "$ATUIN" import zsh >/dev/null 2>&1
-        read -r a_launch a_key a_cpu < <(tui_ms "$work/sock-atuin-$n" "env $aenv $ATUIN search --interactive")
+        read -r a_launch a_key a_cpu _ < <(tui_ms "$work/sock-atuin-$n" "env $aenv $ATUIN search --interactive")
     fi
     cwd_ms=$(RUNS_PROC=50 median_ms "$CARO" history search --cwd /home/me/projects/repo-7 --exit 0 docker logs)
-    rows+=("| $n | $c_launch ms | $a_launch ms | $c_key ms | $a_key ms | $c_cpu ms | $a_cpu ms | $cwd_ms ms |")
+    rows+=("| $n | $c_launch ms | $a_launch ms | $c_key ms | $a_key ms | $c_common ms | $c_cpu ms | $a_cpu ms | $cwd_ms ms |")
 done
 export CARO_HOME=$work/caro.${SIZES%% *}
 add_ms=$(median_ms "$CARO" history add --command "git commit -m 'bench'" --exit-code 0 \
@@ -185,8 +203,8 @@ add_ms=$(median_ms "$CARO" history add --command "git commit -m 'bench'" --exit-
 atuin_version=$([[ $have_atuin == 1 ]] && "$ATUIN" --version | head -1 || echo "Atuin: not installed")
 echo "### caro history search ($(nproc) cores; $(date +%F); $atuin_version)"
 echo
-echo "| entries | launch → first results, caro | Atuin | keystroke → redraw, caro | Atuin | CPU per search, caro | Atuin | \`search --cwd D --exit 0 docker logs\` (process) |"
-echo "|---|---|---|---|---|---|---|---|"
+echo "| entries | launch → first results, caro | Atuin | keystroke → redraw, caro | Atuin | common letter, caro | CPU per search, caro | Atuin | \`search --cwd D --exit 0 docker logs\` (process) |"
+echo "|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 echo "\`history add\` (whole process, median of ${RUNS_PROC:-200}, ${SIZES%% *} entries): $add_ms ms"

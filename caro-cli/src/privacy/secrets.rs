@@ -2,7 +2,7 @@
 //! history (or, later, another device), plus recovery phrases (`phrase`).
 //! Byte regexes in ASCII mode, compiled once per process and only when one of
 //! a rule's literal triggers occurs in the text (see `matcher`), so the
-//! common command costs one Aho-Corasick pass.
+//! common command costs one substring search per trigger.
 //!
 //! False positives are kept rare by what a value may start with: a variable
 //! (`$TOKEN`), a command substitution, a path (`~/`, `/`, `./`), a redirect or
@@ -532,6 +532,26 @@ mod tests {
         let forms: usize = rules.iter().map(|r| r.refused.len()).sum();
         let near: usize = rules.iter().map(|r| r.recorded.len()).sum();
         assert!(near >= forms, "{near} near-misses for {forms} forms");
+    }
+
+    /// A trigger is only a shortcut: on every example, the rules found
+    /// through triggers are exactly those whose regex matches.
+    #[test]
+    fn triggers_hide_no_match() {
+        let sets = pattern_sets();
+        for rule in rules() {
+            for command in rule.refused.iter().chain(&rule.recorded) {
+                let lower = command.to_ascii_lowercase();
+                for (set, text) in [(&sets.exact.0, command), (&sets.folded.0, &lower)] {
+                    let text = text.as_bytes();
+                    assert_eq!(
+                        set.matches(text),
+                        set.matches_unguarded(text),
+                        "{command:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

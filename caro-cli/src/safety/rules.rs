@@ -369,7 +369,7 @@ pub static RULES: &[Rule] = &[
         id: "kubectl-delete-broad",
         family: "kubectl",
         level: High,
-        triggers: &["kubectl"],
+        triggers: &["delete"],
         pattern: r"(?-u)\bkubectl\s+(?:\S+\s+)*?delete\s+(?:\S+\s+)*?(?:--all\b|--all-namespaces\b|-A\b|(?:namespaces?|ns)\b)",
         warning: "deletes a namespace or every resource of a kind",
         examples: &[
@@ -383,7 +383,7 @@ pub static RULES: &[Rule] = &[
         id: "terraform-destroy",
         family: "terraform",
         level: High,
-        triggers: &["terraform", "tofu"],
+        triggers: &["destroy"],
         pattern: r"(?-u)\b(?:terraform|tofu)\s+(?:-\S+\s+)*(?:destroy\b|apply\s[^;&|]*-destroy\b)",
         warning: "destroys all infrastructure the configuration manages",
         examples: &["terraform destroy", "tofu apply -destroy"],
@@ -551,7 +551,7 @@ pub static RULES: &[Rule] = &[
         id: "git-force-push",
         family: "git-push",
         level: Moderate,
-        triggers: &["git"],
+        triggers: &["push"],
         pattern: r"(?-u)\bgit\s+(?:-\S+\s+)*push\b[^;&|]*?\s(?:--force|-f|--mirror)(?:\s|$)|\bgit\s+push\s+(?:-\S+\s+)*\S+\s+\+\S",
         warning: "force push rewrites the remote branch; others' commits can be lost",
         examples: &[
@@ -565,7 +565,7 @@ pub static RULES: &[Rule] = &[
         id: "git-push-delete",
         family: "git-push",
         level: Moderate,
-        triggers: &["git"],
+        triggers: &["push"],
         pattern: r"(?-u)\bgit\s+push\s+(?:\S+\s+)*(?:--delete|-d)\b|\bgit\s+push\s+\S+\s+:\S",
         warning: "deletes a branch or tag on the remote",
         examples: &["git push origin --delete old", "git push origin :old"],
@@ -575,7 +575,7 @@ pub static RULES: &[Rule] = &[
         id: "git-reset-hard",
         family: "git-discard",
         level: Moderate,
-        triggers: &["git"],
+        triggers: &["--hard"],
         pattern: r"(?-u)\bgit\s+reset\s+(?:\S+\s+)*?--hard\b",
         warning: "discards uncommitted changes",
         examples: &["git reset --hard", "git reset HEAD~3 --hard"],
@@ -585,7 +585,7 @@ pub static RULES: &[Rule] = &[
         id: "git-clean-force",
         family: "git-discard",
         level: Moderate,
-        triggers: &["git"],
+        triggers: &["clean"],
         pattern: r"(?-u)\bgit\s+clean\s+(?:\S+\s+)*?-[a-zA-Z]*f",
         warning: "deletes untracked files",
         examples: &["git clean -fdx", "git clean -d -f"],
@@ -595,7 +595,7 @@ pub static RULES: &[Rule] = &[
         id: "git-discard-worktree",
         family: "git-discard",
         level: Moderate,
-        triggers: &["git"],
+        triggers: &["checkout", "restore"],
         pattern: r"(?-u)\bgit\s+(?:checkout|restore)\s+(?:--\s+)?\.(?:\s|$)",
         warning: "discards uncommitted changes in the working tree",
         examples: &["git checkout -- .", "git restore ."],
@@ -605,7 +605,7 @@ pub static RULES: &[Rule] = &[
         id: "git-branch-force-delete",
         family: "git-branch",
         level: Moderate,
-        triggers: &["git"],
+        triggers: &["branch"],
         pattern: r"(?-u)\bgit\s+branch\s+(?:\S+\s+)*?(?:-D|--delete\s+--force|-d\s+-f)\b",
         warning: "deletes a branch even if it is not merged",
         examples: &["git branch -D feature"],
@@ -615,7 +615,7 @@ pub static RULES: &[Rule] = &[
         id: "git-history-rewrite",
         family: "git-history",
         level: Moderate,
-        triggers: &["git"],
+        triggers: &["filter-branch", "filter-repo", "stash"],
         pattern: r"(?-u)\bgit\s+(?:filter-branch|filter-repo)\b|\bgit\s+stash\s+clear\b",
         warning: "rewrites history or drops stashes for good",
         examples: &[
@@ -628,7 +628,7 @@ pub static RULES: &[Rule] = &[
         id: "docker-prune",
         family: "docker",
         level: Moderate,
-        triggers: &["docker"],
+        triggers: &["prune", "down"],
         pattern: r"(?-u)\bdocker\s+(?:system|volume|image|container|network|builder)\s+prune\b|\bdocker[- ]compose\s+down\s+(?:\S+\s+)*?(?:-v|--volumes)\b",
         warning: "removes Docker data (volumes, images or containers)",
         examples: &["docker system prune -a", "docker compose down -v"],
@@ -638,7 +638,7 @@ pub static RULES: &[Rule] = &[
         id: "docker-privileged",
         family: "docker-privileged",
         level: Moderate,
-        triggers: &["docker"],
+        triggers: &["--privileged", "/:/"],
         pattern: r"(?-u)\bdocker\s+run\s[^;&|]*(?:--privileged\b|-v\s+/:/)",
         warning: "gives a container full access to the host",
         examples: &[
@@ -654,7 +654,7 @@ pub static RULES: &[Rule] = &[
         id: "kubectl-delete",
         family: "kubectl",
         level: Moderate,
-        triggers: &["kubectl"],
+        triggers: &["delete"],
         pattern: r"(?-u)\bkubectl\s+(?:\S+\s+)*?delete\b",
         warning: "deletes cluster resources",
         examples: &["kubectl delete pod web-1"],
@@ -664,7 +664,7 @@ pub static RULES: &[Rule] = &[
         id: "terraform-auto-approve",
         family: "terraform",
         level: Moderate,
-        triggers: &["terraform", "tofu"],
+        triggers: &["-auto-approve"],
         pattern: r"(?-u)\b(?:terraform|tofu)\s+apply\s[^;&|]*-auto-approve\b",
         warning: "applies infrastructure changes without showing the plan",
         examples: &["terraform apply -auto-approve"],
@@ -820,6 +820,25 @@ mod tests {
             }
         }
         assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    /// A trigger is only a shortcut: on every command the tests know, the
+    /// rules found through triggers are exactly those whose regex matches.
+    #[test]
+    fn triggers_hide_no_match() {
+        let set = rule_set();
+        let known = RULES
+            .iter()
+            .flat_map(|r| r.examples.iter().chain(r.near_misses))
+            .chain(EVERYDAY);
+        for command in known {
+            let text = command.as_bytes();
+            assert_eq!(
+                set.matches(text),
+                set.matches_unguarded(text),
+                "{command:?}"
+            );
+        }
     }
 
     #[test]

@@ -3,6 +3,13 @@
 //! pass over the distinct commands (narrowed to the previous matches when the
 //! query only grew, split over the cores).
 //!
+//! A keystroke is kept cheap three ways: each command carries the set of
+//! ASCII characters it holds, so a command lacking one of the query's is
+//! skipped before `nucleo` sees it; each command's frecency and the row that
+//! stands for it in the current filter are computed once per filter, not per
+//! keystroke; and the empty query's ranking, the same until the filter
+//! changes, is kept.
+//!
 //! Ranking: a match's quality (fuzzy score, or equal for prefix and
 //! full-text) plus "frecency", `1.5·ln(1+uses) − ln(1+minutes since last use)`:
 //! the newest command wins among equals, and a command used often recently
@@ -12,9 +19,9 @@
 
 use std::collections::HashMap;
 
-use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher, Utf32Str};
+use nucleo_matcher::{Config, Matcher};
 
+use super::text::{char_set, TextMatch};
 use crate::safety::RiskLevel;
 use crate::store::{CompactRow, SearchMode};
 
@@ -38,6 +45,8 @@ struct Row {
 #[derive(Debug)]
 struct Group {
     command: String,
+    /// [`char_set`] of the command.
+    chars: u128,
     rows: Vec<u32>,
     deleted: bool,
 }
@@ -105,6 +114,20 @@ struct LastSearch {
     matched: Vec<u32>,
 }
 
+/// Each group's place in one filter at one time: its frecency and the row
+/// that stands for it (its newest in the filter), `None` outside the filter.
+#[derive(Debug)]
+struct Ranking {
+    scope: Scope,
+    now_ms: i64,
+    groups: Vec<Option<(f64, u32)>>,
+    /// The empty query's answer: the best [`SHOWN`] hits and how many matched.
+    everything: Option<(Vec<Hit>, usize)>,
+}
+
+/// A match: its score, group and row.
+type Hit = (f64, u32, u32);
+
 /// The whole history in memory.
 #[derive(Debug, Default)]
 pub struct Index {
@@ -115,6 +138,7 @@ pub struct Index {
     devices: Interner,
     sessions: Interner,
     last: Option<LastSearch>,
+    ranking: Option<Ranking>,
 }
 
 impl Index {
@@ -139,6 +163,7 @@ impl Index {
                     let g = self.groups.len() as u32;
                     self.by_command.insert(r.command.clone(), g);
                     self.groups.push(Group {
+                        chars: char_set(&r.command),
                         command: r.command,
                         rows: Vec::new(),
                         deleted: false,
@@ -149,6 +174,7 @@ impl Index {
             self.groups[group as usize].rows.push(index);
         }
         self.last = None;
+        self.ranking = None;
     }
 
     /// Drops a command line from every later search (it was deleted).
@@ -157,6 +183,9 @@ impl Index {
             self.groups[*g as usize].deleted = true;
         }
         self.last = None;
+        if let Some(ranking) = &mut self.ranking {
+            ranking.everything = None;
+        }
     }
 
     /// The best [`SHOWN`] matches of `query` in `scope`, and how many matched.
@@ -167,46 +196,25 @@ impl Index {
         scope: &Scope,
         now_ms: i64,
     ) -> (Vec<Shown>, usize) {
-        let narrowed = self.last.as_ref().and_then(|last| {
-            (last.mode == mode && last.scope == *scope && query.starts_with(&last.query))
-                .then(|| last.matched.clone())
-        });
-        let candidates: Vec<u32> =
-            narrowed.unwrap_or_else(|| (0..self.groups.len() as u32).collect());
         let Some(filter) = self.row_filter(scope) else {
             self.last = None;
             return (Vec::new(), 0);
         };
-        let text = TextMatch::new(query, mode);
-        let use_weight = if scope.session_id.is_some() { 0.0 } else { 1.5 };
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(4);
-        let chunk = candidates.len().div_ceil(threads).max(4_096);
-        let mut hits: Vec<(f64, u32, u32)> = std::thread::scope(|s| {
-            let workers: Vec<_> = candidates
-                .chunks(chunk)
-                .map(|part| s.spawn(|| self.match_part(part, &text, &filter, use_weight, now_ms)))
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().unwrap_or_default())
-                .collect()
-        });
-        let matched = hits.len();
-        self.last = Some(LastSearch {
-            query: query.to_string(),
-            mode,
-            scope: scope.clone(),
-            matched: hits.iter().map(|h| h.1).collect(),
-        });
-        let by_score =
-            |a: &(f64, u32, u32), b: &(f64, u32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-        if hits.len() > SHOWN {
-            hits.select_nth_unstable_by(SHOWN, by_score);
-            hits.truncate(SHOWN);
+        let fresh = self
+            .ranking
+            .as_ref()
+            .is_some_and(|r| r.now_ms == now_ms && r.scope == *scope);
+        if !fresh {
+            self.ranking = Some(self.rank(scope, &filter, now_ms));
         }
-        hits.sort_unstable_by(by_score);
+        let text = TextMatch::new(query, mode);
+        let (hits, matched) = if text.is_all() {
+            // Every later query narrows from all groups: nothing to keep.
+            self.last = None;
+            self.everything()
+        } else {
+            self.matching(query, mode, scope, &text)
+        };
         let shown = hits
             .into_iter()
             .map(|(_, g, r)| {
@@ -225,6 +233,81 @@ impl Index {
             })
             .collect();
         (shown, matched)
+    }
+
+    /// The empty query's best hits (every group in the filter), kept with
+    /// the ranking.
+    fn everything(&mut self) -> (Vec<Hit>, usize) {
+        let Some(ranking) = self.ranking.as_mut() else {
+            return (Vec::new(), 0);
+        };
+        if ranking.everything.is_none() {
+            let groups = &self.groups;
+            let hits: Vec<Hit> = ranking
+                .groups
+                .iter()
+                .enumerate()
+                .filter(|(g, _)| !groups[*g].deleted)
+                .filter_map(|(g, rank)| rank.map(|(score, r)| (score, g as u32, r)))
+                .collect();
+            let matched = hits.len();
+            ranking.everything = Some((best(hits), matched));
+        }
+        ranking.everything.clone().unwrap_or_default()
+    }
+
+    /// The groups matching a non-empty query, best first, and how many.
+    fn matching(
+        &mut self,
+        query: &str,
+        mode: SearchMode,
+        scope: &Scope,
+        text: &TextMatch,
+    ) -> (Vec<Hit>, usize) {
+        let narrowed = self.last.as_ref().and_then(|last| {
+            (last.mode == mode && last.scope == *scope && query.starts_with(&last.query))
+                .then(|| last.matched.clone())
+        });
+        let candidates: Vec<u32> =
+            narrowed.unwrap_or_else(|| (0..self.groups.len() as u32).collect());
+        let parts = in_parallel(&candidates, |part| self.match_part(part, text));
+        let matched: Vec<u32> = parts.iter().flat_map(|(ids, _)| ids).copied().collect();
+        let count = matched.len();
+        // Each part's best include the overall best.
+        let hits = best(parts.into_iter().flat_map(|(_, hits)| hits).collect());
+        self.last = Some(LastSearch {
+            query: query.to_string(),
+            mode,
+            scope: scope.clone(),
+            matched,
+        });
+        (hits, count)
+    }
+
+    /// Every group's frecency and standing row in `scope` at `now_ms`.
+    fn rank(&self, scope: &Scope, filter: &RowFilter, now_ms: i64) -> Ranking {
+        let use_weight = if scope.session_id.is_some() { 0.0 } else { 1.5 };
+        let all: Vec<u32> = (0..self.groups.len() as u32).collect();
+        let parts = in_parallel(&all, |part| {
+            part.iter()
+                .map(|&g| {
+                    let group = &self.groups[g as usize];
+                    let r = *group
+                        .rows
+                        .iter()
+                        .find(|&&r| filter.passes(&self.rows[r as usize]))?;
+                    let last_ms = self.rows[r as usize].created_at;
+                    Some((frecency(group.rows.len(), use_weight, last_ms, now_ms), r))
+                })
+                .collect::<Vec<_>>()
+        });
+        let groups = parts.into_iter().flatten().collect();
+        Ranking {
+            scope: scope.clone(),
+            now_ms,
+            groups,
+            everything: None,
+        }
     }
 
     /// `scope` as interned ids; `None` when no row can pass (e.g. a
@@ -251,38 +334,61 @@ impl Index {
         })
     }
 
-    fn match_part(
-        &self,
-        part: &[u32],
-        text: &TextMatch,
-        filter: &RowFilter,
-        use_weight: f64,
-        now_ms: i64,
-    ) -> Vec<(f64, u32, u32)> {
+    /// The groups of `part` that match, and the best [`SHOWN`] of them as
+    /// hits; needs a current ranking.
+    fn match_part(&self, part: &[u32], text: &TextMatch) -> (Vec<u32>, Vec<Hit>) {
+        let Some(ranking) = &self.ranking else {
+            return (Vec::new(), Vec::new());
+        };
         let mut matcher = Matcher::new(Config::DEFAULT);
         let mut buf = Vec::new();
         let mut hits = Vec::new();
         for &g in part {
             let group = &self.groups[g as usize];
-            if group.deleted {
+            if group.deleted || group.chars & text.needs != text.needs {
                 continue;
             }
+            let Some((frecency, r)) = ranking.groups[g as usize] else {
+                continue;
+            };
             let Some(quality) = text.score(&group.command, &mut matcher, &mut buf) else {
                 continue;
             };
-            let Some(&r) = group
-                .rows
-                .iter()
-                .find(|&&r| filter.passes(&self.rows[r as usize]))
-            else {
-                continue;
-            };
-            let row = &self.rows[r as usize];
-            let score = quality + frecency(group.rows.len(), use_weight, row.created_at, now_ms);
-            hits.push((score, g, r));
+            hits.push((quality + frecency, g, r));
         }
-        hits
+        (hits.iter().map(|h| h.1).collect(), best(hits))
     }
+}
+
+/// `work` over `items` split across the cores (up to 4): each part's
+/// result, in order.
+fn in_parallel<R: Send + Default>(items: &[u32], work: impl Fn(&[u32]) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4);
+    let chunk = items.len().div_ceil(threads).max(4_096);
+    std::thread::scope(|s| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| s.spawn(|| work(part)))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// The best [`SHOWN`] hits, best first; equal scores keep the older group
+/// (the one seen first, so the newer command) first.
+fn best(mut hits: Vec<Hit>) -> Vec<Hit> {
+    let by_score = |a: &Hit, b: &Hit| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    if hits.len() > SHOWN {
+        hits.select_nth_unstable_by(SHOWN, by_score);
+        hits.truncate(SHOWN);
+    }
+    hits.sort_unstable_by(by_score);
+    hits
 }
 
 /// `weight·ln(1+uses) − ln(1+minutes since the last use)`.
@@ -308,67 +414,6 @@ impl RowFilter {
                 .as_ref()
                 .is_none_or(|allowed| allowed[row.cwd as usize])
     }
-}
-
-/// A query compiled for one search mode.
-enum TextMatch {
-    All,
-    /// Lower-cased words, each a substring (ASCII case ignored).
-    Words(Vec<String>),
-    Prefix(String),
-    Fuzzy(Pattern),
-}
-
-impl TextMatch {
-    fn new(query: &str, mode: SearchMode) -> Self {
-        if query.trim().is_empty() {
-            return TextMatch::All;
-        }
-        match mode {
-            SearchMode::FullText => TextMatch::Words(
-                query
-                    .split_whitespace()
-                    .map(str::to_ascii_lowercase)
-                    .collect(),
-            ),
-            SearchMode::Prefix => TextMatch::Prefix(query.to_ascii_lowercase()),
-            SearchMode::Fuzzy => TextMatch::Fuzzy(Pattern::new(
-                query,
-                CaseMatching::Smart,
-                Normalization::Smart,
-                AtomKind::Fuzzy,
-            )),
-        }
-    }
-
-    /// `None`: no match; else the match's share of the ranking.
-    fn score(&self, command: &str, matcher: &mut Matcher, buf: &mut Vec<char>) -> Option<f64> {
-        match self {
-            TextMatch::All => Some(0.0),
-            TextMatch::Words(words) => words
-                .iter()
-                .all(|w| contains_ignore_ascii_case(command, w))
-                .then_some(0.0),
-            TextMatch::Prefix(prefix) => command
-                .get(..prefix.len())
-                .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
-                .then_some(0.0),
-            TextMatch::Fuzzy(pattern) => pattern
-                .score(Utf32Str::new(command, buf), matcher)
-                .map(|s| f64::from(s) / 10.0),
-        }
-    }
-}
-
-fn contains_ignore_ascii_case(haystack: &str, lower_needle: &str) -> bool {
-    let needle = lower_needle.as_bytes();
-    if needle.is_empty() {
-        return true;
-    }
-    haystack
-        .as_bytes()
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 #[cfg(test)]
@@ -489,7 +534,78 @@ mod tests {
     #[test]
     fn a_forgotten_command_is_not_found_again() {
         let mut index = sample();
+        let any = Scope::default();
+        assert!(commands(&mut index, "", SearchMode::Fuzzy, &any).contains(&"make".to_string()));
         index.forget("make");
-        assert!(commands(&mut index, "make", SearchMode::FullText, &Scope::default()).is_empty());
+        assert!(commands(&mut index, "make", SearchMode::FullText, &any).is_empty());
+        // The kept answer to the empty query forgets it too.
+        assert_eq!(
+            commands(&mut index, "", SearchMode::Fuzzy, &any),
+            ["cargo build", "git status", "ls -la"]
+        );
+    }
+
+    /// The character sets only skip commands nucleo would not match: other
+    /// letters' case, characters it normalizes, escaped spaces.
+    #[test]
+    fn the_character_prefilter_keeps_every_match() {
+        let mut index = Index::default();
+        index.extend(vec![
+            row(4, "Makefile check", 1, "/", "s"),
+            row(3, "vim makefile", 2, "/", "s"),
+            row(2, "café", 3, "/", "s"),
+            row(1, "git status", 4, "/", "s"),
+        ]);
+        let any = Scope::default();
+        let fuzzy = |index: &mut Index, q: &str| commands(index, q, SearchMode::Fuzzy, &any);
+        assert_eq!(fuzzy(&mut index, "Mak"), ["Makefile check"]);
+        let mut both = fuzzy(&mut index, "mak");
+        both.sort();
+        assert_eq!(both, ["Makefile check", "vim makefile"]);
+        assert_eq!(fuzzy(&mut index, "cafe"), ["café"]);
+        assert_eq!(fuzzy(&mut index, "git\\ s"), ["git status"]);
+        assert!(fuzzy(&mut index, "gitq").is_empty());
+        assert_eq!(
+            commands(&mut index, "MAKEFILE", SearchMode::FullText, &any).len(),
+            2
+        );
+        assert_eq!(
+            commands(&mut index, "CAF", SearchMode::Prefix, &any),
+            ["café"]
+        );
+    }
+
+    /// Rankings are kept per filter: older rows arriving later, and another
+    /// filter, are ranked afresh.
+    #[test]
+    fn kept_rankings_follow_new_rows_and_filters() {
+        let mut index = Index::default();
+        index.extend(vec![
+            row(10, "git status", 1, "/a", "s1"),
+            row(9, "make", 2, "/b", "s1"),
+        ]);
+        let any = Scope::default();
+        assert_eq!(
+            commands(&mut index, "", SearchMode::Fuzzy, &any),
+            ["git status", "make"]
+        );
+        let old_makes = (0..8)
+            .map(|i| row(8 - i, "make", 3 + i, "/b", "s2"))
+            .collect();
+        index.extend(old_makes);
+        assert_eq!(
+            commands(&mut index, "", SearchMode::Fuzzy, &any),
+            ["make", "git status"]
+        );
+        let a = Scope {
+            cwd: Some("/a".into()),
+            ..Scope::default()
+        };
+        assert_eq!(
+            commands(&mut index, "", SearchMode::Fuzzy, &a),
+            ["git status"]
+        );
+        let shown = index.search("ma", SearchMode::Fuzzy, &any, NOW).0;
+        assert_eq!((shown[0].rowid, shown[0].uses), (9, 9));
     }
 }

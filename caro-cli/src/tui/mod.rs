@@ -12,12 +12,14 @@
 mod app;
 mod context;
 mod index;
+mod text;
 mod view;
 mod worker;
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
-use std::sync::mpsc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use clap::Args;
@@ -38,6 +40,11 @@ pub use context::FilterMode;
 pub const EDIT_EXIT_CODE: i32 = 10;
 /// The exit status after Esc or Ctrl-C (as fzf).
 pub const CANCEL_EXIT_CODE: i32 = 130;
+
+/// How long a typed key waits for its results before it is drawn alone:
+/// less than a frame of a 60 Hz screen, and longer than a search of
+/// 100,000 entries takes.
+const ANSWER_WAIT: Duration = Duration::from_millis(10);
 
 /// Keys, for `caro history search --help`.
 pub const KEYS_HELP: &str = "\
@@ -116,8 +123,25 @@ pub fn run(args: &InteractiveArgs, query: &str, base: EntryFilter) -> Result<()>
         std::thread::spawn(move || read_keys(&keys));
         screen.draw(&mut app)?;
         let search = worker::spawn(db, base, first, now_ms, events);
+        // After a search is asked for, the screen waits for its answer (at
+        // most ANSWER_WAIT) so that the new query and its results are drawn
+        // once, not twice.
+        let mut draw_by: Option<Instant> = None;
         loop {
-            let step = match received.recv() {
+            let event = match draw_by {
+                Some(at) => {
+                    match received.recv_timeout(at.saturating_duration_since(Instant::now())) {
+                        Err(RecvTimeoutError::Timeout) => {
+                            draw_by = None;
+                            screen.draw(&mut app)?;
+                            continue;
+                        }
+                        other => other.map_err(|_| ()),
+                    }
+                }
+                None => received.recv().map_err(|_| ()),
+            };
+            let step = match event {
                 Ok(Event::Key(key)) => app.key(key, &mut store),
                 Ok(Event::Resize) => Step::Redraw,
                 Ok(Event::Results(results)) => {
@@ -135,6 +159,8 @@ pub fn run(args: &InteractiveArgs, query: &str, base: EntryFilter) -> Result<()>
                 Step::Redraw => {}
                 Step::Search => {
                     let _ = search.send(worker::ToWorker::Search(app.request()));
+                    draw_by = draw_by.or(Some(Instant::now() + ANSWER_WAIT));
+                    continue;
                 }
                 Step::Deleted(command) => {
                     let _ = search.send(worker::ToWorker::Forget(command));
@@ -142,6 +168,7 @@ pub fn run(args: &InteractiveArgs, query: &str, base: EntryFilter) -> Result<()>
                 }
                 Step::Done(outcome) => break outcome,
             }
+            draw_by = None;
             screen.draw(&mut app)?;
         }
     };
