@@ -6,8 +6,9 @@
 //! local setup ([`setup`]), entering the account ([`account`]), one sync
 //! ([`session`], with its [`push`] and [`pull`] halves, its [`report`] and
 //! its [`progress`] bar), the names of its failures ([`error`]), the
-//! background [`agent`] with its long-running [`watch`] loop, and the login
-//! service that keeps it running ([`service`]).
+//! background [`agent`] with its long-running [`watch`] loop, the turns the
+//! home's processes take at pushing and pulling ([`turn`]), and the login
+//! service that keeps the agent running ([`service`]).
 //!
 //! Only the jazz-auth key ever crosses to the daemon; every operation crosses
 //! as one sealed record whose AAD binds its kind, id, device, seq and epoch.
@@ -27,6 +28,7 @@ pub mod report;
 pub mod service;
 pub mod session;
 pub mod setup;
+pub mod turn;
 pub mod watch;
 
 use std::path::PathBuf;

@@ -31,6 +31,7 @@ impl Session {
     /// Applies the account's records after the stored cursor, page by page;
     /// the next page is asked for before this one is opened and stored.
     pub async fn pull(&mut self, report: &mut Report) -> Result<()> {
+        let _turn = self.turns.take().await?;
         let cursor = self.store.sync_identity()?.and_then(|i| i.pull_cursor);
         let guard = PullGuard::from_store(&self.store)?;
         let mut chains = Chains::new(self.store.chain_states()?, &self.device_id);

@@ -47,6 +47,7 @@ struct InFlight {
 impl Session {
     /// Seals what is queued, then sends the outbox in seq order.
     pub async fn push(&mut self, report: &mut Report) -> Result<Pushed> {
+        let _turn = self.turns.take().await?;
         let keys = &self.keys;
         let sealed = self
             .store

@@ -24,6 +24,7 @@ use super::progress::Progress;
 use super::push::Pushed;
 use super::report::Report;
 use super::setup::Setup;
+use super::turn::Turns;
 use crate::daemon::client::{DaemonClient, Notification};
 use crate::daemon::protocol::{self as rpc, InitResult, RpcErrorKind};
 use crate::paths::Paths;
@@ -59,6 +60,8 @@ pub struct Session {
     pub(super) progress: Progress,
     notifications: Option<mpsc::UnboundedReceiver<Notification>>,
     subscribed: bool,
+    /// Taken for every push and pull: the home's processes take turns.
+    pub(super) turns: Turns,
 }
 
 impl Session {
@@ -115,6 +118,7 @@ impl Session {
         let mut client = client;
         let notifications = client.take_notifications();
         Ok(Session {
+            turns: Turns::new(&setup.paths),
             paths: setup.paths,
             store: setup.store,
             keys: setup.keys,
@@ -196,6 +200,7 @@ impl Session {
         if !self.online {
             return Err(self.offline_error()?);
         }
+        let _turn = self.turns.take().await?;
         let mut report = Report::default();
         self.trace("account open");
         if self.push(&mut report).await? == Pushed::SeqConflict {
