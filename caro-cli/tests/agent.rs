@@ -4,6 +4,7 @@
 //! daemon on the socket; `history add` starts one; an idle one exits.
 //! Real binaries, a real relay on loopback, real SQLite files.
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -206,24 +207,59 @@ fn sync_stop_leaves_nothing_and_says_so_when_nothing_runs() {
 }
 
 #[test]
-fn one_agent_per_home() {
+fn one_agent_per_home_and_a_foreground_watch_takes_over_from_a_background_one() {
     let relay = Relay::start();
     let a = AgentDevice::new("A", &relay);
     a.init();
     let first = a.wait_for_agent();
+    assert!(first.background, "init leaves a background agent");
     let again = a.ok(&["sync", "start"]);
     assert!(
         again.contains(&format!("already runs (pid {},", first.pid)),
         "{again}"
     );
-    let watch = a.run(&["sync", "watch"]);
-    assert!(!watch.status.success());
-    assert!(
-        stderr_of(&watch).contains("already runs"),
-        "{}",
-        stderr_of(&watch)
+    // A login service's watch (or a user's) becomes the agent.
+    let mut watch = a
+        .caro()
+        .args(["sync", "watch"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(watch.stdout.take().unwrap()).lines();
+    let took_over = lines.next().unwrap().unwrap();
+    assert_eq!(
+        took_over,
+        format!(
+            "took over from the background sync agent (pid {})",
+            first.pid
+        )
     );
-    assert_eq!(a.agent(), Some(first));
+    let watching = lines.next().unwrap().unwrap();
+    assert!(watching.starts_with("watching "), "{watching}");
+    let now = a.agent().expect("the watch holds the agent lock");
+    assert_eq!(now.pid, watch.id() as i32);
+    assert!(!now.background);
+    assert!(
+        !std::path::Path::new(&format!("/proc/{}", first.pid)).exists()
+            || std::fs::read(format!("/proc/{}/cmdline", first.pid)).is_ok_and(|c| c.is_empty()),
+        "the background agent stopped before the watch took over"
+    );
+    // A second foreground watch does not take over from the first.
+    let second = a.run(&["sync", "watch"]);
+    assert!(!second.status.success());
+    assert!(
+        stderr_of(&second).contains("already runs"),
+        "{}",
+        stderr_of(&second)
+    );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(watch.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    assert!(watch.wait().unwrap().success());
+    nothing_left(&a);
 }
 
 #[test]

@@ -70,6 +70,9 @@ pub struct Holder {
     pub pid: i32,
     /// When it took the lock (Unix ms).
     pub since: i64,
+    /// Detached (`caro sync start`, `history add`), rather than a `caro sync
+    /// watch` on a terminal or under a login service.
+    pub background: bool,
 }
 
 /// Set in the agent's own process: its daemon is spawned with the socket,
@@ -89,7 +92,7 @@ pub struct AgentLock {
 impl AgentLock {
     /// Takes the lock and writes this process's pid and start time in it;
     /// `Ok(None)` when another agent holds it.
-    pub fn acquire(paths: &Paths) -> Result<Option<AgentLock>> {
+    pub fn acquire(paths: &Paths, background: bool) -> Result<Option<AgentLock>> {
         let dir = dir(paths);
         crate::paths::create_private_dir(&dir)
             .with_context(|| format!("cannot create the agent's directory {}", dir.display()))?;
@@ -116,7 +119,12 @@ impl AgentLock {
             }
         };
         lock.set_len(0)?;
-        writeln!(lock, "{} {}", std::process::id(), now_ms())?;
+        let mode = if background {
+            "background"
+        } else {
+            "foreground"
+        };
+        writeln!(lock, "{} {} {mode}", std::process::id(), now_ms())?;
         lock.sync_data()?;
         THIS_IS_THE_AGENT.store(true, Ordering::Relaxed);
         Ok(Some(AgentLock { _lock: lock }))
@@ -145,11 +153,13 @@ pub fn running(paths: &Paths) -> Option<Holder> {
         }
         let mut text = String::new();
         File::open(&path).ok()?.read_to_string(&mut text).ok()?;
-        let mut fields = text.split_whitespace().map(str::parse::<i64>);
-        if let (Some(Ok(pid)), Some(Ok(since))) = (fields.next(), fields.next()) {
+        let mut fields = text.split_whitespace();
+        let mut number = || fields.next().and_then(|f| f.parse::<i64>().ok());
+        if let (Some(pid), Some(since)) = (number(), number()) {
             return Some(Holder {
                 pid: i32::try_from(pid).ok()?,
                 since,
+                background: text.split_whitespace().nth(2) == Some("background"),
             });
         }
         std::thread::sleep(Duration::from_millis(2));

@@ -22,13 +22,7 @@ pub fn run(args: &WatchArgs) -> Result<()> {
     }
     crate::sync::check_given_relay(args.relay.as_deref(), args.insecure_transport)?;
     let setup = require_setup(&paths)?;
-    let Some(_lock) = AgentLock::acquire(&paths)? else {
-        let pid = agent::running(&paths).map_or_else(|| "?".to_string(), |h| h.pid.to_string());
-        bail!(
-            "a sync agent (pid {pid}) already runs for this home and keeps it in sync; \
-             stop it with `caro sync stop` to watch here instead"
-        );
-    };
+    let _lock = take_over(&paths, args.quiet)?;
     let opts = options(args.verbose, args.quiet);
     // Signals end the agent's loop, which closes its daemon in order.
     crate::daemon::stop::leave_signals_to_the_command();
@@ -42,12 +36,42 @@ pub fn run(args: &WatchArgs) -> Result<()> {
     ))
 }
 
+/// The foreground agent's lock. A background agent gives way to it (a login
+/// service's watch, or a user who wants to see the sync, becomes the agent);
+/// another foreground watch does not.
+fn take_over(paths: &Paths, quiet: bool) -> Result<AgentLock> {
+    for _ in 0..3 {
+        if let Some(lock) = AgentLock::acquire(paths, false)? {
+            return Ok(lock);
+        }
+        match agent::running(paths) {
+            Some(holder) if holder.background => {
+                agent::stop(paths)?;
+                if !quiet {
+                    writeln!(
+                        output::stdout(),
+                        "took over from the background sync agent (pid {})",
+                        holder.pid
+                    )?;
+                }
+            }
+            Some(holder) => bail!(
+                "a sync agent (pid {}) already runs for this home and keeps it in sync \
+                 (`caro sync watch` or the login service); stop it to watch here instead",
+                holder.pid
+            ),
+            None => {}
+        }
+    }
+    bail!("another sync agent keeps starting for this home; stop it with `caro sync stop` and try again")
+}
+
 /// The detached agent: nobody reads its stdout or stderr, so everything,
 /// a failure to start included, goes to the log.
 fn background(paths: &Paths, args: &WatchArgs) -> Result<()> {
     agent::detach();
     let mut log = agent::open_log(paths)?;
-    let Some(_lock) = AgentLock::acquire(paths)? else {
+    let Some(_lock) = AgentLock::acquire(paths, true)? else {
         // Another agent won the race to start: it does the work.
         return Ok(());
     };
