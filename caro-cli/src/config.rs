@@ -269,6 +269,7 @@ mod tests {
                 value,
                 updated_at: 1,
                 updated_by: "d".into(),
+                updated_seq: 0,
                 synced_at: None,
             }])
         };

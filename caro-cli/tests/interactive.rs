@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::util::Home;
-use caro::store::{HistoryEntry, Store};
+use caro::store::{HistoryEntry, PulledPage, RemoteDevice, Store};
 
 /// Whether `program` runs here; missing, its tests are SKIPPED unless
 /// `CARO_REQUIRE_SHELLS` is set (CI installs tmux, zsh and fish).
@@ -301,9 +301,6 @@ fn search_modes_cycle_fuzzy_prefix_full_text() {
 /// A remote device's entry, as a sync would have stored it.
 fn add_remote(home: &Home, command: &str, cwd: &str) {
     let mut store = Store::open(&home.db()).unwrap();
-    store
-        .upsert_remote_device("remote-device-id", "desk", "linux", 1)
-        .unwrap();
     let entry = HistoryEntry {
         id: uuid::Uuid::now_v7().to_string(),
         command: command.into(),
@@ -323,9 +320,17 @@ fn add_remote(home: &Home, command: &str, cwd: &str) {
         session_id: None,
         hostname: None,
     };
-    let counts = store
-        .apply_remote_page(std::slice::from_ref(&entry), &[], "cursor")
-        .unwrap();
+    let page = PulledPage {
+        entries: vec![entry],
+        devices: vec![RemoteDevice {
+            id: "remote-device-id".into(),
+            name: "desk".into(),
+            platform: "linux".into(),
+            created_at: 1,
+        }],
+        ..PulledPage::default()
+    };
+    let counts = store.apply_remote_page(&page, "cursor").unwrap();
     assert_eq!(counts.inserted, 1);
 }
 

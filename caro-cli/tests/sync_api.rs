@@ -3,24 +3,27 @@
 
 use caro::safety::RiskLevel;
 use caro::store::{
-    EntityType, HistoryEntry, NewEntry, RemoteTombstone, Store, StoredPreference, SyncOperation,
+    EntityType, HistoryEntry, NewEntry, PulledPage, RemoteTombstone, Store, StoredPreference,
+    SyncOperation,
 };
 use serde_json::json;
 
 /// Applies one remote entry as a pulled page of one; whether it was new.
 fn insert_remote(store: &mut Store, entry: &HistoryEntry) -> bool {
-    let counts = store
-        .apply_remote_page(std::slice::from_ref(entry), &[], "cursor")
-        .unwrap();
-    counts.inserted == 1
+    let page = PulledPage {
+        entries: vec![entry.clone()],
+        ..PulledPage::default()
+    };
+    store.apply_remote_page(&page, "cursor").unwrap().inserted == 1
 }
 
 /// Applies one remote delete as a pulled page of one; whether it changed anything.
 fn delete_remote(store: &mut Store, tombstone: &RemoteTombstone) -> bool {
-    let counts = store
-        .apply_remote_page(&[], std::slice::from_ref(tombstone), "cursor")
-        .unwrap();
-    counts.deleted == 1
+    let page = PulledPage {
+        deletes: vec![tombstone.clone()],
+        ..PulledPage::default()
+    };
+    store.apply_remote_page(&page, "cursor").unwrap().deleted == 1
 }
 
 /// The live entry `id`, if there is one.
@@ -77,7 +80,6 @@ fn remote_tombstones_delete_and_outlive_late_upserts() {
     let tombstone = RemoteTombstone {
         id: REMOTE_ID.to_string(),
         device_id: "d2".to_string(),
-        created_at: 1_700_000_000_000,
         deleted_at: 1_700_000_100_000,
     };
     assert!(delete_remote(&mut store, &tombstone));
@@ -98,7 +100,7 @@ fn remote_tombstones_delete_and_outlive_late_upserts() {
 }
 
 #[test]
-fn queue_items_are_marked_done_and_failures_counted() {
+fn local_changes_are_queued_in_order() {
     let (_dir, mut store) = store();
     let id = store
         .record(&NewEntry {
@@ -116,22 +118,7 @@ fn queue_items_are_marked_done_and_failures_counted() {
     );
     assert_eq!(items[0].entity_id, id);
     assert_eq!(items[1].entity_type, EntityType::Preference);
-
-    store
-        .record_sync_failure(items[0].id, "relay unreachable")
-        .unwrap();
-    let failed = &store.sync_queue_after(0, 10).unwrap()[0];
-    assert_eq!(failed.attempts, 1);
-    assert_eq!(failed.error.as_deref(), Some("relay unreachable"));
-
-    store.mark_sync_done(&[items[0].id, items[1].id]).unwrap();
-    assert!(store.sync_queue_after(0, 10).unwrap().is_empty());
-    assert!(store
-        .preference("retention_days")
-        .unwrap()
-        .unwrap()
-        .synced_at
-        .is_some());
+    assert_eq!(store.sync_queue_counts().unwrap(), (2, 0));
 }
 
 #[test]
@@ -145,6 +132,7 @@ fn preferences_merge_last_writer_wins() {
         value: json!("permissive"),
         updated_at: local.updated_at - 1,
         updated_by: "zzzz".to_string(),
+        updated_seq: 0,
         synced_at: None,
     };
     assert!(!store.apply_remote_preference(&older).unwrap());

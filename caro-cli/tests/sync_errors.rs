@@ -9,11 +9,13 @@ use crate::util::{daemon_program, stderr_of, with_stdin, Device, Relay};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use caro::daemon::protocol::{
-    self as rpc, InitParams, InitResult, PushParams, PushResult, WireItem,
+    self as rpc, InitParams, InitResult, PushParams, PushResult, WireRecord,
 };
 use caro::daemon::DaemonClient;
 use caro::relay_url::for_display;
-use crypto_core::{seal_command, CommandRecord, KeySet, Phrase};
+use crypto_core::{
+    record_hash, seal_record, Body, EntryBody, KeySet, Phrase, Record, RecordKind, GENESIS_PREV,
+};
 use serde_json::Value;
 
 #[test]
@@ -155,43 +157,54 @@ fn a_tampered_envelope_is_skipped_and_reported() {
             .await
             .unwrap();
         assert_eq!(init.state, "ONLINE");
-        let item = |id: &str, envelope: Vec<u8>| WireItem {
+        // Each record follows the bytes stored before it, so the chain holds
+        // and each bad record is rejected alone.
+        let record = |id: &str, seq: u64, prev: &str, command: &str| Record {
+            kind: RecordKind::Entry,
             id: id.to_string(),
             device_id: "device-x".to_string(),
-            created_at: 1_763_790_000_000,
-            envelope: Some(BASE64.encode(envelope)),
-            op: None,
+            seq,
+            epoch: 1,
+            prev: prev.to_string(),
+            created_at: 1_763_790_000_001 + seq as i64,
+            body: EntryBody::new(command).to_value(),
         };
-        let sound = seal_command(
+        let item = |id: &str, seq: u64, envelope: &[u8]| WireRecord {
+            device_id: "device-x".to_string(),
+            seq,
+            kind: "entry".to_string(),
+            id: id.to_string(),
+            epoch: 1,
+            envelope: BASE64.encode(envelope),
+        };
+        let mut flipped = seal_record(
             &keys.command_key,
-            "x-sound",
-            &CommandRecord::new("echo sound", 1_763_790_000_001),
-        )
-        .unwrap();
-        let mut flipped = seal_command(
-            &keys.command_key,
-            "x-flipped",
-            &CommandRecord::new("echo flipped", 1_763_790_000_002),
+            &record("x-flipped", 0, GENESIS_PREV, "echo flipped"),
         )
         .unwrap();
         let last = flipped.len() - 1;
         flipped[last] ^= 0x01;
-        let moved = seal_command(
+        let sound = seal_record(
             &keys.command_key,
-            "x-elsewhere",
-            &CommandRecord::new("echo moved", 1_763_790_000_003),
+            &record("x-sound", 1, &record_hash(&flipped), "echo sound"),
+        )
+        .unwrap();
+        let moved = seal_record(
+            &keys.command_key,
+            &record("x-elsewhere", 2, &record_hash(&sound), "echo moved"),
         )
         .unwrap();
         let entries = [
-            item("x-flipped", flipped),
-            item("x-sound", sound),
-            item("x-moved", moved),
+            item("x-flipped", 0, &flipped),
+            item("x-sound", 1, &sound),
+            item("x-moved", 2, &moved),
         ];
         let pushed: PushResult = client
             .call(
                 rpc::PUSH,
                 &PushParams {
-                    entries: &entries,
+                    items: &entries,
+                    head: None,
                     ack_timeout_ms: 10_000,
                 },
                 Duration::from_secs(30),
@@ -305,4 +318,73 @@ fn the_daemon_reads_extra_ca_certs_only_for_a_tls_relay() {
         "{}",
         stderr_of(&tls)
     );
+}
+
+/// Writes the account of `seed` with a format-1 root (logs, devices, prefs)
+/// into a relay's store, as the v1 daemon left it.
+const V1_ACCOUNT: &str = r#"
+import { readFileSync, chmodSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { LocalNode } from "cojson";
+const dist = process.env.DIST;
+const { accountFromSeed, jazzCrypto } = await import(pathToFileURL(`${dist}/jazz/crypto.js`).href);
+const { openSqliteStorage } = await import(pathToFileURL(`${dist}/jazz/storage.js`).href);
+const input = JSON.parse(readFileSync(0, "utf8"));
+const crypto = await jazzCrypto();
+const { agentSecret } = accountFromSeed(crypto, Buffer.from(input.seed, "base64"));
+const storage = openSqliteStorage(input.db);
+const { node } = await LocalNode.withNewlyCreatedAccount({
+  creationProps: { name: "caro" },
+  crypto,
+  initialAgentSecret: agentSecret,
+  storage: storage.storage,
+  migration: async (acc, n) => {
+    acc.set("profile", n.createGroup().createMap({ name: "caro" }).id, "trusting");
+    const [logs, devices, prefs] = [acc.createMap(), acc.createMap(), acc.createMap()];
+    acc.set("root", acc.createMap({ version: 1, logs: logs.id, devices: devices.id, prefs: prefs.id }).id, "trusting");
+  },
+});
+await node.gracefulShutdown();
+storage.db.close();
+chmodSync(input.db, 0o600);
+"#;
+
+#[test]
+fn an_account_of_the_old_format_is_explained_and_nothing_local_changes() {
+    let mut relay = Relay::start();
+    let phrase = Phrase::generate().unwrap();
+    let keys = KeySet::derive(&phrase).unwrap();
+    relay.stop();
+    let input = serde_json::json!({
+        "seed": BASE64.encode(keys.jazz_auth_key.expose_secret()),
+        "db": relay.db_path(),
+    });
+    let daemon_dir = crate::util::repo_root().join("sync-daemon");
+    let mut script = std::process::Command::new("node");
+    script
+        .args(["--input-type=module", "-e", V1_ACCOUNT])
+        .current_dir(&daemon_dir)
+        .env("DIST", daemon_dir.join("dist"));
+    let out = with_stdin(script, &input.to_string());
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    relay.restart();
+
+    let b = Device::new("B", &relay);
+    b.add("echo kept");
+    let out = b.join_output(phrase.expose_secret());
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr_of(&out);
+    for part in [
+        "written by an older caro (sync format 1)",
+        "reads format 2 only",
+        "Your local history is untouched",
+        "`caro sync reset`, then `caro sync init`",
+        "`caro sync join` on your other devices once they run this version",
+    ] {
+        assert!(message.contains(part), "{part:?} missing: {message}");
+    }
+    assert_eq!(b.commands(), ["echo kept"]);
+    assert_eq!(b.pending(), 1, "the queue is untouched");
+    assert!(b.store().sync_identity().unwrap().is_none());
+    assert!(!b.key_file().exists());
 }

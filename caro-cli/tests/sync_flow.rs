@@ -50,8 +50,9 @@ fn two_devices_share_one_history_and_the_relay_sees_no_plaintext() {
     let joined_as = format!("Joined account {account} (key id {}) as ", identity.key_id);
     assert!(lines[0].starts_with(&joined_as), "{stdout}");
     assert!(lines[0].ends_with(&format!(" ({b_device}).")), "{stdout}");
+    // B pushed one record: its device record (name and platform, sealed).
     let took = lines[1]
-        .strip_prefix("pushed 0, pulled 3, skipped 0 in ")
+        .strip_prefix("pushed 1, pulled 3, skipped 0 in ")
         .and_then(|t| t.strip_suffix('s'))
         .unwrap_or_else(|| panic!("no summary in {stdout}"));
     let (whole, hundredths) = took.split_once('.').unwrap_or_else(|| panic!("{took}"));

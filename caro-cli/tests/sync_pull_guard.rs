@@ -14,25 +14,32 @@ use serde_json::{json, Value};
 
 use crate::util::{repo_root, stderr_of, Device, Relay};
 
-/// Seals `records` under the command key in `key_file` and pushes them as
-/// device `forger` through `SyncClient`, in a daemon of its own. The keys
-/// never reach argv: the script reads the key file; the records come on stdin.
+/// Seals `records` as a chained log of entry records under the command key
+/// in `key_file` (crypto-core's WASM build, the package's own) and pushes
+/// them as device `forger` through `SyncClient`, in a daemon of its own. A
+/// record may force its `prev` (a broken link) or be `tamper`ed after
+/// sealing (the next record still follows its bytes). The keys never reach
+/// argv: the script reads the key file; the records come on stdin.
 const FORGER: &str = r#"
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 const pkg = await import(pathToFileURL(process.env.PKG_INDEX).href);
+const wasm = createRequire(import.meta.url)(process.env.PKG_WASM);
 const input = JSON.parse(readFileSync(0, "utf8"));
 const keys = JSON.parse(readFileSync(input.keyFile, "utf8"));
 const commandKey = Buffer.from(keys.commandKey, "base64");
 const client = pkg.SyncClient.spawn({ dataDir: input.dataDir, stderr: "inherit" });
 try {
   await client.init({ relay: input.relay, jazzAuthKey: keys.jazzAuthKey, deviceId: "forger" });
-  const items = input.records.map(({ id, record }) => ({
-    id,
-    deviceId: "forger",
-    createdAt: record.createdAt,
-    envelope: Buffer.from(pkg.sealCommand(commandKey, id, record)).toString("base64"),
-  }));
+  let prev = "0".repeat(64);
+  const items = input.records.map(({ id, createdAt, body, prev: forcedPrev, tamper }, seq) => {
+    const record = { kind: "entry", id, deviceId: "forger", seq, epoch: 1, prev: forcedPrev ?? prev, createdAt, body };
+    const envelope = wasm.sealRecord(commandKey, JSON.stringify(record));
+    if (tamper) envelope[envelope.length - 1] ^= 1;
+    prev = wasm.recordHash(envelope);
+    return { deviceId: "forger", seq, kind: "entry", id, epoch: 1, envelope: Buffer.from(envelope).toString("base64") };
+  });
   const r = await client.push(items);
   if (!r.acknowledged || r.accepted !== items.length) throw new Error(JSON.stringify(r));
 } finally {
@@ -40,17 +47,31 @@ try {
 }
 "#;
 
-fn forge(a: &Device, relay: &Relay, records: &[(String, Value)]) {
+fn forge(a: &Device, relay: &Relay, records: &[(String, i64, Value)]) {
+    let records: Vec<Value> = records
+        .iter()
+        .map(|(id, created_at, body)| json!({"id": id, "createdAt": created_at, "body": body}))
+        .collect();
+    forge_log(a, relay, &records);
+}
+
+/// [`FORGER`] on records given as its JSON input (`id`, `createdAt`, `body`,
+/// and optionally `prev` or `tamper`).
+pub fn forge_log(a: &Device, relay: &Relay, records: &[Value]) {
     let data_dir = tempfile::tempdir().unwrap();
     let input = json!({
         "keyFile": a.key_file(),
         "dataDir": data_dir.path(),
         "relay": relay.url,
-        "records": records.iter().map(|(id, record)| json!({"id": id, "record": record})).collect::<Vec<_>>(),
+        "records": records,
     });
     let mut child = Command::new("node")
         .args(["--input-type=module", "-e", FORGER])
         .env("PKG_INDEX", repo_root().join("sync-daemon/dist/index.js"))
+        .env(
+            "PKG_WASM",
+            repo_root().join("sync-daemon/wasm/crypto_core.js"),
+        )
         .env("CARO_SYNC_LOG_LEVEL", "warn")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -86,19 +107,25 @@ fn pulled_records_are_rated_and_checked_here() {
 
     let now = caro::time::now_ms();
     let day = 24 * 60 * 60 * 1000;
-    let record = |command: &str, created_at: i64| json!({"command": command, "createdAt": created_at, "safetyLevel": "safe", "safetyWarnings": []});
-    let records = vec![
-        (id(1), record("rm -rf /", now)),
-        (id(2), record("vault read secret/prod", now)),
-        (id(3), record("echo from the future", now + 30 * day)),
-        (id(4), record("echo from 1970", 1_000)),
-        (id(5), record("   ", now)),
+    let record = |command: &str, created_at: i64| {
         (
+            created_at,
+            json!({"command": command, "safetyLevel": "safe", "safetyWarnings": []}),
+        )
+    };
+    let with = |id: String, (created_at, body): (i64, Value)| (id, created_at, body);
+    let records = vec![
+        with(id(1), record("rm -rf /", now)),
+        with(id(2), record("vault read secret/prod", now)),
+        with(id(3), record("echo from the future", now + 30 * day)),
+        with(id(4), record("echo from 1970", 1_000)),
+        with(id(5), record("   ", now)),
+        with(
             id(6),
             record(&format!("echo {}", "x".repeat(12 * 1024)), now),
         ),
-        (id(7), record("echo still applies", now - 1_000)),
-        (
+        with(id(7), record("echo still applies", now - 1_000)),
+        with(
             id(8),
             record(
                 &format!("git push --token {}_{}", "ghp", "a".repeat(36)),
@@ -127,8 +154,8 @@ fn pulled_records_are_rated_and_checked_here() {
         .collect();
     let expected: Vec<(String, String)> = [
         (2, "excluded"),
-        (3, "bad-timestamp"),
-        (4, "bad-timestamp"),
+        (3, "TimeOutOfRange"),
+        (4, "TimeOutOfRange"),
         (5, "empty-command"),
         (6, "too-long"),
         (8, "secret"),
@@ -140,12 +167,12 @@ fn pulled_records_are_rated_and_checked_here() {
     let stderr = stderr_of(&out);
     assert!(
         stderr.contains(&format!(
-            "skipped {} from device forger: excluded (the command matches this device's exclude pattern '^vault ')",
+            "skipped entry {} (record 1) from device forger: excluded (the command matches this device's exclude pattern '^vault ')",
             id(2)
         )),
         "{stderr}"
     );
-    assert!(stderr.contains("more than a day ahead"), "{stderr}");
+    assert!(stderr.contains("more than a day in the future"), "{stderr}");
 
     // Only the two acceptable records are stored (oldest first); `rm -rf /` as critical,
     // with the local rules' warnings instead of the sender's empty list.

@@ -202,6 +202,11 @@ impl Relay {
         self.child = Some(child);
     }
 
+    /// The relay's SQLite store (write to it only while the relay is stopped).
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("relay.sqlite")
+    }
+
     /// Every file the relay wrote, concatenated.
     pub fn storage_bytes(&self) -> Vec<u8> {
         let mut all = Vec::new();

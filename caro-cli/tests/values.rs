@@ -41,6 +41,7 @@ fn a_synced_pattern_that_does_not_compile_is_skipped_and_reported() {
             value: json!(["(unclosed", "^vault "]),
             updated_at: 1,
             updated_by: "another-device".into(),
+            updated_seq: 0,
             synced_at: None,
         })
         .unwrap();

@@ -38,9 +38,33 @@ pub enum CryptoError {
     /// Wrong key, wrong associated data or tampered bytes: AES-GCM cannot tell which.
     #[error("authentication failed: wrong key, wrong associated data or tampered bytes")]
     AuthenticationFailed,
-    /// The plaintext is not a valid command record.
+    /// The plaintext is not a valid record (v1 command entry or v2 record).
     #[error("invalid record: {0}")]
     InvalidRecord(String),
+    /// A v2 record's `v` is not 2: written by another version of caro.
+    #[error("record format {0} is not one this build reads (it reads format 2)")]
+    UnsupportedRecordVersion(u64),
+    /// A record kind this build does not know: written by a newer caro.
+    #[error("unknown record kind \"{0}\" (this build knows entry, delete, pref, device and head)")]
+    UnknownRecordKind(String),
+    /// The opened record's field differs from the hint it was delivered under:
+    /// sealed by a key holder with a plaintext that contradicts its own place.
+    #[error("the record's {0} differs from the hint it was delivered under")]
+    HintMismatch(&'static str),
+    /// A record's `createdAt` is before 1990 or more than a day ahead of the reader's clock.
+    #[error("the record's time {0} ms is before 1990 or more than a day in the future")]
+    TimeOutOfRange(i64),
+    /// A record of a device's log is not the next one of its chain.
+    #[error("expected record {expected} of the device's log, got record {got}")]
+    OutOfSequence {
+        /// The seq the chain needs next.
+        expected: u64,
+        /// The seq of the record.
+        got: u64,
+    },
+    /// A record's `prev` is not the hash of the record before it: a fork or a forgery.
+    #[error("record {0} does not follow the record before it in the device's log (prev differs)")]
+    BrokenChain(u64),
     /// An input is larger than crypto-core accepts.
     #[error("input of {len} bytes is larger than the limit of {max} bytes")]
     InputTooLarge {
@@ -70,6 +94,12 @@ impl CryptoError {
             Self::UnsupportedVersion(_) => "UnsupportedVersion",
             Self::AuthenticationFailed => "AuthenticationFailed",
             Self::InvalidRecord(_) => "InvalidRecord",
+            Self::UnsupportedRecordVersion(_) => "UnsupportedRecordVersion",
+            Self::UnknownRecordKind(_) => "UnknownRecordKind",
+            Self::HintMismatch(_) => "HintMismatch",
+            Self::TimeOutOfRange(_) => "TimeOutOfRange",
+            Self::OutOfSequence { .. } => "OutOfSequence",
+            Self::BrokenChain(_) => "BrokenChain",
             Self::InputTooLarge { .. } => "InputTooLarge",
             Self::RandomnessUnavailable => "RandomnessUnavailable",
             Self::KeyDerivationFailed(_) => "KeyDerivationFailed",

@@ -6,15 +6,21 @@
 //! - [`kdf`]: phrase → master key (Argon2id) → subkeys and key id (HKDF-SHA256).
 //! - [`envelope`]: versioned AES-256-GCM envelopes.
 //! - [`aad`]: the associated data that binds an envelope to its place.
-//! - [`record`]: the canonical plaintext of a command entry.
+//! - [`record`]: sync protocol v2's record: padded canonical plaintext, AAD
+//!   from hints, hash chain, time policy, key per kind; [`body`] its typed bodies.
+//! - [`command`]: sync protocol v1's command entry, which the v1 CLI still writes.
 //!
-//! The nonce-choosing functions (`seal_with_nonce`, `seal_command_with_nonce`)
+//! The nonce-choosing functions (`seal_with_nonce`, `seal_command_with_nonce`,
+//! `seal_record_with_nonce`)
 //! exist only with the `testing` feature: the vector tests and the WASM build
 //! (for the daemon's `caro-sync-daemon/testing` subpath) turn it on.
 //!
 //! Nothing here panics on bad input; every failure is a [`CryptoError`].
 
 pub mod aad;
+pub mod body;
+mod canonical;
+pub mod command;
 pub mod envelope;
 mod error;
 pub mod kdf;
@@ -25,7 +31,11 @@ pub mod record;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
-pub use aad::{command_aad, device_aad, preference_aad};
+pub use aad::{command_aad, device_aad, preference_aad, record_aad};
+pub use body::{Body, DeviceBody, EntryBody, PrefBody};
+#[cfg(feature = "testing")]
+pub use command::seal_command_with_nonce;
+pub use command::{decode_record, encode_record, open_command, seal_command, CommandRecord};
 #[cfg(feature = "testing")]
 pub use envelope::seal_with_nonce;
 pub use envelope::{open, parse_envelope, seal, EnvelopeInfo};
@@ -34,5 +44,8 @@ pub use kdf::{derive_master_key, phrase_salt, KeySet};
 pub use key::{SecretKey, KEY_LEN};
 pub use mnemonic::Phrase;
 #[cfg(feature = "testing")]
-pub use record::seal_command_with_nonce;
-pub use record::{decode_record, encode_record, open_command, seal_command, CommandRecord};
+pub use record::seal_record_with_nonce;
+pub use record::{
+    check_hints, check_link, check_time, key_for, open_record, record_hash, seal_record, Hints,
+    Record, RecordKind, GENESIS_PREV,
+};

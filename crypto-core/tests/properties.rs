@@ -7,6 +7,7 @@ use crypto_core::{
     decode_record, encode_record, open, parse_envelope, seal, CommandRecord, CryptoError, Phrase,
     SecretKey,
 };
+use crypto_core::{open_record, seal_record, Body, EntryBody, Record, RecordKind, GENESIS_PREV};
 use proptest::prelude::*;
 
 fn key() -> SecretKey {
@@ -120,6 +121,41 @@ proptest! {
         let decoded = decode_record(&bytes).expect("decodes");
         prop_assert_eq!(&decoded, &record);
         prop_assert_eq!(encode_record(&decoded).expect("encodes"), bytes);
+    }
+}
+
+proptest! {
+    #[test]
+    fn v2_record_decoding_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+        let _ = crypto_core::record::decode(&bytes);
+    }
+
+    #[test]
+    fn v2_records_seal_to_a_bucket_and_open_under_their_hints(
+        command in "\\PC{0,600}",
+        seq in 0u64..(1 << 53),
+        epoch in 1u32..,
+        created_at in -(1i64 << 53) + 1..(1i64 << 53),
+        hostname in prop::option::of("\\PC{0,20}"),
+        value in prop::option::of(any::<i64>()),
+    ) {
+        let body = EntryBody { hostname, exit_code: value, ..EntryBody::new(command) };
+        let record = Record {
+            kind: RecordKind::Entry,
+            id: "0190f0a1-7c2e-7b3a-9f10-000000000001".into(),
+            device_id: "d".into(),
+            seq,
+            epoch,
+            prev: GENESIS_PREV.into(),
+            created_at,
+            body: body.to_value(),
+        };
+        let plaintext = crypto_core::record::encode(&record).expect("encodes");
+        prop_assert_eq!(crypto_core::record::padded_len(plaintext.len()), plaintext.len());
+        let envelope = seal_record(&key(), &record).expect("seals");
+        let opened = open_record(&key(), &record.hints(), &envelope).expect("opens");
+        prop_assert_eq!(opened.body_as::<EntryBody>().expect("entry"), body);
+        prop_assert_eq!(opened, record);
     }
 }
 

@@ -2,16 +2,20 @@
 //! against it in both directions: valid cases must open to their plaintext AND
 //! seal to their exact bytes; invalid cases must fail with the named error kind.
 //! Also checks that the committed files are exactly what the generator writes.
+//! records-v2.json's decisions (open under the hints, then the clock) are the
+//! ones every reader of sync protocol v2 must reach.
 
 mod generate;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crypto_core::envelope::nonce_from_slice;
 use crypto_core::{
-    command_aad, decode_record, derive_master_key, encode_record, open, open_command,
-    parse_envelope, phrase_salt, seal_command_with_nonce, seal_with_nonce, CommandRecord,
-    CryptoError, KeySet, Phrase, SecretKey,
+    check_link, check_time, command_aad, decode_record, derive_master_key, encode_record, key_for,
+    open, open_command, open_record, parse_envelope, phrase_salt, record_aad, record_hash,
+    seal_command_with_nonce, seal_record_with_nonce, seal_with_nonce, CommandRecord, CryptoError,
+    Hints, KeySet, Phrase, Record, SecretKey, GENESIS_PREV,
 };
 use serde_json::Value;
 
@@ -245,6 +249,139 @@ fn record_vectors() {
                 let (key, entry_id) = (key(&test, "key"), text(&test, "entryId"));
                 let result = open_command(&key, entry_id, &bytes(&test, "envelope"));
                 assert_error(&id, &test, result);
+            }
+            (kind, valid) => panic!("{id}: unexpected {kind} valid={valid}"),
+        }
+    }
+}
+
+fn hints_of(value: &Value) -> Hints {
+    Hints {
+        kind: text(value, "kind").parse().expect("kind"),
+        id: text(value, "id").to_owned(),
+        device_id: text(value, "deviceId").to_owned(),
+        seq: value["seq"].as_u64().expect("seq"),
+        epoch: value["epoch"]
+            .as_u64()
+            .and_then(|e| e.try_into().ok())
+            .expect("epoch"),
+    }
+}
+
+fn record_of(value: &Value) -> Record {
+    let hints = hints_of(value);
+    Record {
+        kind: hints.kind,
+        id: hints.id,
+        device_id: hints.device_id,
+        seq: hints.seq,
+        epoch: hints.epoch,
+        prev: text(value, "prev").to_owned(),
+        created_at: value["createdAt"].as_i64().expect("createdAt"),
+        body: value["body"].clone(),
+    }
+}
+
+/// What every reader decides for a delivered record: open, then the clock.
+fn decide(keys: &KeySet, hints: &Hints, envelope: &[u8], now: i64) -> Result<Record, CryptoError> {
+    let record = open_record(key_for(hints.kind, keys), hints, envelope)?;
+    check_time(record.created_at, now)?;
+    Ok(record)
+}
+
+#[test]
+fn records_v2_vectors() {
+    let cases = tests("records-v2.json");
+    let group = &cases[0].1;
+    let keys =
+        KeySet::derive(&Phrase::parse(text(group, "phrase")).expect("phrase")).expect("keys");
+    for (field, key) in [
+        ("commandKey", &keys.command_key),
+        ("preferenceKey", &keys.preference_key),
+        ("deviceKey", &keys.device_key),
+    ] {
+        assert_eq!(
+            hex::encode(key.expose_secret()),
+            text(group, field),
+            "{field}"
+        );
+    }
+    for (id, group, test) in cases {
+        let now = group["now"].as_i64().expect("now");
+        match (text(&group, "type"), is_valid(&id, &test)) {
+            ("RecordTest", true) => {
+                let (hints, record) = (hints_of(&test["hints"]), record_of(&test["record"]));
+                assert_eq!(record.hints(), hints, "{id}");
+                let key = key_for(record.kind, &keys);
+                assert_eq!(hex::encode(key.expose_secret()), text(&test, "key"), "{id}");
+                assert_eq!(
+                    text(&group, text(&test, "keyName")),
+                    text(&test, "key"),
+                    "{id}"
+                );
+                assert_eq!(hex::encode(record_aad(&hints)), text(&test, "aad"), "{id}");
+                let plaintext = crypto_core::record::encode(&record).expect(&id);
+                assert_eq!(hex::encode(&plaintext), text(&test, "plaintext"), "{id}");
+                let nonce = nonce_from_slice(&bytes(&test, "nonce")).expect(&id);
+                let sealed = seal_record_with_nonce(key, &nonce, &record).expect(&id);
+                assert_eq!(hex::encode(&sealed), text(&test, "envelope"), "{id}");
+                assert_eq!(
+                    decide(&keys, &hints, &sealed, now).expect(&id),
+                    record,
+                    "{id}"
+                );
+                assert_eq!(record_hash(&sealed), text(&test, "hash"), "{id}");
+            }
+            ("RecordChainTest", valid) => {
+                let mut state: HashMap<String, (u64, String)> = HashMap::new();
+                let mut failure = None;
+                for (index, item) in test["items"].as_array().expect("items").iter().enumerate() {
+                    let envelope = bytes(item, "envelope");
+                    assert_eq!(record_hash(&envelope), text(item, "hash"), "{id}/{index}");
+                    let record = decide(&keys, &hints_of(item), &envelope, now).expect(&id);
+                    assert_eq!(record, record_of(&item["record"]), "{id}/{index}");
+                    let (next, last) = state
+                        .entry(record.device_id.clone())
+                        .or_insert((0, GENESIS_PREV.to_owned()));
+                    if let Err(error) = check_link(&record, *next, last) {
+                        failure = Some((index as u64, error.kind()));
+                        break;
+                    }
+                    *next += 1;
+                    *last = record_hash(&envelope);
+                }
+                if valid {
+                    assert_eq!(failure, None, "{id}");
+                } else {
+                    let expected = (
+                        test["failsAt"].as_u64().expect("failsAt"),
+                        text(&test, "error"),
+                    );
+                    assert_eq!(failure, Some(expected), "{id}");
+                }
+                if let Some(head) = test.get("head") {
+                    let opened =
+                        decide(&keys, &hints_of(head), &bytes(head, "envelope"), now).expect(&id);
+                    let (next, last) = &state[&opened.device_id];
+                    assert_eq!((opened.seq + 1, &opened.prev), (*next, last), "{id}: head");
+                }
+            }
+            ("RecordOpenTest", false) => {
+                let hints = hints_of(&test["hints"]);
+                assert_eq!(hex::encode(record_aad(&hints)), text(&test, "aad"), "{id}");
+                assert_eq!(
+                    hex::encode(key_for(hints.kind, &keys).expose_secret()),
+                    text(&test, "key"),
+                    "{id}"
+                );
+                let error = assert_error(
+                    &id,
+                    &test,
+                    decide(&keys, &hints, &bytes(&test, "envelope"), now),
+                );
+                if let CryptoError::HintMismatch(field) = error {
+                    assert_eq!(field, text(&test, "field"), "{id}");
+                }
             }
             (kind, valid) => panic!("{id}: unexpected {kind} valid={valid}"),
         }

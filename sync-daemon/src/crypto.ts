@@ -12,6 +12,9 @@ type WasmCryptoCore = typeof import("../wasm/crypto_core.js");
 
 const wasm = createRequire(import.meta.url)("../wasm/crypto_core.js") as WasmCryptoCore;
 
+/** The raw WASM exports, for the v2 record API in client/records.ts; the package root does not export it. */
+export const cryptoCore: WasmCryptoCore = wasm;
+
 /** The error kinds crypto-core throws: `Error.name` of every error from this module. */
 export type CryptoErrorName =
   | "InvalidWordCount"

@@ -3,3 +3,4 @@
 // package root so that no ordinary caller can reuse a nonce by accident; only
 // the vector tests import them.
 export { cryptoTesting } from "./crypto.js";
+export { recordsTesting } from "./client/records.js";

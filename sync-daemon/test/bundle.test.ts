@@ -2,11 +2,11 @@
 // parts are separate chunks: the native and the WASM Jazz crypto, and
 // crypto-core's WASM. A daemon forced onto the WASM Jazz crypto must load it
 // from the bundle's chunk and interoperate with one on the native addon.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { SyncClient } from "../src/client/SyncClient.js";
 import { startRelay } from "../src/relay/server.js";
-import { b64, cleanupTemp, DAEMON, spawnDaemon, tempDir } from "./helpers.js";
+import { b64, cleanupTemp, DAEMON, record, spawnDaemon, tempDir } from "./helpers.js";
 
 afterAll(() => cleanupTemp());
 
@@ -22,21 +22,16 @@ describe("the bundled daemon", () => {
     const native = spawnDaemon(tempDir());
     try {
       await wasm.init({ relay: relay.url, jazzAuthKey: seed, deviceId: "dev-wasm", create: true });
-      const entry = {
-        id: randomUUID(),
-        deviceId: "dev-wasm",
-        createdAt: 1,
-        envelope: b64(Buffer.concat([Buffer.from([1]), randomBytes(12 + 64)])),
-      };
+      const entry = record("dev-wasm", 0);
       // Invalid envelopes are rejected by crypto-core's parser, loaded from its own chunk.
-      const pushed = await wasm.push([entry, { ...entry, id: randomUUID(), envelope: b64(Buffer.from([9, 9, 9])) }]);
+      const pushed = await wasm.push([entry, { ...record("dev-wasm", 1), envelope: b64(Buffer.from([9, 9, 9])) }]);
       expect(pushed.accepted).toBe(1);
       expect(pushed.rejected.map((r) => r.kind)).toEqual(["invalid-envelope"]);
       expect(pushed.acknowledged).toBe(true);
 
       await native.init({ relay: relay.url, jazzAuthKey: seed, deviceId: "dev-native" });
-      const { entries } = await native.pullAll(null);
-      expect(entries).toEqual([entry]);
+      const { items } = await native.pullAll(null);
+      expect(items).toEqual([entry]);
     } finally {
       await wasm.close();
       await native.close();

@@ -3,7 +3,8 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { deriveKeys, generatePhrase, seal, sealCommand, deviceAad, preferenceAad } from "../src/crypto.js";
+import { deriveKeys, generatePhrase, seal } from "../src/crypto.js";
+import type { RecordItem } from "../src/protocol/types.js";
 import { SyncClient } from "../src/client/SyncClient.js";
 import { b64, cleanupTemp, countOccurrences, DAEMON, filesUnder, spawnRelay, tempDir, waitFor, type RelayProcess } from "./helpers.js";
 
@@ -31,20 +32,25 @@ describe("no plaintext at rest", () => {
     const b = spawnLogged(dirB);
     const seed = b64(keys.jazzAuthKey);
     await a.init({ relay: relay.url, jazzAuthKey: seed, deviceId: "dev-a", deviceName: deviceCanary, create: true });
+    // Every kind of record, sealed under its kind's key (the daemon never opens one).
+    const sealed = (seq: number, kind: string, id: string, key: Uint8Array, plaintext: string): RecordItem => {
+      const hints = { deviceId: "dev-a", epoch: 1, id, kind, seq };
+      return { ...hints, envelope: b64(seal(key, plaintext, JSON.stringify({ ...hints, v: 2 }))) };
+    };
     const entries = commandCanaries.map((c, i) => {
       const id = randomUUID();
-      return { id, deviceId: "dev-a", createdAt: i, envelope: b64(sealCommand(keys.commandKey, id, { command: `echo ${c}`, createdAt: i, cwd: `/home/${c}` })) };
+      return sealed(i, "entry", id, keys.commandKey, JSON.stringify({ body: { command: `echo ${c}`, cwd: `/home/${c}` } }));
     });
+    const n = entries.length;
+    entries.push(sealed(n, "device", "dev-a", keys.deviceKey, JSON.stringify({ body: { name: deviceCanary } })));
+    entries.push(sealed(n + 1, "pref", "theme", keys.preferenceKey, JSON.stringify({ body: { value: prefCanary } })));
     expect((await a.push(entries)).acknowledged).toBe(true);
-    await a.registerDevice({ deviceId: "dev-a", envelope: b64(seal(keys.deviceKey, JSON.stringify({ name: deviceCanary }), deviceAad("dev-a"))), updatedAt: 1 });
-    await a.setPref({ key: "theme", envelope: b64(seal(keys.preferenceKey, prefCanary, preferenceAad("theme"))), updatedAt: 1, deviceId: "dev-a" });
     await b.init({ relay: relay.url, jazzAuthKey: seed, deviceId: "dev-b", deviceName: deviceCanary });
     const pulled = await waitFor(async () => {
       const r = await b.pullAll(null);
-      return r.entries.length === entries.length ? r.entries : undefined;
+      return r.items.length === entries.length ? r.items : undefined;
     }, 10_000, "B to pull");
     expect(pulled).toEqual(entries);
-    await waitFor(async () => ((await b.listDevices()).devices.length === 1 && (await b.listPrefs()).prefs.length === 1) || undefined, 10_000, "devices and prefs on B");
     await Promise.all([a.close(), b.close()]);
     await relay.stop();
 

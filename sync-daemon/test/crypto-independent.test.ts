@@ -3,12 +3,14 @@
 // @noble/hashes (Argon2id) and @scure/bip39 (BIP39), plus the format rules
 // (normalization, envelope layout, canonical JSON, record fields) written out
 // again here in plain TypeScript. A bug in crypto-core cannot agree with itself.
-import { createCipheriv, createDecipheriv, createHash, hkdfSync } from "node:crypto";
+import { createHash, hkdfSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { argon2id } from "@noble/hashes/argon2";
 import { entropyToMnemonic, mnemonicToEntropy, validateMnemonic } from "@scure/bip39";
 import { wordlist } from "@scure/bip39/wordlists/english";
 import { describe, expect, it } from "vitest";
+
+import { canonical, nodeOpen, nodeSeal, parseJson } from "./crypto-independent-json.js";
 
 type Test = Record<string, unknown> & { tcId: number; comment: string; result: "valid" | "invalid"; error?: string };
 interface Group {
@@ -120,28 +122,6 @@ describe("kdf.json, independently (@noble/hashes argon2id, node:crypto hkdf and 
 
 // ---------------------------------------------------------------- envelopes
 
-function nodeSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Buffer {
-  const cipher = createCipheriv("aes-256-gcm", key, nonce);
-  cipher.setAAD(aad);
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([Buffer.of(1), nonce, ciphertext, cipher.getAuthTag()]);
-}
-
-/** Envelope v1 opened by Node; returns the error kind the layout rules give. */
-function nodeOpen(key: Uint8Array, envelope: Uint8Array, aad: Uint8Array): Buffer | { error: string } {
-  if (key.length !== 32) return { error: "InvalidKeyLength" };
-  if (envelope.length > 0 && envelope[0] !== 1) return { error: "UnsupportedVersion" };
-  if (envelope.length < 29) return { error: "EnvelopeTooShort" };
-  const decipher = createDecipheriv("aes-256-gcm", key, envelope.subarray(1, 13));
-  decipher.setAAD(aad);
-  decipher.setAuthTag(envelope.subarray(envelope.length - 16));
-  try {
-    return Buffer.concat([decipher.update(envelope.subarray(13, envelope.length - 16)), decipher.final()]);
-  } catch {
-    return { error: "AuthenticationFailed" };
-  }
-}
-
 describe("envelope.json, independently (node:crypto aes-256-gcm)", () => {
   for (const { test, label } of load("envelope.json")) {
     it(label, () => {
@@ -160,67 +140,6 @@ describe("envelope.json, independently (node:crypto aes-256-gcm)", () => {
 });
 
 // ---------------------------------------------------------------- records
-
-/** JSON parsed strictly enough to see what JSON.parse hides: number literals and duplicate keys. */
-type Json = null | boolean | string | { num: string } | Json[] | { pairs: [string, Json][] };
-
-function parseJson(text: string): Json {
-  let i = 0;
-  const ws = () => {
-    while (/[ \t\n\r]/.test(text[i] ?? "")) i++;
-  };
-  const fail = (): never => {
-    throw new Error(`bad JSON at ${i}`);
-  };
-  const value = (): Json => {
-    ws();
-    const c = text[i];
-    if (c === "{") {
-      i++;
-      const pairs: [string, Json][] = [];
-      ws();
-      if (text[i] === "}") return i++, { pairs };
-      for (;;) {
-        ws();
-        const key = value();
-        if (typeof key !== "string") fail();
-        ws();
-        if (text[i++] !== ":") fail();
-        pairs.push([key as string, value()]);
-        ws();
-        const next = text[i++];
-        if (next === "}") return { pairs };
-        if (next !== ",") fail();
-      }
-    }
-    if (c === "[") {
-      i++;
-      const items: Json[] = [];
-      ws();
-      if (text[i] === "]") return i++, items;
-      for (;;) {
-        items.push(value());
-        ws();
-        const next = text[i++];
-        if (next === "]") return items;
-        if (next !== ",") fail();
-      }
-    }
-    const literal = /^(?:"(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(
-      text.slice(i),
-    );
-    if (!literal) return fail();
-    i += literal[0].length;
-    const raw = literal[0];
-    if (raw.startsWith('"')) return JSON.parse(raw) as string;
-    if (raw === "true" || raw === "false" || raw === "null") return JSON.parse(raw) as boolean | null;
-    return { num: raw };
-  };
-  const result = value();
-  ws();
-  if (i !== text.length) fail();
-  return result;
-}
 
 const STRING_FIELDS = ["command", "prompt", "explanation", "cwd", "shell", "platform", "safetyLevel"];
 const BOOL_FIELDS = ["executed", "success"];
@@ -255,17 +174,6 @@ function decodeEntry(bytes: Uint8Array): Record<string, unknown> {
     if (entry[required] === undefined || entry[required] === null) throw new Error(`missing ${required}`);
   }
   return Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== null));
-}
-
-/** Canonical JSON: keys sorted, no whitespace, JSON.stringify's string escaping. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
 }
 
 describe("record.json, independently (node:crypto, canonical JSON in TypeScript)", () => {

@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
+import { randomBytes, randomUUID } from "node:crypto";
 import { SyncClient } from "../src/client/SyncClient.js";
+import type { HeadItem, RecordItem } from "../src/protocol/types.js";
 
 export const PKG = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const DAEMON = join(PKG, "dist", "caro-sync-daemon.cjs");
@@ -68,6 +70,26 @@ export function spawnDaemon(dataDir: string, logLevel = "warn"): SyncClient {
 
 export function b64(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString("base64");
+}
+
+/** An envelope-shaped blob (version 1, 12-byte nonce, `bytes` of ciphertext+tag): the daemon never opens one. */
+export function envelope(bytes = 120): string {
+  return b64(Buffer.concat([Buffer.from([1]), randomBytes(12), randomBytes(Math.max(16, bytes))]));
+}
+
+/** A wire item of `deviceId` at `seq` with an envelope-shaped blob. */
+export function record(deviceId: string, seq: number, opts: { kind?: string; id?: string; bytes?: number; epoch?: number } = {}): RecordItem {
+  return { deviceId, seq, kind: opts.kind ?? "entry", id: opts.id ?? randomUUID(), epoch: opts.epoch ?? 1, envelope: envelope(opts.bytes) };
+}
+
+/** `n` consecutive entry records of `deviceId` from seq `from`. */
+export function records(deviceId: string, from: number, n: number, bytes?: number): RecordItem[] {
+  return Array.from({ length: n }, (_, i) => record(deviceId, from + i, { bytes: bytes ?? 100 + ((from + i) % 97) }));
+}
+
+/** A head (its envelope a blob) naming `seq`. */
+export function head(seq: number): HeadItem {
+  return { seq, epoch: 1, envelope: envelope(64) };
 }
 
 /** Every file under the given directories (recursively). */

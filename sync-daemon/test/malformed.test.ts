@@ -1,10 +1,10 @@
 // Malformed input: each bad line gets the right error and the daemon keeps serving.
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deriveKeys, generatePhrase, sealCommand } from "../src/crypto.js";
 import { startRelay, type Relay } from "../src/relay/server.js";
-import { b64, cleanupTemp, DAEMON, tempDir } from "./helpers.js";
+import { b64, cleanupTemp, DAEMON, record, tempDir } from "./helpers.js";
 
 let relay: Relay;
 let child: ChildProcess;
@@ -35,7 +35,7 @@ async function stillServing(): Promise<void> {
   expect(await call("daemon.ping")).toMatchObject({ result: { pong: true } });
 }
 
-const keys = deriveKeys(generatePhrase());
+const jazzAuthKey = b64(randomBytes(32));
 
 beforeAll(async () => {
   relay = await startRelay({ port: 0 });
@@ -54,7 +54,7 @@ beforeAll(async () => {
   });
   const init = await call("sync.init", {
     relay: relay.url,
-    jazzAuthKey: b64(keys.jazzAuthKey),
+    jazzAuthKey,
     deviceId: "dev-m",
     create: true,
   });
@@ -86,10 +86,13 @@ describe("malformed input", () => {
 
   it("wrong types → invalid params", async () => {
     for (const [method, params, path] of [
-      ["sync.push", { entries: { id: 1 } }, "entries"],
+      ["sync.push", { entries: [] }, "items"],
+      ["sync.push", { items: { id: 1 } }, "items"],
+      ["sync.push", { items: [], head: "h" }, "head"],
+      ["sync.push", { items: [], head: { seq: -1, epoch: 1, envelope: "AA==" } }, "head.seq"],
+      ["sync.push", { items: [], head: { seq: 0, epoch: 0, envelope: "AA==" } }, "head.epoch"],
       ["sync.pull", { limit: "ten" }, "limit"],
       ["sync.pull", { cursor: ["x"] }, "cursor"],
-      ["prefs.set", { key: 5, envelope: "AA==", updatedAt: 1, deviceId: "d" }, "key"],
       ["daemon.shutdown", { timeoutMs: "soon" }, "timeoutMs"],
     ] as const) {
       const m = await call(method, params);
@@ -98,9 +101,18 @@ describe("malformed input", () => {
     await stillServing();
   });
 
-  it("unknown method → method not found", async () => {
-    const m = await call("sync.teleport", {});
-    expect([codeOf(m), kindOf(m)]).toEqual([-32601, "method-not-found"]);
+  it("a head whose envelope does not parse → invalid-envelope, nothing stored", async () => {
+    const m = await call("sync.push", { items: [record("dev-m", 0)], head: { seq: 0, epoch: 1, envelope: "AQ==" } });
+    expect([codeOf(m), kindOf(m), (m.error as { data: { path: string } }).data.path]).toEqual([-32007, "invalid-envelope", "head.envelope"]);
+    const pulled = (await call("sync.pull", {})).result as { items: unknown[] };
+    expect(pulled.items).toEqual([]);
+  });
+
+  it("unknown method → method not found, v1's register methods included", async () => {
+    for (const method of ["sync.teleport", "device.register", "device.list", "prefs.set", "prefs.list"]) {
+      const m = await call(method, {});
+      expect([codeOf(m), kindOf(m)]).toEqual([-32601, "method-not-found"]);
+    }
     await stillServing();
   });
 
@@ -118,40 +130,50 @@ describe("malformed input", () => {
     await stillServing();
   });
 
-  it("invalid base64 and invalid envelope are rejected alone; the rest of the batch is stored", async () => {
-    const good = (id: string) => ({ id, deviceId: "dev-m", createdAt: 1, envelope: b64(sealCommand(keys.commandKey, id, { command: "ls", createdAt: 1 })) });
+  it("items of the wrong shape are rejected alone (taking no seq); the rest of the batch is stored", async () => {
+    const at = (seq: number, id: string, more: Record<string, unknown> = {}) => ({ ...record("dev-m", seq, { id }), ...more });
     const m = await call("sync.push", {
-      entries: [
-        good("g1"),
-        { id: "b64", deviceId: "dev-m", createdAt: 1, envelope: "not base64 at all" },
-        { id: "b64ws", deviceId: "dev-m", createdAt: 1, envelope: "AQID BAUG" },
-        { id: "short", deviceId: "dev-m", createdAt: 1, envelope: "AQ==" },
-        { id: "ver", deviceId: "dev-m", createdAt: 1, envelope: b64(new Uint8Array(64).fill(7)) },
-        good("g2"),
+      items: [
+        at(0, "g1"),
+        at(1, "b64", { envelope: "not base64 at all" }),
+        at(1, "b64ws", { envelope: "AQID BAUG" }),
+        at(1, "short", { envelope: "AQ==" }),
+        at(1, "ver", { envelope: b64(new Uint8Array(64).fill(7)) }),
+        at(1, "upper", { kind: "Entry" }),
+        at(1, "long-kind", { kind: "a".repeat(33) }),
+        at(1, "epoch0", { epoch: 0 }),
+        at(1, "epoch-frac", { epoch: 1.5 }),
+        at(-1, "neg-seq"),
+        at(1, "x".repeat(257)),
+        at(1, "no-device", { deviceId: "" }),
+        "not an object",
+        at(1, "g2"),
       ],
     });
-    const r = m.result as { accepted: number; rejected: { id: string; kind: string }[]; acknowledged: boolean };
-    expect(r.accepted).toBe(2);
-    expect(r.acknowledged).toBe(true);
-    expect(r.rejected.map((x) => [x.id, x.kind])).toEqual([
-      ["b64", "invalid-base64"],
-      ["b64ws", "invalid-base64"],
-      ["short", "invalid-envelope"],
-      ["ver", "invalid-envelope"],
+    const r = m.result as { accepted: number; rejected: { seq: number | null; id: string | null; kind: string }[]; acknowledged: boolean; nextSeq: number };
+    expect([r.accepted, r.acknowledged, r.nextSeq]).toEqual([2, true, 2]);
+    expect(r.rejected.map((x) => [x.seq, x.id?.slice(0, 10) ?? null, x.kind])).toEqual([
+      [1, "b64", "invalid-base64"],
+      [1, "b64ws", "invalid-base64"],
+      [1, "short", "invalid-envelope"],
+      [1, "ver", "invalid-envelope"],
+      [1, "upper", "invalid-item"],
+      [1, "long-kind", "invalid-item"],
+      [1, "epoch0", "invalid-item"],
+      [1, "epoch-frac", "invalid-item"],
+      [null, "neg-seq", "invalid-item"],
+      [1, "xxxxxxxxxx", "invalid-item"],
+      [1, "no-device", "invalid-item"],
+      [null, null, "invalid-item"],
     ]);
-    const pulled = (await call("sync.pull", {})).result as { entries: { id: string }[] };
-    expect(pulled.entries.map((e) => e.id)).toEqual(["g1", "g2"]);
+    const pulled = (await call("sync.pull", {})).result as { items: { id: string }[] };
+    expect(pulled.items.map((e) => e.id)).toEqual(["g1", "g2"]);
   });
 
   it("duplicate in-flight id → rejected, the original still answered", async () => {
     // Two identical ids back to back: the push is still in flight when the second arrives.
-    const entries = Array.from({ length: 200 }, (_, i) => ({
-      id: `dup-${i}`,
-      deviceId: "dev-m",
-      createdAt: i,
-      envelope: b64(sealCommand(keys.commandKey, `dup-${i}`, { command: "echo", createdAt: i })),
-    }));
-    const line = JSON.stringify({ jsonrpc: "2.0", id: "same", method: "sync.push", params: { entries } }) + "\n";
+    const items = Array.from({ length: 200 }, (_, i) => record("dev-m", 2 + i));
+    const line = JSON.stringify({ jsonrpc: "2.0", id: "same", method: "sync.push", params: { items } }) + "\n";
     const responses: Record<string, unknown>[] = [];
     const got = new Promise<void>((resolve) => {
       const onMsg = (m: Record<string, unknown>) => {

@@ -1,7 +1,7 @@
 // Who gets a WebSocket from the relay: the token's holder, and no web page. A
 // real relay binary on 127.0.0.1, raw WebSocket upgrades, and real daemons that
 // sync through the token URL (cojson's client passes its query string through).
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { statSync } from "node:fs";
 import { connect } from "node:net";
@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import type { DaemonError } from "../src/client/SyncClient.js";
-import { b64, cleanupTemp, spawnDaemon, spawnRelay, tempDir, type RelayProcess } from "./helpers.js";
+import { b64, cleanupTemp, record, spawnDaemon, spawnRelay, tempDir, type RelayProcess } from "./helpers.js";
 
 const started: RelayProcess[] = [];
 afterEach(async () => {
@@ -102,11 +102,11 @@ describe("relay access control", () => {
       expect(kind).toBe("relay-unreachable");
 
       expect((await a.init({ relay: r.url, jazzAuthKey: seed, deviceId: "dev-a", create: true })).state).toBe("ONLINE");
-      const entry = { id: randomUUID(), deviceId: "dev-a", createdAt: 1_763_790_000_000, envelope: b64(Buffer.concat([Buffer.from([1]), randomBytes(60)])) };
+      const entry = record("dev-a", 0);
       expect((await a.push([entry])).acknowledged).toBe(true);
       expect((await b.init({ relay: r.url, jazzAuthKey: seed, deviceId: "dev-b" })).state).toBe("ONLINE");
-      const { entries } = await b.pullAll(null);
-      expect(entries).toEqual([entry]);
+      const { items } = await b.pullAll(null);
+      expect(items).toEqual([entry]);
     } finally {
       await Promise.all([a.close(), b.close(), stranger.close()]);
     }

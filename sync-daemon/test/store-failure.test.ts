@@ -4,13 +4,13 @@
 // database, and writes refused by the file-size limit (RLIMIT_FSIZE, set with
 // `ulimit -f` in a wrapper; Node ignores SIGXFSZ, so SQLite sees EFBIG, as on a
 // full disk).
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DaemonError, SyncClient } from "../src/client/SyncClient.js";
 import { startRelay, type Relay } from "../src/relay/server.js";
-import { b64, cleanupTemp, DAEMON, spawnDaemon, tempDir } from "./helpers.js";
+import { b64, cleanupTemp, DAEMON, record, spawnDaemon, tempDir } from "./helpers.js";
 
 let relay: Relay;
 beforeAll(async () => {
@@ -84,7 +84,7 @@ describe("a failing local store", () => {
       let stored = 0;
       let err: DaemonError | undefined;
       for (let i = 0; i < 24 && !err; i++) {
-        const item = { id: randomUUID(), deviceId: "dev-a", createdAt: i, envelope: envelope(300_000) };
+        const item = { ...record("dev-a", stored), envelope: envelope(300_000) };
         try {
           expect((await client.push([item], { ackTimeoutMs: 0 })).accepted).toBe(1);
           stored++;
@@ -100,7 +100,7 @@ describe("a failing local store", () => {
       expect(health.healthy).toBe(false);
       // The daemon still answers, and later writes fail the same way.
       expect(await client.ping()).toEqual({ pong: true });
-      const again = await rejection(client.push([{ id: randomUUID(), deviceId: "dev-a", createdAt: 2, envelope: envelope(100) }], { ackTimeoutMs: 0 }));
+      const again = await rejection(client.push([record("dev-a", stored)], { ackTimeoutMs: 0 }));
       expect(again.message).toMatch(/local store failed/);
     } finally {
       await client.close({ graceMs: 10_000 });

@@ -1,24 +1,20 @@
 // No push can build a transaction cojson refuses (over 1 MiB, "Transaction too
 // large to be synced", which used to fail every later sync the same way): the
-// entry log splits a chunk's items into transactions under the budget, and
+// own log splits a chunk's records into transactions under the budget, and
 // sync.push refuses a call over MAX_PUSH_BYTES before storing anything.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { LocalNode } from "cojson";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Entry } from "../src/protocol/types.js";
 import { jazzCrypto } from "../src/jazz/crypto.js";
 import { History } from "../src/jazz/history.js";
+import { readAfter } from "../src/jazz/reader.js";
 import { changeBytes, COJSON_MAX_TRANSACTION_BYTES, MAX_TRANSACTION_BYTES, transactionGroups } from "../src/jazz/transactions.js";
 import { MAX_PULL_BYTES, MAX_PUSH_BYTES } from "../src/protocol/limits.js";
 import { startRelay } from "../src/relay/server.js";
-import { b64, cleanupTemp, spawnDaemon, tempDir } from "./helpers.js";
+import { b64, cleanupTemp, records, spawnDaemon, tempDir } from "./helpers.js";
 
 afterAll(() => cleanupTemp());
 
-/** An entry whose envelope is `bytes` random bytes (the entry log does not open envelopes). */
-function entry(deviceId: string, createdAt: number, bytes: number): Entry {
-  return { id: randomUUID(), deviceId, createdAt, envelope: b64(Buffer.concat([Buffer.from([1]), randomBytes(bytes - 1)])) };
-}
 
 describe("transactionGroups", () => {
   it("keeps the order and every group under the budget", () => {
@@ -41,7 +37,7 @@ describe("transactionGroups", () => {
   });
 });
 
-describe("the entry log", () => {
+describe("the own log", () => {
   it("stores a chunk's worth of items far over 1 MiB in one push", async () => {
     const crypto = await jazzCrypto();
     const { node } = await LocalNode.withNewlyCreatedAccount({
@@ -56,16 +52,17 @@ describe("the entry log", () => {
     const history = await History.open(node, node.expectCurrentAccount("test"), "dev-t");
     try {
       // 1,000 items of ~2.7 KB: 2.7 MB in what used to be one transaction.
-      const items = Array.from({ length: 1_000 }, (_, i) => entry("dev-t", 1_000 + i, 2_000));
-      const out = await history.entries.push(items);
-      expect(out.accepted).toBe(1_000);
-      const pulled = await history.entries.pull({}, 10_000, MAX_PULL_BYTES);
-      expect(pulled.entries).toEqual(items);
+      const items = records("dev-t", 0, 1_000, 2_000);
+      const out = await history.own.push(items, undefined);
+      expect(out).toMatchObject({ accepted: 1_000, rejected: [], nextSeq: 1_000 });
+      const pulled = await readAfter(history.logs, {}, 10_000, MAX_PULL_BYTES);
+      expect(pulled.items).toEqual(items);
       expect(pulled.positions).toEqual({ "dev-t": 1_000 });
       // A next push lands after them, in the next chunk.
-      const more = [entry("dev-t", 5_000, 2_000)];
-      expect((await history.entries.push(more)).accepted).toBe(1);
-      expect((await history.entries.pull(pulled.positions, 10, MAX_PULL_BYTES)).entries).toEqual(more);
+      const more = records("dev-t", 1_000, 1, 2_000);
+      expect((await history.own.push(more, undefined)).accepted).toBe(1);
+      expect((await readAfter(history.logs, pulled.positions, 10, MAX_PULL_BYTES)).items).toEqual(more);
+      expect(history.own.view.chunkIds().size).toBe(2);
     } finally {
       history.close();
       await node.gracefulShutdown();
@@ -80,17 +77,17 @@ describe("sync.push", () => {
     try {
       await a.init({ relay: relay.url, jazzAuthKey: b64(randomBytes(32)), deviceId: "dev-a", create: true });
       // 60 items of ~12 KB base64 (a 9 KB command, sealed): about 730 KB.
-      const items = Array.from({ length: 60 }, (_, i) => entry("dev-a", 1 + i, 9_000));
+      const items = records("dev-a", 0, 60, 9_000);
       const total = items.reduce((n, it) => n + Buffer.byteLength(JSON.stringify(it)), 0);
       expect(total).toBeGreaterThan(MAX_PUSH_BYTES);
       await expect(a.push(items)).rejects.toMatchObject({ kind: "invalid-params", message: expect.stringContaining(`${MAX_PUSH_BYTES} bytes`) });
-      expect((await a.pullAll()).entries).toEqual([]);
+      expect((await a.pullAll()).items).toEqual([]);
       const half = items.length / 2;
       for (const part of [items.slice(0, half), items.slice(half)]) {
         const r = await a.push(part);
         expect(r).toMatchObject({ accepted: part.length, rejected: [], acknowledged: true });
       }
-      expect((await a.pullAll()).entries).toEqual(items);
+      expect((await a.pullAll()).items).toEqual(items);
     } finally {
       await a.close();
       await relay.close();

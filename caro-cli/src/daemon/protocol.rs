@@ -15,10 +15,6 @@ pub const INIT: &str = "sync.init";
 pub const PUSH: &str = "sync.push";
 pub const PULL: &str = "sync.pull";
 pub const SUBSCRIBE: &str = "sync.subscribe";
-pub const DEVICE_REGISTER: &str = "device.register";
-pub const DEVICE_LIST: &str = "device.list";
-pub const PREFS_SET: &str = "prefs.set";
-pub const PREFS_LIST: &str = "prefs.list";
 
 /// Notification: items of other devices arrived in the daemon's store.
 pub const CHANGED: &str = "sync.changed";
@@ -99,12 +95,13 @@ pub enum RpcErrorKind {
     StoreLocked,
     Busy,
     ShuttingDown,
+    OldFormat,
     Unknown(String),
 }
 
 impl RpcErrorKind {
     /// Every known kind with its wire name and JSON-RPC code.
-    pub const KNOWN: [(RpcErrorKind, &'static str, i64); 17] = [
+    pub const KNOWN: [(RpcErrorKind, &'static str, i64); 18] = [
         (RpcErrorKind::ParseError, "parse-error", -32700),
         (RpcErrorKind::InvalidRequest, "invalid-request", -32600),
         (RpcErrorKind::LineTooLong, "line-too-long", -32600),
@@ -126,6 +123,7 @@ impl RpcErrorKind {
         (RpcErrorKind::StoreLocked, "store-locked", -32008),
         (RpcErrorKind::Busy, "busy", -32009),
         (RpcErrorKind::ShuttingDown, "shutting-down", -32010),
+        (RpcErrorKind::OldFormat, "old-format", -32011),
     ];
 
     /// The kind named `name` on the wire.
@@ -184,27 +182,35 @@ pub struct InitResult {
     pub state: String,
 }
 
-/// One item of a device's log: an entry (with its envelope) or a tombstone
-/// (`op: "delete"`, no envelope).
+/// One record of a device's log on the wire: the routing hints and the
+/// sealed envelope (base64), nothing else. The hints are bound by the
+/// envelope's AAD, so a hint that lies fails to open.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct WireItem {
-    pub id: String,
+pub struct WireRecord {
     pub device_id: String,
-    pub created_at: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub envelope: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub op: Option<String>,
+    pub seq: u64,
+    pub kind: String,
+    pub id: String,
+    pub epoch: u32,
+    pub envelope: String,
 }
 
-/// The `op` of a tombstone.
-pub const OP_DELETE: &str = "delete";
+/// A device's sealed head: the seq and hash of its last record, inside.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireHead {
+    pub seq: u64,
+    pub epoch: u32,
+    pub envelope: String,
+}
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PushParams<'a> {
-    pub entries: &'a [WireItem],
+    pub items: &'a [WireRecord],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub head: Option<&'a WireHead>,
     pub ack_timeout_ms: u64,
 }
 
@@ -217,62 +223,69 @@ pub struct PushResult {
     pub rejected: Vec<Rejected>,
     /// The relay has every accepted and duplicate item of this call.
     pub acknowledged: bool,
+    /// The next seq of this device's log in the daemon's store after the call.
+    pub next_seq: u64,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Rejected {
+    pub seq: Option<u64>,
     pub id: Option<String>,
     pub kind: String,
     pub message: String,
 }
+
+/// `sync.push`'s rejection of a seq below the log's end holding another
+/// envelope: another home writes this device's log.
+pub const SEQ_CONFLICT: &str = "seq-conflict";
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PullParams<'a> {
     pub cursor: Option<&'a str>,
     pub limit: u32,
-    pub exclude_device_id: &'a str,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PullResult {
-    pub entries: Vec<WireItem>,
+    pub items: Vec<WireRecord>,
     pub cursor: String,
     pub has_more: bool,
+    #[serde(default)]
+    pub heads: Vec<DeviceHead>,
+    #[serde(default)]
+    pub gaps: Vec<Gap>,
+    #[serde(default)]
+    pub forks: Vec<Fork>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A device's latest stored head (opaque to the daemon).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct DeviceRecord {
+pub struct DeviceHead {
     pub device_id: String,
+    pub seq: u64,
+    pub epoch: u32,
     pub envelope: String,
-    pub updated_at: i64,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct DeviceList {
-    pub devices: Vec<DeviceRecord>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The daemon holds a later record of a device but not seqs `from..=to`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PrefRecord {
-    pub key: String,
-    pub envelope: String,
-    pub updated_at: i64,
+pub struct Gap {
     pub device_id: String,
+    pub from: u64,
+    pub to: u64,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct PrefList {
-    pub prefs: Vec<PrefRecord>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Applied {
-    pub applied: bool,
+/// Two different records stored for one (device, seq).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fork {
+    pub device_id: String,
+    pub seq: u64,
 }
 
 #[derive(Debug, Serialize)]

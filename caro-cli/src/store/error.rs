@@ -58,6 +58,11 @@ pub enum StoreError {
     #[error(transparent)]
     Unsafe(crate::paths::UnsafePath),
 
+    /// A record could not be sealed for the outbox (the system's randomness
+    /// failed, say); nothing was written.
+    #[error("cannot seal a record for sync: {0}")]
+    Sealing(String),
+
     /// Inside the store only: becomes one of the variants above, with the
     /// path, before it leaves a public method.
     #[error(transparent)]

@@ -60,6 +60,16 @@ impl Store {
     ) -> Result<usize> {
         self.write(|tx| {
             let now = now_ms();
+            // This home's log in another account starts over; in the same
+            // account (a join after `sync reset`) it goes on where it was.
+            let other_account = tx.execute(
+                "DELETE FROM sync_own_chain WHERE account_id IS NOT ?1",
+                [account_id],
+            )?;
+            if other_account > 0 {
+                tx.execute("DELETE FROM sync_outbox", [])?;
+            }
+            tx.execute("UPDATE sync_own_chain SET account_id = ?1", [account_id])?;
             tx.execute(
                 "INSERT OR REPLACE INTO sync_identity
                      (id, key_id, account_id, relay_url, pull_cursor, last_sync_at,
@@ -86,7 +96,12 @@ impl Store {
                      WHERE q.entity_type = 'preference' AND q.entity_id = p.key)",
                 [now],
             )?;
-            Ok(commands + prefs)
+            let device = tx.execute(
+                "INSERT INTO sync_queue (operation, entity_type, entity_id, created_at)
+                 SELECT 'upsert', 'device', id, ?1 FROM devices WHERE is_current = 1",
+                [now],
+            )?;
+            Ok(commands + prefs + device)
         })
     }
 
@@ -130,11 +145,15 @@ impl Store {
         })
     }
 
-    /// Forgets the account: the identity row and the devices learnt from it.
-    /// Entries, preferences and the queue stay.
+    /// Forgets the account: the identity row, the devices learnt from it and
+    /// what was verified of their logs (a join reads them again from the
+    /// start). Entries, preferences, the queue and this home's own log stay.
     pub fn leave_sync_account(&mut self) -> Result<()> {
         self.write(|tx| {
             tx.execute("DELETE FROM sync_identity", [])?;
+            tx.execute("DELETE FROM sync_chains", [])?;
+            tx.execute("DELETE FROM sync_findings", [])?;
+            tx.execute("DELETE FROM sync_rejections", [])?;
             tx.execute("DELETE FROM devices WHERE is_current = 0", [])?;
             Ok(())
         })
@@ -145,12 +164,20 @@ impl Store {
         self.read(|conn| Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?))
     }
 
-    /// Renames this device (from `--device-name`).
+    /// Renames this device (from `--device-name`); its device record is
+    /// enqueued so that the other devices learn the name.
     pub fn rename_current_device(&mut self, name: &str) -> Result<()> {
         self.write(|tx| {
+            let now = now_ms();
             tx.execute(
                 "UPDATE devices SET name = ?1, updated_at = ?2 WHERE is_current = 1",
-                params![name, now_ms()],
+                params![name, now],
+            )?;
+            tx.execute("DELETE FROM sync_queue WHERE entity_type = 'device'", [])?;
+            tx.execute(
+                "INSERT INTO sync_queue (operation, entity_type, entity_id, created_at)
+                 SELECT 'upsert', 'device', id, ?1 FROM devices WHERE is_current = 1",
+                [now],
             )?;
             Ok(())
         })

@@ -7,10 +7,13 @@
 mod entries;
 mod error;
 mod identity;
+mod integrity;
 mod model;
+mod outbox;
 mod preferences;
 mod query;
 mod queue;
+mod rehome;
 mod remote;
 mod rows;
 pub mod schema;
@@ -24,10 +27,13 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, Transactio
 pub use entries::{ImportCounts, ImportKey, PruneCounts, Stats};
 pub use error::{Result, StoreError};
 pub use identity::SyncIdentity;
+pub use integrity::{ChainState, Finding, FindingKind, IntegrityState, Rejection};
 pub use model::{HistoryEntry, NewEntry};
+pub use outbox::{LocalOp, OutboxRecord, OwnChain, Sealed, ToSeal, GENESIS_HASH};
 pub use preferences::StoredPreference;
 pub use query::{fuzzy_like_patterns, like_escape, CompactRow, EntryFilter, SearchMode};
-pub use remote::{PageCounts, RemoteTombstone};
+pub use rehome::Rehomed;
+pub use remote::{PageCounts, PulledPage, RemoteDevice, RemoteTombstone};
 pub use rows::{EntityType, KnownDevice, SyncOperation, SyncQueueItem};
 
 use crate::paths;

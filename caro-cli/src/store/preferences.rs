@@ -1,7 +1,9 @@
 //! Preferences as synced rows: a JSON value stamped with (updated_at,
-//! updated_by) so that devices agree on the last writer.
+//! updated_by, updated_seq) so that devices agree on the last writer. A local
+//! stamp comes from the hybrid clock (`outbox.rs`): later than anything seen,
+//! so no remote stamp can pin a value.
 
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, OptionalExtension, Row, Transaction};
 use serde_json::Value;
 
 use super::queue::enqueue;
@@ -18,18 +20,22 @@ pub struct StoredPreference {
     pub updated_at: i64,
     /// The device id that set it.
     pub updated_by: String,
+    /// The seq of the record that carried it in that device's log (the last
+    /// tie-break; 0 for a local value not sealed yet).
+    pub updated_seq: u64,
     pub synced_at: Option<i64>,
 }
 
 impl StoredPreference {
     /// Whether `self` wins over `other` under last-writer-wins: the later
-    /// `updated_at`, ties broken by the larger device id.
+    /// `updated_at`, ties broken by the larger device id, then the larger seq.
     pub fn supersedes(&self, other: &StoredPreference) -> bool {
-        (self.updated_at, &self.updated_by) > (other.updated_at, &other.updated_by)
+        (self.updated_at, &self.updated_by, self.updated_seq)
+            > (other.updated_at, &other.updated_by, other.updated_seq)
     }
 }
 
-const COLUMNS: &str = "key, value, updated_at, updated_by, synced_at";
+const COLUMNS: &str = "key, value, updated_at, updated_by, synced_at, updated_seq";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredPreference> {
     let value: String = row.get(1)?;
@@ -39,7 +45,18 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<StoredPreference> {
         updated_at: row.get(2)?,
         updated_by: row.get(3)?,
         synced_at: row.get(4)?,
+        updated_seq: row.get(5)?,
     })
+}
+
+/// One preference, read inside a transaction.
+pub(super) fn read(tx: &Transaction<'_>, key: &str) -> Result<Option<StoredPreference>> {
+    Ok(tx
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM sync_preferences WHERE key = ?1"
+        ))?
+        .query_row([key], from_row)
+        .optional()?)
 }
 
 impl Store {
@@ -68,7 +85,8 @@ impl Store {
 
     /// Sets a preference on this device and enqueues it (replacing an older
     /// pending change of the same key), in one transaction. The new stamp is
-    /// always later than the old one, even if the clock went back.
+    /// the hybrid clock's: later than the old value and than any stamp seen,
+    /// even if the clock went back or a remote value came from the future.
     pub fn set_preference(&mut self, key: &str, value: &Value) -> Result<StoredPreference> {
         self.write(|tx| {
             let device_id = current_device_id(tx)?;
@@ -77,13 +95,18 @@ impl Store {
                 .query_row([key], |r| r.get(0))
                 .optional()?;
             let now = now_ms();
-            let updated_at = previous.map_or(now, |p| now.max(p + 1));
+            let clock = super::outbox::own_chain(tx)?;
+            let updated_at = previous.map_or(clock.next_stamp(now), |p| {
+                clock.next_stamp(now).max(p.saturating_add(1))
+            });
+            super::outbox::observe_stamp(tx, updated_at)?;
             tx.prepare_cached(
-                "INSERT INTO sync_preferences (key, value, updated_at, updated_by, synced_at)
-                 VALUES (?1, ?2, ?3, ?4, NULL)
+                "INSERT INTO sync_preferences (key, value, updated_at, updated_by, synced_at,
+                     updated_seq)
+                 VALUES (?1, ?2, ?3, ?4, NULL, 0)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value,
                      updated_at = excluded.updated_at, updated_by = excluded.updated_by,
-                     synced_at = NULL",
+                     synced_at = NULL, updated_seq = 0",
             )?
             .execute(params![key, value.to_string(), updated_at, device_id])?;
             tx.prepare_cached(
@@ -103,6 +126,7 @@ impl Store {
                 value: value.clone(),
                 updated_at,
                 updated_by: device_id,
+                updated_seq: 0,
                 synced_at: None,
             })
         })
@@ -111,36 +135,35 @@ impl Store {
     /// Applies a preference set on another device if it wins last-writer-wins
     /// against the local value. Returns whether it was applied. Never enqueued.
     pub fn apply_remote_preference(&mut self, remote: &StoredPreference) -> Result<bool> {
-        self.write(|tx| {
-            let local = tx
-                .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM sync_preferences WHERE key = ?1"
-                ))?
-                .query_row([&remote.key], from_row)
-                .optional()?;
-            if local.as_ref().is_some_and(|l| !remote.supersedes(l)) {
-                return Ok(false);
-            }
-            tx.prepare_cached(
-                "INSERT INTO sync_preferences (key, value, updated_at, updated_by, synced_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value,
-                     updated_at = excluded.updated_at, updated_by = excluded.updated_by,
-                     synced_at = excluded.synced_at",
-            )?
-            .execute(params![
-                remote.key,
-                remote.value.to_string(),
-                remote.updated_at,
-                remote.updated_by,
-                now_ms()
-            ])?;
-            // A local change this remote value beat no longer needs pushing.
-            tx.prepare_cached(
-                "DELETE FROM sync_queue WHERE entity_type = 'preference' AND entity_id = ?1",
-            )?
-            .execute([&remote.key])?;
-            Ok(true)
-        })
+        self.write(|tx| apply_remote(tx, remote))
     }
+}
+
+/// [`Store::apply_remote_preference`] inside a transaction (a pulled page's).
+pub(super) fn apply_remote(tx: &Transaction<'_>, remote: &StoredPreference) -> Result<bool> {
+    let local = read(tx, &remote.key)?;
+    if local.as_ref().is_some_and(|l| !remote.supersedes(l)) {
+        return Ok(false);
+    }
+    tx.prepare_cached(
+        "INSERT INTO sync_preferences (key, value, updated_at, updated_by, synced_at, updated_seq)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value,
+             updated_at = excluded.updated_at, updated_by = excluded.updated_by,
+             synced_at = excluded.synced_at, updated_seq = excluded.updated_seq",
+    )?
+    .execute(params![
+        remote.key,
+        remote.value.to_string(),
+        remote.updated_at,
+        remote.updated_by,
+        now_ms(),
+        remote.updated_seq
+    ])?;
+    // A local change this remote value beat no longer needs pushing.
+    tx.prepare_cached(
+        "DELETE FROM sync_queue WHERE entity_type = 'preference' AND entity_id = ?1",
+    )?
+    .execute([&remote.key])?;
+    Ok(true)
 }

@@ -149,8 +149,70 @@ CREATE INDEX command_history_device ON command_history (device_id, created_at)
     WHERE deleted_at IS NULL;
 "#;
 
+/// Version 5: sync protocol v2 (issue 10). This home's own log: its chain
+/// (`sync_own_chain`: account, device id, next seq, last hash, and the highest stamp
+/// seen, the hybrid clock of preferences and device records) and its outbox
+/// (every record it sealed, by seq, with the daemon's last refusal of it; an
+/// acknowledged one keeps only its seq and hash, the proof of what this home
+/// wrote). What it verified of every
+/// device's log (`sync_chains`, this device's included; `broken_at` stops a
+/// device whose chain broke). What the last pull found wrong
+/// (`sync_findings`: gaps, withheld tails, forks) and the records it rejected
+/// (`sync_rejections`). Preferences get the seq of the record that set them,
+/// the last tie-break of last-writer-wins. The v1 pull cursor means nothing
+/// to a v2 daemon: dropped. Entries, preferences and the queue stay as they
+/// were: the queue is sealed into the outbox by the next sync.
+const V5_CHAINS: &str = r#"
+CREATE TABLE sync_own_chain (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    account_id TEXT,
+    device_id  TEXT NOT NULL,
+    next_seq   INTEGER NOT NULL,
+    last_hash  TEXT NOT NULL,
+    clock      INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE sync_outbox (
+    seq      INTEGER PRIMARY KEY,
+    kind     TEXT NOT NULL,
+    id       TEXT NOT NULL,
+    epoch    INTEGER NOT NULL,
+    envelope BLOB,
+    hash     TEXT NOT NULL,
+    acked    INTEGER NOT NULL DEFAULT 0 CHECK (acked IN (0, 1)),
+    error    TEXT
+);
+CREATE INDEX sync_outbox_pending ON sync_outbox (seq) WHERE acked = 0;
+CREATE TABLE sync_chains (
+    device_id  TEXT PRIMARY KEY,
+    next_seq   INTEGER NOT NULL,
+    last_hash  TEXT NOT NULL,
+    broken_at  INTEGER,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE sync_findings (
+    kind      TEXT NOT NULL CHECK (kind IN ('gap', 'withheld', 'fork')),
+    device_id TEXT NOT NULL,
+    seq_from  INTEGER NOT NULL,
+    seq_to    INTEGER NOT NULL,
+    found_at  INTEGER NOT NULL,
+    PRIMARY KEY (kind, device_id, seq_from)
+);
+CREATE TABLE sync_rejections (
+    device_id   TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    record_kind TEXT NOT NULL,
+    record_id   TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    message     TEXT NOT NULL,
+    found_at    INTEGER NOT NULL,
+    PRIMARY KEY (device_id, seq)
+);
+ALTER TABLE sync_preferences ADD COLUMN updated_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE sync_identity SET pull_cursor = NULL;
+"#;
+
 /// All migrations in order; the database's `user_version` is how many ran.
-pub const MIGRATIONS: &[&str] = &[V1, V2_SYNC_STATE, V3_IMPORT_KEYS, V4_WHERE];
+pub const MIGRATIONS: &[&str] = &[V1, V2_SYNC_STATE, V3_IMPORT_KEYS, V4_WHERE, V5_CHAINS];
 
 /// The `user_version` of a fully migrated database.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,6 +1,7 @@
 //! Starting the daemon and entering the account: `sync.init` (open or create
-//! the account on the relay) and `device.register` (this device's sealed name
-//! and platform). The calls' time limits live here too.
+//! the account on the relay). This device's sealed name and platform travel
+//! as a device record of its log, like every other operation. The calls'
+//! time limits live here too.
 
 use std::path::Path;
 use std::time::Duration;
@@ -9,13 +10,11 @@ use anyhow::{Context, Result};
 
 use super::error::explain;
 use super::keys::SyncKeys;
-use super::seal::{self, DeviceInfo};
 use crate::daemon::client::DaemonClient;
 use crate::daemon::locate;
-use crate::daemon::protocol::{self as rpc, Applied, DeviceRecord, InitParams, InitResult};
+use crate::daemon::protocol::{self as rpc, InitParams, InitResult};
 use crate::paths::Paths;
 use crate::store::{KnownDevice, Store};
-use crate::time::now_ms;
 
 /// `sync.init` may create an account and wait for the relay (10 s), or load one (5 s).
 const INIT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -95,32 +94,4 @@ pub async fn init_account(
         )
         .await
         .map_err(|e| explain(e, relay, daemon_dir))
-}
-
-/// Stores this device's sealed name and platform in the account.
-pub async fn register_device(
-    client: &DaemonClient,
-    keys: &SyncKeys,
-    device: &DeviceIdentity,
-) -> Result<()> {
-    let envelope = seal::seal_device(
-        keys,
-        &device.id,
-        &DeviceInfo {
-            name: device.name.clone(),
-            platform: device.platform.clone(),
-        },
-    )?;
-    let _: Applied = client
-        .call(
-            rpc::DEVICE_REGISTER,
-            &DeviceRecord {
-                device_id: device.id.clone(),
-                envelope,
-                updated_at: now_ms(),
-            },
-            CALL_TIMEOUT,
-        )
-        .await?;
-    Ok(())
 }

@@ -70,6 +70,12 @@ pub fn explain(err: DaemonError, relay: &str, daemon_dir: &Path) -> anyhow::Erro
         RpcErrorKind::StoreLocked => format!(
             "another caro sync is running on this machine ({err}); wait for it or stop `caro sync watch`"
         ),
+        RpcErrorKind::OldFormat => format!(
+            "the sync account on {shown} was written by an older caro (sync format 1); this caro \
+             reads format 2 only, so it cannot sync with it. Your local history is untouched. \
+             To go on: run `caro sync reset`, then `caro sync init` for a new account (with a new \
+             phrase), and `caro sync join` on your other devices once they run this version"
+        ),
         RpcErrorKind::AccountMismatch => format!(
             "the sync daemon's store {} belongs to another account; run `caro sync reset`",
             daemon_dir.display()

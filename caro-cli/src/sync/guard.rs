@@ -1,22 +1,16 @@
 //! Entries from other devices pass the checks local input passes, because
 //! whoever holds the command key (another device, a JS tool) may have skipped
 //! them: the 10 KB command limit (64 KB for a prompt or explanation), no empty
-//! command, this device's own exclude patterns and secrets filter, and a sane
-//! time (not before 1990, at most a day ahead of this device's clock). A
-//! refused entry is never stored; the pull skips it and reports why. (Risk
-//! levels are rated here too, in `seal.rs`: the sender's is never kept.)
+//! command, this device's own exclude patterns and secrets filter. A refused
+//! entry is never stored; the pull skips it and reports why. (The time of
+//! every record is checked by crypto-core's `check_time` in `chain.rs`, and
+//! risk levels are rated in `records.rs`: the sender's is never kept.)
 
 use anyhow::{anyhow, Result};
 
 use crate::config::Preferences;
 use crate::privacy::{ExcludePatterns, PrivacyFilter, Refusal};
 use crate::store::{HistoryEntry, Store};
-use crate::time::format_rfc3339;
-
-/// 1990-01-01T00:00:00Z: no shell history is older.
-pub const EARLIEST_MS: i64 = 631_152_000_000;
-/// How far ahead of this device's clock a pulled time may be (clock skew).
-pub const MAX_AHEAD_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Why a pulled entry was not stored: a stable kind and a sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,8 +41,8 @@ impl PullGuard {
         PullGuard { filter }
     }
 
-    /// Why `entry` may not be stored, if anything (`now_ms`: this device's clock).
-    pub fn check(&self, entry: &HistoryEntry, now_ms: i64) -> Result<(), Refused> {
+    /// Why `entry` may not be stored, if anything.
+    pub fn check(&self, entry: &HistoryEntry) -> Result<(), Refused> {
         if entry.command.trim().is_empty() {
             return Err(Refused {
                 kind: "empty-command",
@@ -61,20 +55,7 @@ impl PullGuard {
                 entry.prompt.as_deref(),
                 entry.explanation.as_deref(),
             )
-            .map_err(refused)?;
-        let at = entry.created_at;
-        if at < EARLIEST_MS || at > now_ms.saturating_add(MAX_AHEAD_MS) {
-            let when = if at < EARLIEST_MS {
-                "before 1990"
-            } else {
-                "more than a day ahead of this device's clock"
-            };
-            return Err(Refused {
-                kind: "bad-timestamp",
-                message: format!("its time {} ({at} ms) is {when}", format_rfc3339(at)),
-            });
-        }
-        Ok(())
+            .map_err(refused)
     }
 }
 
@@ -135,7 +116,7 @@ mod tests {
     }
 
     fn kind(guard: &PullGuard, e: &HistoryEntry) -> Option<&'static str> {
-        guard.check(e, NOW).err().map(|r| r.kind)
+        guard.check(e).err().map(|r| r.kind)
     }
 
     #[test]
@@ -155,27 +136,5 @@ mod tests {
         let mut long_prompt = entry("ls", NOW);
         long_prompt.prompt = Some("p".repeat(64 * 1024 + 1));
         assert_eq!(kind(&g, &long_prompt), Some("too-long"));
-    }
-
-    #[test]
-    fn times_before_1990_or_over_a_day_ahead_are_refused() {
-        let g = guard(false, &[]);
-        assert_eq!(kind(&g, &entry("ls", EARLIEST_MS)), None);
-        assert_eq!(
-            kind(&g, &entry("ls", EARLIEST_MS - 1)),
-            Some("bad-timestamp")
-        );
-        assert_eq!(kind(&g, &entry("ls", NOW + MAX_AHEAD_MS)), None);
-        let far = g
-            .check(&entry("ls", NOW + MAX_AHEAD_MS + 1), NOW)
-            .unwrap_err();
-        assert_eq!(far.kind, "bad-timestamp");
-        assert!(
-            far.message.contains("more than a day ahead"),
-            "{}",
-            far.message
-        );
-        assert_eq!(kind(&g, &entry("ls", i64::MAX)), Some("bad-timestamp"));
-        assert_eq!(kind(&g, &entry("ls", i64::MIN)), Some("bad-timestamp"));
     }
 }

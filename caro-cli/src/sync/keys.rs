@@ -10,7 +10,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use crypto_core::{KeySet, SecretKey};
+use crypto_core::{KeySet, RecordKind, SecretKey};
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
@@ -40,6 +40,17 @@ impl From<KeySet> for SyncKeys {
 }
 
 impl SyncKeys {
+    /// The key a record kind is sealed under (crypto-core's `key_for`):
+    /// entries and deletes under the command key, preferences under the
+    /// preference key, device records and heads under the device key.
+    pub fn for_kind(&self, kind: RecordKind) -> &SecretKey {
+        match kind {
+            RecordKind::Entry | RecordKind::Delete => &self.command_key,
+            RecordKind::Pref => &self.preference_key,
+            RecordKind::Device | RecordKind::Head => &self.device_key,
+        }
+    }
+
     /// Base64 of the jazz-auth key, the one key the daemon receives.
     pub fn jazz_auth_key_base64(&self) -> Zeroizing<String> {
         Zeroizing::new(BASE64.encode(self.jazz_auth_key.expose_secret()))
@@ -216,6 +227,20 @@ mod tests {
             message.contains(&format!("chmod 600 {}", path.display())),
             "{message}"
         );
+    }
+
+    #[test]
+    fn each_kind_is_sealed_under_crypto_cores_key() {
+        let master = SecretKey::from_bytes(&[7u8; 32]).unwrap();
+        let set = KeySet::from_master_key(&master).unwrap();
+        let keys = keys();
+        for kind in RecordKind::ALL {
+            assert_eq!(
+                keys.for_kind(kind).expose_secret(),
+                crypto_core::key_for(kind, &set).expose_secret(),
+                "{kind}"
+            );
+        }
     }
 
     #[test]

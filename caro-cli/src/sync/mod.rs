@@ -1,25 +1,29 @@
 //! `caro sync`: end-to-end encrypted sync of the history through the sync
-//! daemon. This module owns the key file ([`keys`]), the mapping between
-//! stored entries and sealed records ([`seal`]), the checks pulled entries
-//! pass ([`guard`]), the local setup ([`setup`]),
-//! entering the account ([`account`]), one sync ([`session`], with its
-//! [`push`] and [`pull`] halves, its [`report`] and its [`progress`] bar),
-//! the names of its failures ([`error`]), the long-running [`watch`] loop and
-//! the background sync that `caro history add` may start ([`auto`]).
+//! daemon (protocol v2). This module owns the key file ([`keys`]), sealing
+//! and opening every record kind ([`records`]), checking pulled records
+//! against their device's hash chain ([`chain`]), what a verified record does
+//! here ([`apply`], with the checks pulled entries pass, [`guard`]), the
+//! local setup ([`setup`]), entering the account ([`account`]), one sync
+//! ([`session`], with its [`push`] and [`pull`] halves, its [`report`] and
+//! its [`progress`] bar), the names of its failures ([`error`]), the
+//! long-running [`watch`] loop and the background sync that `caro history
+//! add` may start ([`auto`]).
 //!
-//! Only the jazz-auth key ever crosses to the daemon; entries, preferences
-//! and device records cross sealed, each bound to its id by its AAD.
+//! Only the jazz-auth key ever crosses to the daemon; every operation crosses
+//! as one sealed record whose AAD binds its kind, id, device, seq and epoch.
 
 pub mod account;
+pub mod apply;
 pub mod auto;
+pub mod chain;
 pub mod error;
 pub mod guard;
 pub mod keys;
 pub mod progress;
 pub mod pull;
 pub mod push;
+pub mod records;
 pub mod report;
-pub mod seal;
 pub mod session;
 pub mod setup;
 pub mod watch;

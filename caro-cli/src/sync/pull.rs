@@ -1,66 +1,63 @@
-//! The pull half of a sync: other devices' items after the stored cursor,
-//! page by page, each page opened (and re-validated) here, checked like local
-//! input (`guard.rs`) and applied with the cursor that follows it in one
-//! transaction; then preferences (last-writer-wins) and device names. Items
-//! that do not open or that the checks refuse are skipped, counted and
-//! reported; they never stop a sync.
+//! The pull half of a sync: every device's records after the stored cursor
+//! (this device's own included), page by page. Each record is checked
+//! against its device's chain and opened (`chain.rs`), applied by kind
+//! (`apply.rs`), and the page is stored with the chain states it reached and
+//! the cursor that follows it in one transaction. After the last page the
+//! heads are compared with what was verified: a head this home cannot reach
+//! is a withheld tail. Gaps and forks the daemon reports, broken chains and
+//! rejected records all go into the report; none stops a sync.
 
 use anyhow::Result;
 
 use super::account::CALL_TIMEOUT;
+use super::apply::Applier;
+use super::chain::{Chains, Verdict};
 use super::guard::PullGuard;
-use super::report::Report;
-use super::seal::{self, Opened, Skipped};
+use super::records;
+use super::report::{Report, Skipped};
 use super::session::Session;
 use crate::daemon::client::PendingCall;
-use crate::daemon::protocol::{self as rpc, DeviceList, PrefList, PullParams, PullResult};
-use crate::store::{RemoteTombstone, StoredPreference};
+use crate::daemon::protocol::{self as rpc, PullParams, PullResult, WireRecord};
+use crate::store::{Finding, FindingKind, PulledPage};
 use crate::time::now_ms;
 
-/// Items per `sync.pull` page.
+/// Records per `sync.pull` page.
 const PULL_PAGE: u32 = 2_500;
 
 impl Session {
-    /// Applies other devices' items after the stored cursor, page by page;
+    /// Applies the account's records after the stored cursor, page by page;
     /// the next page is asked for before this one is opened and stored.
     pub async fn pull(&mut self, report: &mut Report) -> Result<()> {
         let cursor = self.store.sync_identity()?.and_then(|i| i.pull_cursor);
         let guard = PullGuard::from_store(&self.store)?;
+        let mut chains = Chains::new(self.store.chain_states()?, &self.device_id);
         let mut bar = None;
         let mut next = Some(self.request_page(cursor.as_deref()).await?);
         while let Some(call) = next.take() {
-            let page: PullResult = self.client.answer(call, CALL_TIMEOUT).await?;
+            let page: PullResult = self.client()?.answer(call, CALL_TIMEOUT).await?;
             if page.has_more {
                 next = Some(self.request_page(Some(&page.cursor)).await?);
             }
-            let count = page.entries.len() as u64;
-            let mut entries = Vec::with_capacity(page.entries.len());
-            let mut tombstones: Vec<RemoteTombstone> = Vec::new();
-            for item in page.entries {
-                match seal::open_item(&self.keys, item) {
-                    Ok(Opened::Entry(entry)) => match guard.check(&entry, now_ms()) {
-                        Ok(()) => entries.push(*entry),
-                        Err(refused) => report.skipped.push(Skipped {
-                            id: entry.id,
-                            device_id: entry.device_id,
-                            kind: refused.kind.to_string(),
-                            message: refused.message,
-                        }),
-                    },
-                    Ok(Opened::Tombstone(t)) => tombstones.push(t),
-                    Err(unreadable) => report.skipped.push(unreadable),
-                }
+            let count = page.items.len() as u64;
+            let mut applier = Applier::new(&guard);
+            for item in &page.items {
+                self.check_item(&mut chains, &mut applier, item, report)?;
             }
+            let mut applied: PulledPage = applier.finish();
+            applied.chains = chains.take_changed();
             self.trace(&format!(
                 "opened {}",
-                crate::plural::count(count, "pulled item", "pulled items")
+                crate::plural::count(count, "pulled record", "pulled records")
             ));
-            let counts = self
-                .store
-                .apply_remote_page(&entries, &tombstones, &page.cursor)?;
+            let counts = self.store.apply_remote_page(&applied, &page.cursor)?;
             self.trace("page stored");
             report.pulled += counts.inserted as u64;
             report.deleted += counts.deleted as u64;
+            report.preferences += counts.preferences as u64;
+            report.devices += counts.devices as u64;
+            if !page.has_more {
+                self.record_findings(&chains, &page, report)?;
+            }
             if bar.is_none() && page.has_more {
                 bar = self.progress.start(count * 2, "pulling");
             }
@@ -74,80 +71,121 @@ impl Session {
         Ok(())
     }
 
+    /// Checks one record against its chain and hands what opened to `applier`.
+    fn check_item(
+        &mut self,
+        chains: &mut Chains,
+        applier: &mut Applier<'_>,
+        item: &WireRecord,
+        report: &mut Report,
+    ) -> Result<()> {
+        let store = &self.store;
+        let mut verdict = chains.check(
+            &self.keys,
+            item,
+            |seq| store.outbox_hash(seq).ok().flatten(),
+            now_ms(),
+        );
+        if matches!(verdict, Verdict::Foreign) {
+            // This home's log holds a record it did not write: it is a copy.
+            let rehomed = self.store.rehome()?;
+            self.device_id.clone_from(&rehomed.new_id);
+            report.rehomed = Some(rehomed);
+            chains.disown();
+            let store = &self.store;
+            verdict = chains.check(
+                &self.keys,
+                item,
+                |seq| store.outbox_hash(seq).ok().flatten(),
+                now_ms(),
+            );
+        }
+        match verdict {
+            Verdict::Seen | Verdict::Stopped | Verdict::Own | Verdict::Foreign => {}
+            Verdict::Hole { from, to } => report.findings.push(Finding {
+                kind: FindingKind::Gap,
+                device_id: item.device_id.clone(),
+                from,
+                to,
+            }),
+            Verdict::Broken => report.broken.push((item.device_id.clone(), item.seq)),
+            Verdict::Opened(record) => applier.apply(*record, report),
+            Verdict::Rejected(refusal) => applier.reject(item, refusal, report),
+        }
+        Ok(())
+    }
+
+    /// After the last page: the daemon's gaps and forks, and the heads no
+    /// verified chain reaches, replace the findings of the last pull.
+    fn record_findings(
+        &mut self,
+        chains: &Chains,
+        page: &PullResult,
+        report: &mut Report,
+    ) -> Result<()> {
+        for gap in &page.gaps {
+            report.findings.push(Finding {
+                kind: FindingKind::Gap,
+                device_id: gap.device_id.clone(),
+                from: gap.from,
+                to: gap.to,
+            });
+        }
+        for fork in &page.forks {
+            report.findings.push(Finding {
+                kind: FindingKind::Fork,
+                device_id: fork.device_id.clone(),
+                from: fork.seq,
+                to: fork.seq,
+            });
+        }
+        for head in &page.heads {
+            let next = chains.next_seq(&head.device_id);
+            match records::open_head(&self.keys, head) {
+                Ok((seq, _)) if seq >= next => report.findings.push(Finding {
+                    kind: FindingKind::Withheld,
+                    device_id: head.device_id.clone(),
+                    from: next,
+                    to: seq,
+                }),
+                Ok((seq, hash)) if seq + 1 == next => {
+                    let verified = chains.state(&head.device_id).map(|s| s.last_hash.as_str());
+                    if verified != Some(hash.as_str()) {
+                        report.findings.push(Finding {
+                            kind: FindingKind::Fork,
+                            device_id: head.device_id.clone(),
+                            from: seq,
+                            to: seq,
+                        });
+                    }
+                }
+                Ok(_) => {}
+                Err(refusal) => report.skipped.push(Skipped {
+                    id: "head".into(),
+                    device_id: head.device_id.clone(),
+                    seq: head.seq,
+                    record_kind: "head".into(),
+                    kind: refusal.reason,
+                    message: refusal.message,
+                }),
+            }
+        }
+        report.findings.sort();
+        report.findings.dedup();
+        self.store.replace_findings(&report.findings)?;
+        Ok(())
+    }
+
     async fn request_page(&self, cursor: Option<&str>) -> Result<PendingCall> {
         Ok(self
-            .client
+            .client()?
             .send(
                 rpc::PULL,
                 &PullParams {
                     cursor,
                     limit: PULL_PAGE,
-                    exclude_device_id: &self.device_id,
                 },
             )
             .await?)
-    }
-
-    /// Applies the account's preferences last-writer-wins.
-    pub async fn pull_preferences(&mut self, report: &mut Report) -> Result<()> {
-        let list: PrefList = self
-            .client
-            .call(rpc::PREFS_LIST, &rpc::NoParams {}, CALL_TIMEOUT)
-            .await?;
-        for pref in list.prefs {
-            if pref.device_id == self.device_id {
-                continue;
-            }
-            match seal::open_preference(&self.keys, &pref.key, &pref.envelope) {
-                Ok(value) => {
-                    let remote = StoredPreference {
-                        key: pref.key,
-                        value,
-                        updated_at: pref.updated_at,
-                        updated_by: pref.device_id,
-                        synced_at: None,
-                    };
-                    if self.store.apply_remote_preference(&remote)? {
-                        report.preferences += 1;
-                    }
-                }
-                Err(err) => report.skipped.push(Skipped::new(
-                    format!("preference {}", pref.key),
-                    pref.device_id,
-                    &err,
-                )),
-            }
-        }
-        Ok(())
-    }
-
-    /// Learns the account's devices (names and platforms, decrypted).
-    pub async fn pull_devices(&mut self, report: &mut Report) -> Result<()> {
-        let list: DeviceList = self
-            .client
-            .call(rpc::DEVICE_LIST, &rpc::NoParams {}, CALL_TIMEOUT)
-            .await?;
-        for device in list.devices {
-            if device.device_id == self.device_id {
-                continue;
-            }
-            match seal::open_device(&self.keys, &device.device_id, &device.envelope) {
-                Ok(info) => {
-                    self.store.upsert_remote_device(
-                        &device.device_id,
-                        &info.name,
-                        &info.platform,
-                        device.updated_at,
-                    )?;
-                    report.devices += 1;
-                }
-                Err(err) => report.skipped.push(Skipped::new(
-                    format!("device {}", device.device_id),
-                    device.device_id,
-                    &err,
-                )),
-            }
-        }
-        Ok(())
     }
 }

@@ -1,234 +1,191 @@
-//! The push half of a sync: drain `sync_queue` in batches, sealed here, and
-//! remove an item only when the daemon answers that the relay acknowledged
-//! its batch. Preferences and the device record go on the spot. A batch is
-//! bounded by items and by bytes (`limits.maxPushBytes`), so no history, however
-//! long its commands, makes a push the daemon or Jazz refuses.
+//! The push half of a sync: seal the queue into the outbox (one transaction
+//! per batch, `store/outbox.rs`), then send the outbox's unacknowledged
+//! records in seq order, each call with a fresh sealed head naming its last
+//! record. A record is marked acknowledged only when the daemon answers that
+//! the relay has its call. A call is bounded by records and by bytes
+//! (`limits.maxPushBytes`), so no history, however long its commands, makes
+//! a push the daemon or Jazz refuses. The next call is sent while the daemon
+//! stores the previous one and waits for the relay.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::Result;
 use indicatif::ProgressBar;
 
-use super::account::{current_device, register_device, CALL_TIMEOUT};
+use super::account::CALL_TIMEOUT;
+use super::records::{self, HEAD_ID};
 use super::report::Report;
-use super::seal;
 use super::session::Session;
 use crate::daemon::client::PendingCall;
-use crate::daemon::protocol::{self as rpc, Applied, PrefRecord, PushParams, PushResult, WireItem};
-use crate::store::{EntityType, StoredPreference, SyncOperation};
+use crate::daemon::protocol::{self as rpc, PushParams, PushResult, WireRecord};
+use crate::time::now_ms;
 
-/// Queue items per `sync.push`.
+/// Records per `sync.push`.
 const PUSH_BATCH: usize = 2_500;
 const _: () = assert!(PUSH_BATCH <= rpc::MAX_PUSH_ITEMS);
 /// How long a push waits for the relay's acknowledgement.
 const ACK_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Queue items read and sealed for one `sync.push`.
-struct OutgoingBatch {
-    wire: Vec<WireItem>,
-    /// Queue ids per entity id, for what the push answers.
-    queued: HashMap<String, Vec<i64>>,
-    /// Queue items that need no answer (sent on the spot, or nothing to send).
-    done: Vec<i64>,
-    /// How many queue items the batch covers.
-    items: u64,
+/// How a push ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pushed {
+    /// Everything sent (acknowledged or not yet).
+    Done,
+    /// The daemon's log of this device holds other records at these seqs:
+    /// another home writes it (this one is a copy).
+    SeqConflict,
+}
+
+/// One call in flight: the records it carries.
+struct InFlight {
+    call: PendingCall,
+    first: u64,
+    last: u64,
+    count: u64,
 }
 
 impl Session {
-    /// Sends the queue to the daemon, batch by batch. The next batch is read
-    /// and sealed while the daemon stores the previous one and waits for the
-    /// relay; a batch leaves the queue only once its answer says
-    /// `acknowledged`.
-    pub async fn push(&mut self, report: &mut Report) -> Result<()> {
-        let (pending, _) = self.store.sync_queue_counts()?;
+    /// Seals what is queued, then sends the outbox in seq order.
+    pub async fn push(&mut self, report: &mut Report) -> Result<Pushed> {
+        let keys = &self.keys;
+        let sealed = self
+            .store
+            .seal_queue(|to_seal| records::seal(keys, to_seal).map_err(|e| e.to_string()))?;
+        self.trace(&format!(
+            "sealed {}",
+            crate::plural::count(sealed, "record", "records")
+        ));
+        let pending = self.store.unacked_count()?;
         let bar = self.progress.start(pending, "pushing");
-        let mut after = 0;
-        let mut in_flight: Option<(PendingCall, OutgoingBatch)> = None;
+        let mut after = None;
+        let mut in_flight: Option<InFlight> = None;
+        let mut outcome = Pushed::Done;
         loop {
-            let batch = self.next_batch(&mut after, report).await?;
-            let exhausted = batch.is_none();
-            let sent = match batch {
-                Some(mut batch) if !batch.wire.is_empty() => {
-                    let call = self
-                        .client
-                        .send(
-                            rpc::PUSH,
-                            &PushParams {
-                                entries: &batch.wire,
-                                ack_timeout_ms: ACK_TIMEOUT.as_millis() as u64,
-                            },
-                        )
-                        .await?;
-                    batch.wire = Vec::new();
-                    Some((call, batch))
-                }
-                Some(batch) => {
-                    self.store.mark_sync_done(&batch.done)?;
-                    if let Some(bar) = &bar {
-                        bar.inc(batch.items);
-                    }
-                    None
-                }
-                None => None,
-            };
-            if let Some((call, batch)) = in_flight.take() {
-                self.finish_push(call, batch, report, bar.as_ref()).await?;
+            let sent = self.send_batch(after).await?;
+            if let Some(sent) = &sent {
+                after = Some(sent.last);
+            }
+            if let Some(previous) = in_flight.take() {
+                outcome = self.finish_push(previous, report, bar.as_ref()).await?;
             }
             in_flight = sent;
-            if exhausted {
+            if in_flight.is_none() || outcome == Pushed::SeqConflict {
                 break;
             }
         }
-        if let Some((call, batch)) = in_flight.take() {
-            self.finish_push(call, batch, report, bar.as_ref()).await?;
+        if let Some(last) = in_flight.take() {
+            let ended = self.finish_push(last, report, bar.as_ref()).await?;
+            if outcome == Pushed::Done {
+                outcome = ended;
+            }
         }
-        Ok(())
+        Ok(outcome)
     }
 
-    /// Reads and seals the queue items after `after` (preferences and the
-    /// device record are sent on the spot), up to [`PUSH_BATCH`] items and
-    /// [`rpc::MAX_PUSH_BYTES`] of sealed items: what does not fit is left
-    /// for the next batch. `None` when the queue is drained.
-    async fn next_batch(
-        &mut self,
-        after: &mut i64,
-        report: &mut Report,
-    ) -> Result<Option<OutgoingBatch>> {
-        let items = self.store.sync_queue_after(*after, PUSH_BATCH)?;
-        if items.is_empty() {
-            return Ok(None);
-        }
-        let upsert_ids: Vec<&str> = items
-            .iter()
-            .filter(|i| {
-                i.entity_type == EntityType::Command && i.operation == SyncOperation::Upsert
-            })
-            .map(|i| i.entity_id.as_str())
-            .collect();
-        let entries = self.store.live_entries_by_id(&upsert_ids)?;
-        let mut batch = OutgoingBatch {
-            wire: Vec::with_capacity(items.len()),
-            queued: HashMap::new(),
-            done: Vec::new(),
-            items: 0,
-        };
+    /// Sends the unacknowledged records after `after`, up to [`PUSH_BATCH`]
+    /// and [`rpc::MAX_PUSH_BYTES`], with a head naming the last one. `None`
+    /// when nothing is left.
+    async fn send_batch(&mut self, after: Option<u64>) -> Result<Option<InFlight>> {
+        let records = self.store.unacked_outbox(after, PUSH_BATCH)?;
+        let mut wire: Vec<WireRecord> = Vec::with_capacity(records.len());
         let mut bytes = 0;
-        for item in &items {
-            let wire = match (item.entity_type, item.operation) {
-                (EntityType::Command, SyncOperation::Upsert) => {
-                    // An entry deleted or pruned since has nothing to send.
-                    match entries.get(&item.entity_id) {
-                        Some(entry) => seal::seal_entry(&self.keys, entry)?,
-                        None => {
-                            batch.done.push(item.id);
-                            batch.items += 1;
-                            continue;
-                        }
-                    }
-                }
-                (EntityType::Command, SyncOperation::Delete) => {
-                    seal::tombstone(&item.entity_id, &self.device_id, item.deleted_at())
-                }
-                (EntityType::Preference, _) => {
-                    if let Some(pref) = self.store.preference(&item.entity_id)? {
-                        self.push_preference(&pref).await?;
-                    }
-                    batch.done.push(item.id);
-                    batch.items += 1;
-                    continue;
-                }
-                (EntityType::Device, _) => {
-                    let device = current_device(&self.store)?;
-                    register_device(&self.client, &self.keys, &device).await?;
-                    batch.done.push(item.id);
-                    batch.items += 1;
-                    continue;
-                }
-            };
-            let size = serde_json::to_vec(&wire)?.len();
-            if size > rpc::MAX_PUSH_BYTES {
-                // Local limits keep an entry far smaller; one stored before them stays queued.
-                let error = format!(
-                    "sealed, it is {size} bytes, more than the {} bytes one push carries",
-                    rpc::MAX_PUSH_BYTES
-                );
-                self.store.record_sync_failure(item.id, &error)?;
-                report
-                    .rejected
-                    .push(format!("{} ({error})", item.entity_id));
-                batch.items += 1;
-                continue;
-            }
-            if !batch.wire.is_empty() && bytes + size > rpc::MAX_PUSH_BYTES {
+        let mut last_hash = None;
+        for record in &records {
+            let item = records::to_wire(&self.device_id, record);
+            let size = serde_json::to_vec(&item)?.len();
+            // A sealed record is bounded far below the limit (crypto-core's
+            // padding buckets, the 10 KB command limit); one is always sent.
+            if !wire.is_empty() && bytes + size > rpc::MAX_PUSH_BYTES {
                 break;
             }
             bytes += size;
-            batch.wire.push(wire);
-            batch
-                .queued
-                .entry(item.entity_id.clone())
-                .or_default()
-                .push(item.id);
-            batch.items += 1;
+            wire.push(item);
+            last_hash = Some(record.hash.as_str());
         }
-        // The first item is always taken, so a batch moves the queue on.
-        *after = items[batch.items as usize - 1].id;
+        let (Some(first), Some(last), Some(hash)) = (wire.first(), wire.last(), last_hash) else {
+            return Ok(None);
+        };
+        let (first, last) = (first.seq, last.seq);
+        let head = records::seal_head(&self.keys, &self.device_id, last, hash, now_ms())?;
+        let call = self
+            .client()?
+            .send(
+                rpc::PUSH,
+                &PushParams {
+                    items: &wire,
+                    head: Some(&head),
+                    ack_timeout_ms: ACK_TIMEOUT.as_millis() as u64,
+                },
+            )
+            .await?;
         self.trace(&format!(
-            "sealed {}, {bytes} bytes",
-            crate::plural::count(batch.wire.len(), "item", "items")
+            "sent {}, {bytes} bytes",
+            crate::plural::count(wire.len(), "record", "records")
         ));
-        Ok(Some(batch))
+        Ok(Some(InFlight {
+            call,
+            first,
+            last,
+            count: wire.len() as u64,
+        }))
     }
 
-    /// Waits for a push's answer and updates the queue accordingly.
+    /// Waits for a push's answer and updates the outbox accordingly.
     async fn finish_push(
         &mut self,
-        call: PendingCall,
-        mut batch: OutgoingBatch,
+        sent: InFlight,
         report: &mut Report,
         bar: Option<&ProgressBar>,
-    ) -> Result<()> {
-        let result: PushResult = self.client.answer(call, ACK_TIMEOUT + CALL_TIMEOUT).await?;
+    ) -> Result<Pushed> {
+        let result: PushResult = self
+            .client()?
+            .answer(sent.call, ACK_TIMEOUT + CALL_TIMEOUT)
+            .await?;
         self.trace("daemon answered the push");
-        for rejected in &result.rejected {
-            let id = rejected.id.as_deref().unwrap_or("?");
-            let error = format!("{}: {}", rejected.kind, rejected.message);
-            for queue_id in batch.queued.remove(id).unwrap_or_default() {
-                self.store.record_sync_failure(queue_id, &error)?;
-            }
-            report.rejected.push(format!("{id} ({error})"));
+        let mut outcome = Pushed::Done;
+        let (head, records): (Vec<_>, Vec<_>) = result
+            .rejected
+            .iter()
+            .partition(|r| r.id.as_deref() == Some(HEAD_ID));
+        for rejected in head {
+            // A head the log does not end with: the records' own answers say why.
+            report.rejected.push(format!(
+                "the head ({}: {})",
+                rejected.kind, rejected.message
+            ));
         }
+        for rejected in &records {
+            if rejected.kind == rpc::SEQ_CONFLICT {
+                outcome = Pushed::SeqConflict;
+            }
+            let seq = rejected.seq.unwrap_or(sent.first);
+            let error = format!("{}: {}", rejected.kind, rejected.message);
+            self.store.record_push_failure(seq, &error)?;
+            report.rejected.push(format!(
+                "record {seq} ({}): {error}",
+                rejected.id.as_deref().unwrap_or("?")
+            ));
+        }
+        // The log holds the records before the first rejected one.
+        let first_rejected = records.iter().map(|r| r.seq.unwrap_or(sent.first)).min();
+        let stored_through = match first_rejected {
+            None => Some(sent.last),
+            Some(seq) if seq > sent.first => Some(seq - 1),
+            Some(_) => None,
+        };
         if result.acknowledged {
-            batch.done.extend(batch.queued.values().flatten());
+            if let Some(through) = stored_through {
+                self.store.mark_acked(through)?;
+            }
             report.pushed += result.accepted;
             report.already_there += result.duplicates;
         } else {
-            report.unconfirmed += batch.queued.values().map(|q| q.len() as u64).sum::<u64>();
+            report.unconfirmed += result.accepted + result.duplicates;
         }
-        self.store.mark_sync_done(&batch.done)?;
-        self.trace("queue updated");
+        self.trace("outbox updated");
         if let Some(bar) = bar {
-            bar.inc(batch.items);
+            bar.inc(sent.count);
         }
-        Ok(())
-    }
-
-    async fn push_preference(&self, pref: &StoredPreference) -> Result<()> {
-        let envelope = seal::seal_preference(&self.keys, &pref.key, &pref.value)?;
-        let _: Applied = self
-            .client
-            .call(
-                rpc::PREFS_SET,
-                &PrefRecord {
-                    key: pref.key.clone(),
-                    envelope,
-                    updated_at: pref.updated_at,
-                    device_id: pref.updated_by.clone(),
-                },
-                CALL_TIMEOUT,
-            )
-            .await?;
-        Ok(())
+        Ok(outcome)
     }
 }

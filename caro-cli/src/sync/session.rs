@@ -1,9 +1,13 @@
 //! An open sync: a [`Session`] is the history store, the key set and a daemon
-//! initialized on the account. [`Session::sync`] runs one whole sync (push,
-//! pull, preferences, devices; the halves are in `push.rs` and `pull.rs`).
+//! initialized on the account. [`Session::sync`] runs one whole sync (seal
+//! and push, then pull; the halves are in `push.rs` and `pull.rs`), and
+//! re-registers a copied home under a new device id when either half finds
+//! its log written by another home.
 //!
-//! A crash anywhere loses nothing (the queue and the cursor only move after
-//! the fact) and duplicates nothing (entries are keyed by id on both sides).
+//! A crash anywhere loses nothing (a queued change leaves the queue in the
+//! transaction that seals it into the outbox; the outbox and the cursor only
+//! move after the fact) and duplicates nothing (records are keyed by device
+//! and seq, entries by id).
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -17,10 +21,12 @@ use super::account::{current_device, init_account, start_daemon, CALL_TIMEOUT};
 use super::error::{SyncErrorKind, SyncFailure};
 use super::keys::SyncKeys;
 use super::progress::Progress;
+use super::push::Pushed;
 use super::report::Report;
 use super::setup::Setup;
 use crate::daemon::client::{DaemonClient, Notification};
 use crate::daemon::protocol::{self as rpc, InitResult, RpcErrorKind};
+use crate::paths::Paths;
 use crate::store::Store;
 use crate::time::now_ms;
 
@@ -38,13 +44,15 @@ pub struct Options {
 
 /// An open sync: the store, the keys, and the daemon on the account.
 pub struct Session {
+    pub paths: Paths,
     pub store: Store,
     pub keys: SyncKeys,
     pub device_id: String,
     pub relay: String,
     pub account_id: String,
     pub daemon_dir: PathBuf,
-    pub client: DaemonClient,
+    /// The daemon; `None` only while [`Session::reopen`] replaces it.
+    client: Option<DaemonClient>,
     /// The daemon reached the relay when it opened the account.
     pub online: bool,
     pub options: Options,
@@ -107,13 +115,14 @@ impl Session {
         let mut client = client;
         let notifications = client.take_notifications();
         Ok(Session {
+            paths: setup.paths,
             store: setup.store,
             keys: setup.keys,
             device_id,
             relay,
             account_id: init.account_id.clone(),
             daemon_dir,
-            client,
+            client: Some(client),
             online: init.state == rpc::ONLINE,
             options,
             progress: Progress::new(options.quiet),
@@ -126,7 +135,7 @@ impl Session {
     pub async fn subscribe(&mut self) -> Result<()> {
         if !self.subscribed {
             let _: Value = self
-                .client
+                .client()?
                 .call(rpc::SUBSCRIBE, &rpc::NoParams {}, CALL_TIMEOUT)
                 .await?;
             self.subscribed = true;
@@ -139,11 +148,20 @@ impl Session {
         self.notifications.take()
     }
 
+    /// The daemon this session talks to.
+    pub fn client(&self) -> Result<&DaemonClient> {
+        self.client
+            .as_ref()
+            .ok_or_else(|| anyhow!("the sync daemon was stopped and could not be restarted"))
+    }
+
     /// Stops the daemon, letting it flush to the relay briefly.
     pub async fn close(mut self) {
         self.progress.finish();
         let verbose = self.options.verbose;
-        self.client.close(FLUSH_TIMEOUT).await;
+        if let Some(client) = self.client.take() {
+            client.close(FLUSH_TIMEOUT).await;
+        }
         if verbose {
             trace("daemon stopped");
         }
@@ -171,8 +189,8 @@ impl Session {
         ))
     }
 
-    /// Push, pull, preferences, devices. Fails when the relay is unreachable
-    /// (the queue stays as it was).
+    /// Seal and push, then pull. Fails when the relay is unreachable (the
+    /// queue stays as it was).
     pub async fn sync(&mut self) -> Result<Report> {
         let started = Instant::now();
         if !self.online {
@@ -180,19 +198,67 @@ impl Session {
         }
         let mut report = Report::default();
         self.trace("account open");
-        self.push(&mut report).await?;
+        if self.push(&mut report).await? == Pushed::SeqConflict {
+            // Another home wrote this device's log: this one is a copy.
+            report.rehomed = Some(self.store.rehome()?);
+        }
+        let rehomed_before_pull = report.rehomed.is_some();
+        if rehomed_before_pull {
+            self.reopen().await?;
+            self.push(&mut report).await?;
+        }
         self.trace("pushed");
         self.pull(&mut report).await?;
         self.trace("pulled");
-        self.pull_preferences(&mut report).await?;
-        self.pull_devices(&mut report).await?;
-        self.trace("preferences and devices");
+        if report.rehomed.is_some() && !rehomed_before_pull {
+            self.reopen().await?;
+            self.push(&mut report).await?;
+            self.trace("pushed as the new device");
+        }
+        report.broken = self.store.integrity()?.broken;
         if report.unconfirmed == 0 && report.rejected.is_empty() {
             self.store.set_last_sync(now_ms())?;
         }
         report.elapsed = started.elapsed();
         self.progress.finish();
         Ok(report)
+    }
+
+    /// Restarts the daemon as this home's current device (after it
+    /// re-registered: a daemon writes only the log it was opened for).
+    pub async fn reopen(&mut self) -> Result<()> {
+        let device = current_device(&self.store)?;
+        self.device_id.clone_from(&device.id);
+        // The old daemon holds the store's lock: it goes first.
+        if let Some(old) = self.client.take() {
+            old.close(FLUSH_TIMEOUT).await;
+        }
+        let mut client = start_daemon(&self.paths, &self.relay, self.options.verbose)?;
+        let init = init_account(
+            &client,
+            &self.keys,
+            &self.relay,
+            &device,
+            false,
+            &self.daemon_dir,
+        )
+        .await;
+        let init = match init {
+            Ok(init) => init,
+            Err(err) => {
+                client.close(Duration::ZERO).await;
+                return Err(err);
+            }
+        };
+        self.notifications = client.take_notifications();
+        self.client = Some(client);
+        self.online = init.state == rpc::ONLINE;
+        if self.subscribed {
+            self.subscribed = false;
+            self.subscribe().await?;
+        }
+        self.trace("daemon reopened as the new device");
+        Ok(())
     }
 }
 

@@ -1,7 +1,8 @@
 //! `caro sync watch`: stay connected. Local changes are noticed by polling
 //! SQLite's `data_version` (one cheap pragma, every [`POLL`]) and pushed at
-//! once; other devices' entries are pulled when the daemon says
-//! `sync.changed`. Ctrl-C or SIGTERM stops it cleanly.
+//! once; other devices' records (entries, deletes, preferences, device
+//! names) are pulled and applied when the daemon says `sync.changed`. Ctrl-C
+//! or SIGTERM stops it cleanly.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -11,6 +12,7 @@ use serde_json::Value;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::time::MissedTickBehavior;
 
+use super::push::Pushed;
 use super::report::{describe_skipped, Report};
 use super::session::Session;
 use crate::daemon::protocol::{self as rpc, NoParams};
@@ -18,8 +20,6 @@ use crate::escape::for_terminal;
 
 /// How often the database is checked for new local changes.
 const POLL: Duration = Duration::from_millis(50);
-/// How often preferences and devices are refreshed (they send no notification).
-const REFRESH: Duration = Duration::from_secs(30);
 /// How often unconfirmed pushes are retried.
 const RETRY: Duration = Duration::from_secs(2);
 
@@ -53,6 +53,9 @@ async fn watch(session: &mut Session, out: &mut dyn Write) -> Result<()> {
                 report.summary()
             ),
         )?;
+        for line in report.notices() {
+            say(out, line)?;
+        }
     } else {
         say(
             out,
@@ -68,11 +71,14 @@ async fn watch(session: &mut Session, out: &mut dyn Write) -> Result<()> {
         .context("the daemon's notifications were already taken")?;
     let mut data_version = session.store.data_version()?;
     let mut unconfirmed = false;
-    let mut last_refresh = Instant::now();
     let mut last_retry = Instant::now();
     let mut tick = tokio::time::interval(POLL);
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     loop {
+        if let Some(renewed) = session.take_notifications() {
+            // The daemon was restarted for a new device id.
+            notifications = renewed;
+        }
         tokio::select! {
             _ = sigint.recv() => break,
             _ = sigterm.recv() => break,
@@ -80,7 +86,7 @@ async fn watch(session: &mut Session, out: &mut dyn Write) -> Result<()> {
                 let Some(notification) = notification else {
                     // The daemon's stdout closed: a call says why, with its stderr.
                     let _: Value = session
-                        .client
+                        .client()?
                         .call(rpc::PING, &NoParams {}, Duration::from_secs(1))
                         .await?;
                     continue;
@@ -89,7 +95,15 @@ async fn watch(session: &mut Session, out: &mut dyn Write) -> Result<()> {
                     rpc::CHANGED => {
                         let mut report = Report::default();
                         session.pull(&mut report).await?;
-                        if report.pulled + report.deleted > 0 || !report.skipped.is_empty() {
+                        if report.rehomed.is_some() {
+                            // A copy: sync again as the new device.
+                            report = session.sync().await?;
+                        }
+                        if report.pulled + report.deleted + report.preferences > 0
+                            || !report.skipped.is_empty()
+                            || !report.findings.is_empty()
+                            || report.rehomed.is_some()
+                        {
                             say(out, pulled_line(&report))?;
                         }
                     }
@@ -117,7 +131,12 @@ async fn watch(session: &mut Session, out: &mut dyn Write) -> Result<()> {
                 if push {
                     last_retry = Instant::now();
                     let mut report = Report::default();
-                    session.push(&mut report).await?;
+                    if session.push(&mut report).await? == Pushed::SeqConflict {
+                        report = session.sync().await?;
+                        for line in report.notices() {
+                            say(out, line)?;
+                        }
+                    }
                     unconfirmed = report.unconfirmed > 0;
                     if report.pushed > 0 {
                         say(out, format!("pushed {}", report.pushed))?;
@@ -125,12 +144,6 @@ async fn watch(session: &mut Session, out: &mut dyn Write) -> Result<()> {
                     for line in &report.rejected {
                         say(out, format!("rejected {line}"))?;
                     }
-                }
-                if last_refresh.elapsed() >= REFRESH && session.online {
-                    last_refresh = Instant::now();
-                    let mut report = Report::default();
-                    session.pull_preferences(&mut report).await?;
-                    session.pull_devices(&mut report).await?;
                 }
             }
         }
@@ -142,6 +155,15 @@ fn pulled_line(report: &Report) -> String {
     let mut line = format!("pulled {}", report.pulled);
     if report.deleted > 0 {
         line.push_str(&format!(", {} deleted", report.deleted));
+    }
+    if report.preferences > 0 {
+        line.push_str(&format!(
+            ", {} applied",
+            crate::plural::count(report.preferences, "preference", "preferences")
+        ));
+    }
+    for notice in report.notices() {
+        line.push_str(&format!("\n  {notice}"));
     }
     if !report.skipped.is_empty() {
         line.push_str(&format!(", skipped {}", report.skipped.len()));

@@ -4,6 +4,8 @@
 //! gen_vectors` writes the files, and `tests/vectors.rs` checks that the
 //! committed files equal what this produces, byte for byte.
 
+mod records_v2;
+
 use std::collections::BTreeMap;
 
 use crypto_core::envelope::{nonce_from_slice, MIN_ENVELOPE_LEN};
@@ -62,6 +64,7 @@ pub fn vector_files() -> Vec<(&'static str, String)> {
         ("kdf.json", render(&kdf_file())),
         ("envelope.json", render(&envelope_file())),
         ("record.json", render(&record_file())),
+        ("records-v2.json", render(&records_v2::records_v2_file())),
     ]
 }
 

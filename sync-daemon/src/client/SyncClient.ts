@@ -9,15 +9,17 @@ import { frame, LineReader } from "../protocol/framing.js";
 import type { ErrorKind } from "../protocol/errors.js";
 import type {
   DaemonState,
-  DeviceRecord,
+  DeviceHead,
+  Fork,
+  Gap,
+  HeadItem,
   HealthResult,
   InitParams,
   InitResult,
-  PrefRecord,
   PullResult,
   PushResult,
+  RecordItem,
   StatusResult,
-  SyncItem,
 } from "../protocol/types.js";
 
 /** An error answered by the daemon: `kind` is PROTOCOL.md's `data.kind`. */
@@ -50,6 +52,15 @@ export interface SyncClientEvents {
   "sync.changed": [{ devices: string[] }];
   "sync.state": [{ state: DaemonState }];
   exit: [{ code: number | null; signal: NodeJS.Signals | null }];
+}
+
+/** What pullAll returns: every item pulled, and the last page's cursor and integrity reports. */
+export interface PullAllResult {
+  items: RecordItem[];
+  cursor: string;
+  heads: DeviceHead[];
+  gaps: Gap[];
+  forks: Fork[];
 }
 
 export function defaultDaemonPath(): string {
@@ -161,21 +172,26 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
   reset() {
     return this.call<{ state: DaemonState }>("sync.reset");
   }
-  push(entries: SyncItem[], opts: { ackTimeoutMs?: number } = {}) {
-    return this.call<PushResult>("sync.push", { entries, ...opts });
+  /** Pushes this device's records (ascending seq) and, optionally, its new sealed head. */
+  push(items: RecordItem[], opts: { head?: HeadItem; ackTimeoutMs?: number } = {}) {
+    return this.call<PushResult>("sync.push", { items, ...opts });
   }
-  pull(cursor?: string | null, opts: { limit?: number; excludeDeviceId?: string } = {}) {
+  pull(cursor?: string | null, opts: { limit?: number } = {}) {
     return this.call<PullResult>("sync.pull", { cursor: cursor ?? null, ...opts });
   }
-  /** Pulls until hasMore is false; returns every item and the final cursor. */
-  async pullAll(cursor?: string | null, opts: { limit?: number; excludeDeviceId?: string } = {}) {
-    const entries: SyncItem[] = [];
+  /**
+   * Pulls until hasMore is false: every record after `cursor` as raw wire items
+   * (open them with openRecord), the final cursor, and the last page's heads,
+   * gaps and forks (a reader must check them before trusting the history whole).
+   */
+  async pullAll(cursor?: string | null, opts: { limit?: number } = {}): Promise<PullAllResult> {
+    const items: RecordItem[] = [];
     let c = cursor ?? null;
     for (;;) {
       const r = await this.pull(c, opts);
-      entries.push(...r.entries);
+      items.push(...r.items);
       c = r.cursor;
-      if (!r.hasMore) return { entries, cursor: c };
+      if (!r.hasMore) return { items, cursor: c, heads: r.heads, gaps: r.gaps, forks: r.forks };
     }
   }
   subscribe() {
@@ -183,18 +199,6 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
   }
   unsubscribe() {
     return this.call<{ subscribed: boolean }>("sync.unsubscribe");
-  }
-  registerDevice(rec: DeviceRecord) {
-    return this.call<{ applied: boolean }>("device.register", { ...rec });
-  }
-  listDevices() {
-    return this.call<{ devices: DeviceRecord[] }>("device.list");
-  }
-  setPref(rec: PrefRecord) {
-    return this.call<{ applied: boolean }>("prefs.set", { ...rec });
-  }
-  listPrefs() {
-    return this.call<{ prefs: PrefRecord[] }>("prefs.list");
   }
 
   /** Resolves when the daemon process has exited. */

@@ -6,7 +6,8 @@ import { mkdirSync } from "node:fs";
 import { identify, JazzNode, type CoId } from "../jazz/node.js";
 import { RpcError } from "../protocol/errors.js";
 import { MAX_PULL_BYTES } from "../protocol/limits.js";
-import type { DaemonState, DeviceRecord, HealthResult, PrefRecord, StatusResult, WireItem } from "../protocol/types.js";
+import type { DaemonState, HeadItem, HealthResult, RecordItem, StatusResult } from "../protocol/types.js";
+import { readAfter } from "../jazz/reader.js";
 import { log } from "../log.js";
 import { DataDir } from "./datadir.js";
 import { DirLock } from "./lock.js";
@@ -32,7 +33,7 @@ interface Session {
   deviceId: string;
   deviceName: string;
   platform: string;
-  /** Own items the relay is known to hold; only ever advanced while connected. */
+  /** Own records the relay is known to hold; only ever advanced while connected. */
   ackedSeq: number;
 }
 
@@ -234,10 +235,10 @@ export class Daemon {
     return !!this.session?.jazz.connected();
   }
 
-  async push(items: WireItem[], ackTimeoutMs: number) {
+  async push(items: RecordItem[], head: HeadItem | undefined, ackTimeoutMs: number) {
     const { jazz } = this.need();
     const r = await this.mutex.run(async () => {
-      const stored = await jazz.history.entries.push(items);
+      const stored = await jazz.history.own.push(items, head);
       await jazz.waitStored(stored.touched);
       return stored;
     });
@@ -246,42 +247,16 @@ export class Daemon {
     const acknowledged =
       ackTimeoutMs > 0 ? await jazz.waitAcked(r.touched, ackTimeoutMs) : jazz.connected() && [...r.touched].every((id) => jazz.isSynced(id));
     this.noteAcked();
-    return { accepted: r.accepted, duplicates: r.duplicates, acknowledged };
+    return { accepted: r.accepted, duplicates: r.duplicates, rejected: r.rejected, acknowledged, nextSeq: r.nextSeq };
   }
 
   /** Online, first catches up with the relay (bounded), so a pull returns what the relay holds. */
-  async pull(positions: Record<string, number>, limit: number, excludeDeviceId?: string) {
+  async pull(positions: Record<string, number>, limit: number) {
     const { jazz } = this.need();
-    if (jazz.connected() && !(await jazz.history.catchUp(jazz.relay, CATCH_UP_TIMEOUT_MS, positions))) {
+    if (jazz.connected() && !(await jazz.history.catchUp(jazz.relay, CATCH_UP_TIMEOUT_MS))) {
       log.warn("pull: the relay's content is still arriving; answering with what is here");
     }
-    return jazz.history.entries.pull(positions, limit, MAX_PULL_BYTES, excludeDeviceId);
-  }
-
-  registerDevice(rec: DeviceRecord) {
-    const { jazz } = this.need();
-    return this.mutex.run(async () => {
-      const r = jazz.history.registers.registerDevice(rec);
-      await jazz.waitStored(r.touched);
-      return { applied: r.applied };
-    });
-  }
-
-  listDevices() {
-    return { devices: this.need().jazz.history.registers.listDevices() };
-  }
-
-  setPref(rec: PrefRecord) {
-    const { jazz } = this.need();
-    return this.mutex.run(async () => {
-      const r = jazz.history.registers.setPref(rec);
-      await jazz.waitStored(r.touched);
-      return { applied: r.applied };
-    });
-  }
-
-  listPrefs() {
-    return { prefs: this.need().jazz.history.registers.listPrefs() };
+    return readAfter(jazz.history.logs, positions, limit, MAX_PULL_BYTES);
   }
 
   // ---- status ----------------------------------------------------------------
@@ -291,7 +266,7 @@ export class Daemon {
     const s = this.session;
     if (!s) return [];
     const ids: CoId[] = [...s.jazz.history.ownStructure()];
-    for (const c of s.jazz.history.entries.ownChunks()) ids.push(c.id);
+    for (const c of s.jazz.history.own.chunks()) ids.push(c.id);
     return ids.filter((id) => !s.jazz.isSynced(id));
   }
 
@@ -303,9 +278,10 @@ export class Daemon {
   private noteAcked(): void {
     const s = this.session;
     if (!s || !s.jazz.connected()) return;
-    const seq = s.jazz.history.entries.ackedThrough(s.ackedSeq, (id) => s.jazz.isSynced(id));
+    const seq = s.jazz.history.own.ackedThrough(s.jazz.history.logs.logsMap.id, s.ackedSeq, (id) => s.jazz.isSynced(id));
     if (seq <= s.ackedSeq) return;
     s.ackedSeq = seq;
+    s.jazz.history.own.releaseAcked(seq);
     try {
       this.dir.writeAckMark({ accountId: s.jazz.accountId, deviceId: s.deviceId, seq });
     } catch (err) {
@@ -317,7 +293,7 @@ export class Daemon {
     const s = this.session;
     if (!s) return 0;
     let n = 0;
-    for (const c of s.jazz.history.entries.ownChunks()) if (!s.jazz.isSynced(c.id)) n += c.count;
+    for (const c of s.jazz.history.own.chunks()) if (!s.jazz.isSynced(c.id)) n += c.count;
     return n;
   }
 
@@ -341,7 +317,7 @@ export class Daemon {
       uptime: (Date.now() - this.started) / 1000,
       state: this.state,
       relay: { url: s?.jazz.relay ?? null, connected, latencyMs: connected ? (s?.jazz.lastPingDelayMs ?? null) : null },
-      storage: { entries: s ? s.jazz.history.index.itemCount() : 0, sizeBytes: this.dir.storeSizeBytes() },
+      storage: { entries: s ? s.jazz.history.logs.recordCount() : 0, sizeBytes: this.dir.storeSizeBytes() },
       queue: { pending: this.pendingCount(), failed: 0 },
     };
   }

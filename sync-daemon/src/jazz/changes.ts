@@ -1,31 +1,62 @@
-// Change detection: subscribes to other devices' logs and growing chunks, and
-// after a remote change (coalesced to one pass per macrotask) refreshes the chunk
-// index and tells the listener which devices have new items. The daemon turns
-// that into `sync.changed` notifications.
+// Change detection: subscribes to the root's list of logs and, of every other
+// device, to its log map, head map and newest chunk (only those: older chunks
+// never change and stay releasable). After a remote change (coalesced to one
+// pass per macrotask) it reloads those parts and tells the listener which
+// devices have new records. The daemon turns that into `sync.changed`.
 import type { RawCoValue } from "cojson";
 import { log } from "../log.js";
-import type { ChunkIndex } from "./chunks.js";
+import type { DeviceLogView } from "./chunks.js";
+import type { DeviceLogs } from "./logs.js";
 
 export class ChangeDetector {
-  private index: ChunkIndex | undefined;
-  private unsubscribers: (() => void)[] = [];
-  private watched = new Set<string>();
+  private logs: DeviceLogs | undefined;
+  /** Subscriptions by CoValue id. */
+  private readonly subs = new Map<string, () => void>();
+  /** Per other device: the newest chunk subscribed to. */
+  private readonly newest = new Map<string, string>();
   private scheduled = false;
   private listener: ((deviceId: string) => void) | undefined;
-  /** Per other device: the item count last announced to the listener. */
-  private announced = new Map<string, number>();
+  /** Per other device: the record count last announced to the listener. */
+  private readonly announced = new Map<string, number>();
 
   constructor(private readonly ownDeviceId: string) {}
 
-  /** The index to refresh on a change; set once it exists (it calls watch() as it loads). */
-  attach(index: ChunkIndex): void {
-    this.index = index;
+  /** The logs to reload on a change; set once they exist. */
+  attach(logs: DeviceLogs): void {
+    this.logs = logs;
   }
 
-  /** Subscribes to a CoValue so remote changes are noticed (and it stays live). */
-  watch(value: RawCoValue): void {
-    if (this.watched.has(value.id)) return;
-    this.watched.add(value.id);
+  watchRoot(value: RawCoValue): void {
+    this.subscribe(value);
+  }
+
+  /** Subscribes to a device log's changing parts; moves on from a chunk once a newer one exists. */
+  watchLog(view: DeviceLogView): void {
+    this.subscribe(view.map);
+    if (view.headMap) this.subscribe(view.headMap);
+    const chunk = view.chunks.get(view.newestIndex());
+    if (!chunk) return;
+    const previous = this.newest.get(view.deviceId);
+    if (previous === chunk.id) return;
+    if (previous) {
+      this.subs.get(previous)?.();
+      this.subs.delete(previous);
+    }
+    this.newest.set(view.deviceId, chunk.id);
+    this.subscribe(chunk.list);
+  }
+
+  onChange(listener: (deviceId: string) => void): void {
+    this.listener = listener;
+  }
+
+  close(): void {
+    for (const u of this.subs.values()) u();
+    this.subs.clear();
+  }
+
+  private subscribe(value: RawCoValue): void {
+    if (this.subs.has(value.id)) return;
     let first = true;
     const unsub = value.subscribe(() => {
       // The first call is the subscription's initial value, not a change.
@@ -35,16 +66,7 @@ export class ChangeDetector {
       }
       this.schedule();
     });
-    this.unsubscribers.push(unsub);
-  }
-
-  onChange(listener: (deviceId: string) => void): void {
-    this.listener = listener;
-  }
-
-  close(): void {
-    for (const u of this.unsubscribers) u();
-    this.unsubscribers = [];
+    this.subs.set(value.id, unsub);
   }
 
   private schedule(): void {
@@ -57,22 +79,21 @@ export class ChangeDetector {
   }
 
   private async detect(): Promise<void> {
-    const index = this.index;
-    if (!index) return;
+    const logs = this.logs;
+    if (!logs) return;
+    let views: DeviceLogView[];
     try {
-      await index.refresh();
+      views = await logs.loadNewest();
     } catch (err) {
-      log.warn("refresh after remote change failed", { error: String(err) });
+      log.warn("reload after remote change failed", { error: String(err) });
       return;
     }
-    // Compared with what was announced (not with a snapshot taken here): items
-    // indexed meanwhile by a push's or pull's refresh are still announced.
-    for (const [d, v] of index.logs) {
-      if (d === this.ownDeviceId) continue;
-      const n = v.itemCount();
-      if (n > (this.announced.get(d) ?? 0)) {
-        this.announced.set(d, n);
-        this.listener?.(d);
+    for (const v of views) {
+      if (v.deviceId === this.ownDeviceId) continue;
+      const n = v.recordCount();
+      if (n > (this.announced.get(v.deviceId) ?? 0)) {
+        this.announced.set(v.deviceId, n);
+        this.listener?.(v.deviceId);
       }
     }
   }

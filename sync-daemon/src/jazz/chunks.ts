@@ -1,59 +1,76 @@
-// The chunk index: an in-memory, decoded view of every device's log (DeviceLog
-// CoMap "0", "1", ... -> Chunk CoList of StoredItem, chunk k holding seq
-// 1000k .. 1000k+999), with the entry-id and tombstone index a push dedupes
-// against and a pull hides deleted entries with. It loads lazily: only what a
-// caller asks for, and a full chunk is never read twice (one writer, capped).
+// One device's log as the daemon sees it: the log CoMap ("0", "1", … → Chunk
+// CoList, chunk k holding seq 1000k .. 1000k+999; "head" → the current head map)
+// and, decoded on demand, only the chunks a caller asks for. Nothing here indexes
+// ids or scans a whole log: a push needs the own newest chunk, a pull the chunks
+// after its cursor, and a delivered full chunk can be released from memory.
 import type { CoID, JsonValue, LocalNode, RawCoID, RawCoList, RawCoMap, RawCoValue } from "cojson";
-import type { WireItem } from "../protocol/types.js";
+import type { HeadItem } from "../protocol/types.js";
+import { noteReleased } from "./memory.js";
 
 export const CHUNK_SIZE = 1000;
-/** How often catchUp looks again while the relay's answers stream in. */
-const CATCH_UP_POLL_MS = 5;
 
-/** An item as a chunk stores it: the wire item and its device's sequence number. */
-export interface StoredItem extends WireItem {
+/** A record as a chunk stores it: the hints besides the device (the log's) and the envelope. */
+export interface StoredRecord {
   seq: number;
+  kind: string;
+  id: string;
+  epoch: number;
+  envelope: string;
 }
 
 export type AnyMap = RawCoMap<{ [key: string]: JsonValue | undefined }>;
 export type ChunkList = RawCoList<JsonValue>;
 
-/** A decoded, indexed view of one chunk, rebuilt when the chunk grows. */
+/** Where a log's current head lives: a small CoMap per chunk of heads, so no map grows without bound. */
+export interface HeadRef {
+  chunk: number;
+  map: RawCoID;
+}
+
+/** A decoded view of one chunk, re-read when the chunk grows. */
 export class ChunkView {
-  length = -1;
-  /** slots[seq - base] */
-  slots: (StoredItem | undefined)[] = [];
+  private length = -1;
+  /** slots[seq - base]: the first record stored for that seq, in CoList order. */
+  readonly slots: (StoredRecord | undefined)[] = [];
   count = 0;
+  /** Seqs for which a second, different record is stored (two writers of one log). */
+  readonly forks = new Set<number>();
+
   constructor(
-    readonly id: RawCoID,
-    readonly deviceId: string,
     readonly index: number,
     readonly list: ChunkList,
   ) {}
+
+  get id(): RawCoID {
+    return this.list.id;
+  }
 
   get base(): number {
     return this.index * CHUNK_SIZE;
   }
 
-  /** Re-reads the list; returns the items that are new since the last refresh. */
-  refresh(): StoredItem[] {
-    // Full chunks never change (one writer, capped); length() is cached by cojson.
-    if (this.count >= CHUNK_SIZE) return [];
+  get full(): boolean {
+    return this.count >= CHUNK_SIZE;
+  }
+
+  /** Re-reads the list when it changed. */
+  refresh(): void {
     const n = this.list.length();
-    if (n === this.length) return [];
-    const raw = this.list.asArray();
+    if (n === this.length) return;
     this.length = n;
-    const fresh: StoredItem[] = [];
-    for (const value of raw) {
-      const item = value as unknown as StoredItem;
-      if (!item || typeof item !== "object" || typeof item.seq !== "number") continue;
-      const slot = item.seq - this.base;
-      if (slot < 0 || slot >= CHUNK_SIZE || this.slots[slot]) continue;
-      this.slots[slot] = item;
-      this.count++;
-      fresh.push(item);
+    for (const value of this.list.asArray()) {
+      const rec = value as unknown as StoredRecord;
+      if (!rec || typeof rec !== "object" || typeof rec.seq !== "number" || typeof rec.envelope !== "string") continue;
+      const slot = rec.seq - this.base;
+      if (!Number.isInteger(slot) || slot < 0 || slot >= CHUNK_SIZE) continue;
+      const held = this.slots[slot];
+      if (!held) {
+        this.slots[slot] = rec;
+        this.count++;
+      } else if (held.envelope !== rec.envelope) {
+        this.forks.add(rec.seq);
+      }
     }
-    return fresh;
   }
 
   /** One past the highest seq present. */
@@ -61,207 +78,130 @@ export class ChunkView {
     for (let i = this.slots.length - 1; i >= 0; i--) if (this.slots[i]) return this.base + i + 1;
     return this.base;
   }
+
+  /** The lowest seq present after `seq`, if any. */
+  presentAfter(seq: number): number | undefined {
+    for (let i = Math.max(0, seq - this.base + 1); i < this.slots.length; i++) if (this.slots[i]) return this.base + i;
+    return undefined;
+  }
 }
 
 export class DeviceLogView {
-  chunks = new Map<number, ChunkView>();
+  readonly chunks = new Map<number, ChunkView>();
+  /** Forks seen in any chunk of this log, kept when the chunk is released. */
+  readonly forks = new Set<number>();
+  headMap: AnyMap | undefined;
+
   constructor(
     readonly deviceId: string,
     readonly map: AnyMap,
+    private readonly node: LocalNode,
   ) {}
 
   chunkIds(): Map<number, RawCoID> {
     const out = new Map<number, RawCoID>();
     for (const key of this.map.keys()) {
-      const k = Number(key);
+      if (!/^\d+$/.test(key)) continue;
       const id = this.map.get(key);
-      if (Number.isInteger(k) && k >= 0 && typeof id === "string") out.set(k, id as RawCoID);
+      if (typeof id === "string") out.set(Number(key), id as RawCoID);
     }
     return out;
   }
 
-  itemCount(): number {
-    let n = 0;
-    for (const c of this.chunks.values()) n += c.count;
-    return n;
+  /** The index of the newest chunk, -1 when the log has none. */
+  newestIndex(): number {
+    let max = -1;
+    for (const k of this.chunkIds().keys()) if (k > max) max = k;
+    return max;
   }
-}
 
-/** Which chunk of a log to load from. */
-export type FirstChunk = (view: DeviceLogView) => number;
+  /** Chunk k, loaded (from the store or the relay) and decoded; undefined when the log has no chunk k. */
+  async chunk(k: number): Promise<ChunkView | undefined> {
+    const held = this.chunks.get(k);
+    if (held) {
+      held.refresh();
+      return held;
+    }
+    const id = this.chunkIds().get(k);
+    if (!id) return undefined;
+    const list = await loadValue<ChunkList>(this.node, id, `chunk ${k} of a device log`);
+    return this.adopt(k, list);
+  }
 
-/** The newest chunk of each log. */
-export const newestChunk: FirstChunk = (view) => Math.max(0, ...view.chunkIds().keys());
-
-/** Per log, the chunk holding the item after `positions` (earlier chunks are full and delivered). */
-export function afterPositions(positions: Record<string, number>): FirstChunk {
-  return (view) => Math.floor((positions[view.deviceId] ?? 0) / CHUNK_SIZE);
-}
-
-export class ChunkIndex {
-  readonly logs = new Map<string, DeviceLogView>();
-  /** entry id -> chunk holding it */
-  readonly entryIds = new Map<string, RawCoID>();
-  /** tombstoned id -> chunk holding the tombstone */
-  readonly tombstones = new Map<string, RawCoID>();
-  private refreshRunning: Promise<void> | undefined;
-  private refreshQueued: Promise<void> | undefined;
-
-  /**
-   * `watch` is called with every other device's log and not-yet-full chunk as it
-   * loads (change detection subscribes to them).
-   */
-  constructor(
-    private readonly node: LocalNode,
-    readonly logsMap: AnyMap,
-    readonly ownDeviceId: string,
-    private readonly watch: (value: RawCoValue) => void,
-  ) {}
-
-  /** Adds a loaded chunk to its log's view and indexes its items. */
-  addChunk(view: DeviceLogView, k: number, list: ChunkList): ChunkView {
-    const c = new ChunkView(list.id, view.deviceId, k, list);
-    view.chunks.set(k, c);
-    this.indexItems(c, c.refresh());
+  /** Takes a chunk list (loaded or just created) into the view. */
+  adopt(k: number, list: ChunkList): ChunkView {
+    const held = this.chunks.get(k);
+    if (held) return held;
+    const c = new ChunkView(k, list);
+    c.refresh();
+    for (const s of c.forks) this.forks.add(s);
+    this.chunks.set(k, c);
     return c;
   }
 
-  indexItems(chunk: ChunkView, items: StoredItem[]): void {
-    for (const item of items) {
-      if (item.op === "delete") {
-        if (!this.tombstones.has(item.id)) this.tombstones.set(item.id, chunk.id);
-      } else if (!this.entryIds.has(item.id)) {
-        this.entryIds.set(item.id, chunk.id);
-      }
+  /** Re-reads the loaded chunks; collects forks. */
+  refresh(): void {
+    for (const c of this.chunks.values()) {
+      c.refresh();
+      for (const s of c.forks) this.forks.add(s);
     }
   }
 
   /**
-   * Brings the index up to date with every log and chunk in the store.
-   * Single-flight: a call while one runs waits for it and then runs once more
-   * (coalesced), so a caller always sees everything known when it called.
+   * Drops a delivered chunk from memory (cojson keeps a shell with its known
+   * state). Only full chunks the relay holds go, never the newest: they never
+   * change again, and the newest counts the log's records.
    */
-  refresh(): Promise<void> {
-    if (this.refreshQueued) return this.refreshQueued;
-    if (!this.refreshRunning) {
-      this.refreshRunning = this.refreshOnce().finally(() => {
-        this.refreshRunning = undefined;
-      });
-      return this.refreshRunning;
+  release(k: number): void {
+    const c = this.chunks.get(k);
+    if (!c || !c.full || k === this.newestIndex()) return;
+    if (!this.node.internalUnmountCoValue(c.id)) return;
+    this.chunks.delete(k);
+    noteReleased();
+  }
+
+  /** The lowest seq present after `seq` (loading at most the chunks up to the first that has one). */
+  async presentAfter(seq: number): Promise<number | undefined> {
+    const k = Math.floor(seq / CHUNK_SIZE);
+    const here = (await this.chunk(k))?.presentAfter(seq);
+    if (here !== undefined) return here;
+    const later = [...this.chunkIds().keys()].filter((i) => i > k).sort((a, b) => a - b);
+    for (const i of later) {
+      const c = await this.chunk(i);
+      const s = c?.presentAfter(c.base - 1);
+      if (s !== undefined) return s;
     }
-    this.refreshQueued = this.refreshRunning
-      .catch(() => undefined)
-      .then(() => {
-        this.refreshQueued = undefined;
-        return this.refresh();
-      });
-    return this.refreshQueued;
+    return undefined;
   }
 
-  /**
-   * Loads every device's log and, of each log, the chunks from `firstChunk(view)`
-   * on (default: all of them), and indexes what is new.
-   */
-  async refreshOnce(firstChunk: FirstChunk = () => 0): Promise<void> {
-    const loads: Promise<void>[] = [];
-    for (const deviceId of this.logsMap.keys()) {
-      const logId = this.logsMap.get(deviceId);
-      if (typeof logId !== "string") continue;
-      const view = this.logs.get(deviceId);
-      if (!view) {
-        loads.push(
-          (async () => {
-            const map = await this.node.load(logId as CoID<AnyMap>);
-            if (map === "unavailable") return;
-            await waitStreamed(map);
-            if (this.logs.has(deviceId)) return;
-            const v = new DeviceLogView(deviceId, map);
-            this.logs.set(deviceId, v);
-            if (deviceId !== this.ownDeviceId) this.watch(map);
-            await this.refreshLog(v, firstChunk(v));
-          })(),
-        );
-      } else {
-        loads.push(this.refreshLog(view, firstChunk(view)));
-      }
+  headRef(): HeadRef | undefined {
+    const v = this.map.get("head") as unknown as HeadRef | undefined;
+    return v && typeof v === "object" && typeof v.chunk === "number" && typeof v.map === "string" ? v : undefined;
+  }
+
+  /** The head map the log names now, loaded. */
+  async loadHeadMap(): Promise<AnyMap | undefined> {
+    const ref = this.headRef();
+    if (!ref) return undefined;
+    if (this.headMap?.id !== ref.map) this.headMap = await loadValue<AnyMap>(this.node, ref.map, "head map");
+    return this.headMap;
+  }
+
+  /** The latest stored head, as loaded (call loadHeadMap first). */
+  head(): HeadItem | undefined {
+    const v = this.headMap?.get("head") as unknown as HeadItem | undefined;
+    if (!v || typeof v !== "object" || typeof v.seq !== "number" || typeof v.epoch !== "number" || typeof v.envelope !== "string") {
+      return undefined;
     }
-    await Promise.all(loads);
+    return { seq: v.seq, epoch: v.epoch, envelope: v.envelope };
   }
 
-  private async refreshLog(view: DeviceLogView, firstChunk: number): Promise<void> {
-    const loads: Promise<void>[] = [];
-    for (const [k, id] of view.chunkIds()) {
-      const chunk = view.chunks.get(k);
-      if (chunk) {
-        this.indexItems(chunk, chunk.refresh());
-        continue;
-      }
-      if (k < firstChunk) continue;
-      loads.push(
-        (async () => {
-          const list = await this.node.load(id as CoID<ChunkList>);
-          if (list === "unavailable") return;
-          await waitStreamed(list);
-          if (view.chunks.has(k)) return;
-          const c = this.addChunk(view, k, list);
-          if (c.count < CHUNK_SIZE && view.deviceId !== this.ownDeviceId) this.watch(list);
-        })(),
-      );
-    }
-    await Promise.all(loads);
-  }
-
-  /** Whether every chunk of every device log is loaded (the id and tombstone index is complete). */
-  complete(): boolean {
-    if ([...this.logsMap.keys()].some((d) => !this.logs.has(d))) return false;
-    for (const view of this.logs.values()) {
-      for (const k of view.chunkIds().keys()) if (!view.chunks.has(k)) return false;
-    }
-    return true;
-  }
-
-  /** Every log and loaded chunk that can still grow: full chunks never change. */
-  mutableIds(): RawCoID[] {
-    const ids: RawCoID[] = [this.logsMap.id];
-    for (const view of this.logs.values()) {
-      ids.push(view.map.id);
-      for (const chunk of view.chunks.values()) if (chunk.count < CHUNK_SIZE) ids.push(chunk.id);
-    }
-    return ids;
-  }
-
-  /**
-   * Waits until the local store holds everything the relay (`peerId`) said it has
-   * of `extra` and of the logs, loading what that reveals (new devices, new
-   * chunks) on the way. True when caught up, false at the timeout. Costs one
-   * round trip after a connection, nothing after.
-   */
-  async catchUp(peerId: string, timeoutMs: number, positions: Record<string, number>, extra: RawCoID[]): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      await this.refreshOnce(afterPositions(positions));
-      if (!this.behind(peerId, [...extra, ...this.mutableIds()])) return true;
-      if (Date.now() >= deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, CATCH_UP_POLL_MS));
-    }
-  }
-
-  /** Whether the relay has told of content the local store lacks, or has not answered yet. */
-  private behind(peerId: string, ids: RawCoID[]): boolean {
-    const peer = this.node.syncManager.peers[peerId];
-    if (!peer) return false;
-    return ids.some((id) => {
-      const theirs = peer.getKnownState(id);
-      if (!theirs) return true;
-      const ours = this.node.getCoValue(id).knownState().sessions;
-      return Object.entries(theirs.sessions).some(([session, n]) => (ours[session as keyof typeof ours] ?? 0) < n);
-    });
-  }
-
-  itemCount(): number {
-    let n = 0;
-    for (const v of this.logs.values()) n += v.itemCount();
-    return n;
+  /** Records in the log, from its chunk count and newest chunk (loaded or not: then a lower bound). */
+  recordCount(): number {
+    const k = this.newestIndex();
+    if (k < 0) return 0;
+    const newest = this.chunks.get(k);
+    return k * CHUNK_SIZE + (newest ? newest.count : 0);
   }
 }
 

@@ -1,65 +1,67 @@
 // The synced data of an account, opened: the root structure and the parts that
-// work on it (chunk index, entry log, change detection, registers).
+// work on it (the device logs, this device's own log, change detection).
 //
-// root (CoMap) { version: 1, logs, devices, prefs }
-//   logs    (CoMap) deviceId -> DeviceLog id
+// root (CoMap) { version: 2, logs }
+//   logs      (CoMap) deviceId -> DeviceLog id
 //   DeviceLog (CoMap) "0", "1", ... -> Chunk id   (chunk k holds seq 1000k .. 1000k+999)
-//   Chunk   (CoList of plain JSON StoredItem)     one transaction per push per chunk
-//   devices (CoMap) deviceId -> { envelope, updatedAt }
-//   prefs   (CoMap) JSON([key, deviceId]) -> { key, envelope, updatedAt, deviceId }
+//                     "head" -> { chunk, map }    (the head map of the head's chunk)
+//   Chunk     (CoList of plain JSON { seq, kind, id, epoch, envelope })
+//   head map  (CoMap) "head" -> { seq, epoch, envelope }
 //
 // A device's log has exactly one writer (its daemon; one daemon per data dir).
+// Device records and preferences are records in the logs, opaque like entries.
 import type { LocalNode, RawAccount, RawCoID } from "cojson";
 import { log } from "../log.js";
+import { RpcError } from "../protocol/errors.js";
 import { ChangeDetector } from "./changes.js";
-import { type AnyMap, CHUNK_SIZE, ChunkIndex, type ChunkList, DeviceLogView, loadValue, newestChunk } from "./chunks.js";
-import { EntryLog } from "./entry-log.js";
-import { Registers } from "./registers.js";
+import { type AnyMap, CHUNK_SIZE, type ChunkList, loadValue } from "./chunks.js";
+import { DeviceLogs } from "./logs.js";
+import { OwnLog } from "./own-log.js";
+
+/** The format of the root this daemon writes and reads. */
+export const ROOT_VERSION = 2;
 
 export class History {
   /** The initial background load (tests and benchmarks may await it). */
   background: Promise<void> = Promise.resolve();
 
   private constructor(
-    readonly index: ChunkIndex,
-    readonly entries: EntryLog,
-    readonly registers: Registers,
+    readonly logs: DeviceLogs,
+    readonly own: OwnLog,
     readonly changes: ChangeDetector,
-    private readonly ownLog: DeviceLogView,
   ) {}
 
   /** Creates the root structure in a freshly created account. */
   static createRoot(account: RawAccount): void {
     const logs = account.createMap();
-    const devices = account.createMap();
-    const prefs = account.createMap();
-    const root = account.createMap({ version: 1, logs: logs.id, devices: devices.id, prefs: prefs.id });
+    const root = account.createMap({ version: ROOT_VERSION, logs: logs.id });
     account.set("root", root.id, "trusting");
   }
 
   /**
-   * `ackedSeq`: how many of this device's items the relay is known to hold (see
-   * EntryLog.ackedThrough). The own chunks from there on are loaded now: loading
-   * a value is what makes cojson reconcile it with the relay, and cojson's own
+   * `ackedSeq`: how many of this device's records the relay is known to hold (see
+   * OwnLog.ackedThrough). The own chunks from there on are loaded now: loading a
+   * value is what makes cojson reconcile it with the relay, and cojson's own
    * record of unsynced values does not reliably survive a crash.
    */
   static async open(node: LocalNode, account: RawAccount, deviceId: string, ackedSeq = 0): Promise<History> {
     const rootId = account.get("root") as RawCoID | undefined;
     if (!rootId) throw new Error("account has no root");
-    const changes = new ChangeDetector(deviceId);
     const root = await loadValue<AnyMap>(node, rootId, "root");
-    const get = (k: string) => {
-      const v = root.get(k);
-      if (typeof v !== "string") throw new Error(`root.${k} missing`);
-      return v as RawCoID;
-    };
-    const [logsMap, devicesMap, prefsMap] = await Promise.all([
-      loadValue<AnyMap>(node, get("logs"), "logs"),
-      loadValue<AnyMap>(node, get("devices"), "devices"),
-      loadValue<AnyMap>(node, get("prefs"), "prefs"),
-    ]);
-    const index = new ChunkIndex(node, logsMap, deviceId, (v) => changes.watch(v));
-    changes.attach(index);
+    const version = root.get("version");
+    if (version !== ROOT_VERSION) {
+      throw new RpcError(
+        "old-format",
+        `the account was written by an older caro (format ${String(version)}); this version reads format ${ROOT_VERSION} only`,
+        { format: typeof version === "number" ? version : null },
+      );
+    }
+    const logsId = root.get("logs");
+    if (typeof logsId !== "string") throw new Error("root.logs missing");
+    const logsMap = await loadValue<AnyMap>(node, logsId as RawCoID, "logs");
+    const changes = new ChangeDetector(deviceId);
+    const logs = new DeviceLogs(node, logsMap, deviceId, (v) => changes.watchLog(v));
+    changes.attach(logs);
     let ownId = logsMap.get(deviceId) as RawCoID | undefined;
     if (!ownId) {
       const map = account.createMap() as AnyMap;
@@ -67,45 +69,41 @@ export class History {
       ownId = map.id;
       log.info("created device log");
     }
-    // Only what the next push needs: this device's log, its last chunk and any
-    // chunk the relay may lack. The rest (other devices, the id index) loads in
-    // the background right away and is awaited by the first push or pull.
-    const ownMap = await loadValue<AnyMap>(node, ownId, "own device log");
-    if (!index.logs.has(deviceId)) index.logs.set(deviceId, new DeviceLogView(deviceId, ownMap));
-    const ownLog = index.logs.get(deviceId)!;
-    const ids = ownLog.chunkIds();
-    const last = ids.size ? Math.max(...ids.keys()) : -1;
+    // Only what the next push needs: this device's log, its head map, its last
+    // chunk and any chunk the relay may lack.
+    const view = logs.adopt(deviceId, await loadValue<AnyMap>(node, ownId, "own device log"));
+    await view.loadHeadMap();
+    const ids = view.chunkIds();
+    const last = view.newestIndex();
     const first = Math.min(last, Math.floor(ackedSeq / CHUNK_SIZE));
     await Promise.all(
       [...ids]
         .filter(([k]) => k >= first)
-        .map(([k, id]) =>
-          loadValue<ChunkList>(node, id, "own chunk").then((list) => {
-            if (!ownLog.chunks.has(k)) index.addChunk(ownLog, k, list);
-          }),
-        ),
+        .map(([k, id]) => loadValue<ChunkList>(node, id, "own chunk").then((list) => view.adopt(k, list))),
     );
-    const nextSeq = last >= 0 ? ownLog.chunks.get(last)!.nextSeq() : 0;
-    const h = new History(index, new EntryLog(account, index, ownLog, nextSeq), new Registers(devicesMap, prefsMap), changes, ownLog);
-    changes.watch(logsMap);
-    // Every device's log and its newest chunk, so their changes are noticed and a
-    // pull that is up to date costs nothing. Older chunks (the id index for push
-    // and for hiding deleted entries) load when a push or a pull needs them.
-    // Deferred one macrotask so the caller's answer (sync.init) is written first.
+    const nextSeq = last >= 0 ? view.chunks.get(last)!.nextSeq() : 0;
+    const h = new History(logs, new OwnLog(account, view, nextSeq), changes);
+    changes.watchRoot(logsMap);
+    // Every other device's log, head and newest chunk, so their changes are
+    // noticed and a pull that is up to date costs nothing more. Deferred one
+    // macrotask so the caller's answer (sync.init) is written first.
     h.background = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => index.refreshOnce(newestChunk))
+      .then(() => logs.loadNewest())
+      .then(() => undefined)
       .catch((err) => log.warn("initial load", { error: String(err) }));
     return h;
   }
 
-  /** Waits (bounded) until the store holds what the relay has of the logs, devices and preferences. */
-  catchUp(peerId: string, timeoutMs: number, positions: Record<string, number>): Promise<boolean> {
-    return this.index.catchUp(peerId, timeoutMs, positions, [this.registers.devicesMap.id, this.registers.prefsMap.id]);
+  /** Waits (bounded) until the store holds what the relay has of the logs. */
+  catchUp(peerId: string, timeoutMs: number): Promise<boolean> {
+    return this.logs.catchUp(peerId, timeoutMs);
   }
 
   /** The structure this device writes to, besides its chunks. */
   ownStructure(): RawCoID[] {
-    return [this.index.logsMap.id, this.ownLog.map.id, this.registers.devicesMap.id, this.registers.prefsMap.id];
+    const ids = [this.logs.logsMap.id, this.own.view.map.id];
+    if (this.own.view.headMap) ids.push(this.own.view.headMap.id);
+    return ids;
   }
 
   close(): void {

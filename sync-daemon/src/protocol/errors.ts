@@ -20,6 +20,7 @@ export const ErrorKinds = {
   "store-locked": -32008,
   busy: -32009,
   "shutting-down": -32010,
+  "old-format": -32011,
 } as const;
 
 export type ErrorKind = keyof typeof ErrorKinds;

@@ -14,8 +14,12 @@ export const MAX_PUSH_ITEMS = 10_000;
 export const MAX_PUSH_BYTES = 512 * 1024;
 /** Decoded bytes of one envelope: its base64 fits one cojson transaction (a preference, a device record). */
 export const MAX_ENVELOPE_BYTES = 512 * 1024;
-/** Characters of an entry, device or preference id. */
-export const MAX_ID_CHARS = 128;
+/** Characters of a device id. */
+export const MAX_DEVICE_ID_CHARS = 128;
+/** Characters of a record id (an entry's UUIDv7, a preference's name, a device id). */
+export const MAX_RECORD_ID_CHARS = 256;
+/** Characters of a record kind (a–z). */
+export const MAX_KIND_CHARS = 32;
 /** Items one `sync.pull` may ask for. */
 export const MAX_PULL_LIMIT = 10_000;
 /** About how many envelope bytes one `sync.pull` answer carries before `hasMore`. */

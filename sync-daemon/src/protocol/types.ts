@@ -1,48 +1,48 @@
-// The wire types of the daemon's JSON-RPC methods (PROTOCOL.md), one home for the
-// server (src/rpc, src/daemon, src/jazz) and for SyncClient: what travels, not how
-// it is stored.
+// The wire types of the daemon's JSON-RPC methods (PROTOCOL.md, sync protocol v2),
+// one home for the server (src/rpc, src/daemon, src/jazz) and for SyncClient: what
+// travels, not how it is stored. An item is routing hints plus a sealed record;
+// the daemon never opens it.
 
 export type DaemonState = "UNINITIALIZED" | "INITIALIZING" | "ONLINE" | "OFFLINE";
 
-/** A sealed command entry. */
-export interface Entry {
-  id: string;
+/** One sealed v2 record on the wire: the hints (the record's AAD) and the envelope. */
+export interface RecordItem {
+  /** The author: the device whose log holds the record. */
   deviceId: string;
-  createdAt: number;
+  /** The record's place in its device's log: 0, 1, 2, … without holes. */
+  seq: number;
+  /** "entry" | "delete" | "pref" | "device" (the daemon accepts any 1–32 chars a–z). */
+  kind: string;
+  id: string;
+  /** The key epoch, ≥ 1. */
+  epoch: number;
   /** base64 of a crypto-core envelope. */
   envelope: string;
 }
 
-/** The deletion of an entry. */
-export interface Tombstone {
-  id: string;
-  deviceId: string;
-  createdAt: number;
-  op: "delete";
-}
-
-export type SyncItem = Entry | Tombstone;
-
-/** One item as the daemon handles it: an entry (envelope) or a tombstone (op). */
-export interface WireItem {
-  id: string;
-  deviceId: string;
-  createdAt: number;
-  envelope?: string;
-  op?: "delete";
-}
-
-export interface DeviceRecord {
-  deviceId: string;
+/** A device's sealed head as pushed: the seq and hash of its last record, sealed. */
+export interface HeadItem {
+  seq: number;
+  epoch: number;
   envelope: string;
-  updatedAt: number;
 }
 
-export interface PrefRecord {
-  key: string;
-  envelope: string;
-  updatedAt: number;
+/** A head as pulled: whose log it closes. */
+export interface DeviceHead extends HeadItem {
   deviceId: string;
+}
+
+/** The daemon holds a later record of `deviceId` but not seq `from`..`to`: delivery stops at `from`. */
+export interface Gap {
+  deviceId: string;
+  from: number;
+  to: number;
+}
+
+/** Two different records stored for one (deviceId, seq): the first in CoList order is delivered. */
+export interface Fork {
+  deviceId: string;
+  seq: number;
 }
 
 /** `sync.init` params as sent. */
@@ -61,11 +61,20 @@ export interface InitResult {
   state: DaemonState;
 }
 
-/** An item `sync.push` refused, with why. */
+export type RejectKind = "invalid-item" | "invalid-base64" | "invalid-envelope" | "wrong-device" | "seq-conflict" | "seq-gap";
+
+/** An item (or the head, `id: "head"`) `sync.push` refused, with why. */
 export interface Rejected {
+  seq: number | null;
   id: string | null;
-  kind: "invalid-entry" | "invalid-base64" | "invalid-envelope";
+  kind: RejectKind;
   message: string;
+}
+
+export interface PushParams {
+  items: RecordItem[];
+  head?: HeadItem;
+  ackTimeoutMs?: number;
 }
 
 export interface PushResult {
@@ -73,12 +82,17 @@ export interface PushResult {
   duplicates: number;
   rejected: Rejected[];
   acknowledged: boolean;
+  /** One past the own log's last seq after the call. */
+  nextSeq: number;
 }
 
 export interface PullResult {
-  entries: SyncItem[];
+  items: RecordItem[];
   cursor: string;
   hasMore: boolean;
+  heads: DeviceHead[];
+  gaps: Gap[];
+  forks: Fork[];
 }
 
 export interface StatusResult {

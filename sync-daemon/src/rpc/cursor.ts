@@ -1,11 +1,13 @@
-// sync.pull's cursor: how many items of each device were delivered, as base64url
-// JSON with sorted keys, so a cursor is a pure function of what was delivered.
+// sync.pull's cursor: how many records of each device were delivered (the next
+// seq), as base64url JSON {"v":2,"p":{deviceId: n}} with sorted keys, so a cursor
+// is a pure function of what was delivered. A v1 cursor is refused: its counts
+// were of another format's items.
 import { invalidParams } from "../protocol/errors.js";
 
 export function encodeCursor(positions: Record<string, number>): string {
   const sorted: Record<string, number> = {};
   for (const k of Object.keys(positions).sort()) sorted[k] = positions[k];
-  return Buffer.from(JSON.stringify({ v: 1, p: sorted })).toString("base64url");
+  return Buffer.from(JSON.stringify({ v: 2, p: sorted })).toString("base64url");
 }
 
 export function decodeCursor(cursor: unknown): Record<string, number> {
@@ -19,7 +21,7 @@ export function decodeCursor(cursor: unknown): Record<string, number> {
     throw invalidParams("cursor", "not a cursor returned by sync.pull");
   }
   const c = parsed as { v?: unknown; p?: unknown };
-  if (!c || c.v !== 1 || typeof c.p !== "object" || c.p === null || Array.isArray(c.p)) {
+  if (!c || c.v !== 2 || typeof c.p !== "object" || c.p === null || Array.isArray(c.p)) {
     throw invalidParams("cursor", "not a cursor returned by sync.pull");
   }
   const out: Record<string, number> = {};

@@ -1,4 +1,5 @@
-//! `caro sync devices`: the account's devices, names decrypted.
+//! `caro sync devices`: the account's devices, names decrypted (a pull
+//! applies their device records first).
 
 use std::io::Write;
 
@@ -38,7 +39,7 @@ pub fn run(args: &DevicesArgs) -> Result<()> {
         runtime()?.block_on(async {
             let mut session = Session::open(setup, None, opts).await?;
             let mut report = Report::default();
-            let pulled = session.pull_devices(&mut report).await;
+            let pulled = session.pull(&mut report).await;
             let devices = session.store.known_devices();
             session.close().await;
             pulled?;

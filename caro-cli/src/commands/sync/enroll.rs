@@ -8,9 +8,7 @@ use crypto_core::CryptoError;
 
 use crate::paths::Paths;
 use crate::store::Store;
-use crate::sync::account::{
-    current_device, init_account, register_device, start_daemon, DeviceIdentity,
-};
+use crate::sync::account::{current_device, init_account, start_daemon, DeviceIdentity};
 use crate::sync::keys::{self, SyncKeys};
 use crate::sync::session::{Options, Session};
 use crate::sync::setup::Setup;
@@ -33,10 +31,11 @@ pub struct Enrolled {
     pub device: DeviceIdentity,
 }
 
-/// Starts the daemon while `derive_keys` runs Argon2id, opens the account on
-/// `relay` (creating it when `create`) and registers this device. Only once
-/// that worked does anything change locally (device name, key file, sync
-/// identity); a failure before leaves no daemon directory behind.
+/// Starts the daemon while `derive_keys` runs Argon2id and opens the account
+/// on `relay` (creating it when `create`). Only once that worked does
+/// anything change locally (device name, key file, sync identity, this
+/// device's record queued); a failure before leaves no daemon directory
+/// behind.
 pub async fn enroll(
     paths: &Paths,
     mut store: Store,
@@ -56,7 +55,6 @@ pub async fn enroll(
         let keys = derive_keys()?;
         let create = matches!(entering, Entering::NewAccount);
         let init = init_account(&client, &keys, &relay, &device, create, &daemon_dir).await?;
-        register_device(&client, &keys, &device).await?;
         anyhow::Ok((keys, init))
     }
     .await;

@@ -64,6 +64,9 @@ pub fn run(args: &JoinArgs) -> Result<()> {
             synced.context("joined, but the first sync failed; run `caro sync` to retry")?;
         report.elapsed = started.elapsed();
         out.line(&report.summary())?;
+        for line in report.notices() {
+            out.line(&line)?;
+        }
         for line in describe_skipped(&report.skipped, 10) {
             eprintln!("caro: {line}");
         }

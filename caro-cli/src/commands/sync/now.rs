@@ -40,8 +40,14 @@ pub fn run(args: &NowArgs) -> Result<()> {
         let skipped: Vec<_> = report
             .skipped
             .iter()
-            .map(|s| json!({"id": s.id, "deviceId": s.device_id, "kind": s.kind, "message": s.message}))
+            .map(|s| {
+                json!({"id": s.id, "deviceId": s.device_id, "seq": s.seq,
+                       "recordKind": s.record_kind, "kind": s.kind, "message": s.message})
+            })
             .collect();
+        let rehomed = report.rehomed.as_ref().map(
+            |r| json!({"oldDeviceId": r.old_id, "newDeviceId": r.new_id, "reEnqueued": r.enqueued}),
+        );
         output::stdout().json(&json!({
                 "pushed": report.pushed,
                 "alreadyThere": report.already_there,
@@ -52,10 +58,16 @@ pub fn run(args: &NowArgs) -> Result<()> {
                 "preferences": report.preferences,
                 "devices": report.devices,
                 "skipped": skipped,
+                "integrity": report.integrity_json(),
+                "rehomed": rehomed,
                 "elapsedMs": report.elapsed.as_millis() as u64,
         }))?;
     } else if !args.quiet {
-        output::stdout().line(&report.summary())?;
+        let mut out = output::stdout();
+        out.line(&report.summary())?;
+        for line in report.notices() {
+            out.line(&line)?;
+        }
     }
     if !args.quiet {
         for line in describe_skipped(&report.skipped, 10) {
@@ -65,7 +77,7 @@ pub fn run(args: &NowArgs) -> Result<()> {
     if !report.rejected.is_empty() {
         bail!(
             "the sync daemon rejected {}; they stay queued: {}",
-            crate::plural::count(report.rejected.len(), "item", "items"),
+            crate::plural::count(report.rejected.len(), "record", "records"),
             report.rejected.join(", ")
         );
     }

@@ -50,6 +50,13 @@ struct Status {
     /// Preferences this device cannot apply (say, an exclude pattern from
     /// another device that is not a valid regex here): skipped, and said.
     warnings: Vec<String>,
+    /// What the pulls found wrong with the account's logs: the last pull's
+    /// gaps, withheld tails and forks, broken chains, rejected records by
+    /// reason.
+    integrity: serde_json::Value,
+    /// The same, one line each, for people.
+    #[serde(skip)]
+    integrity_lines: Vec<String>,
 }
 
 #[derive(Serialize, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +108,20 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         .collect();
     let entries = store.stats(0)?.total;
     let (last_push_at, last_pull_at) = store.last_push_and_pull()?;
+    let integrity = store.integrity()?;
+    let mut integrity_lines =
+        crate::sync::report::describe_integrity(&integrity.findings, &integrity.broken);
+    if !integrity.rejected.is_empty() {
+        let counts: Vec<String> = integrity
+            .rejected
+            .iter()
+            .map(|(reason, n)| format!("{reason} {n}"))
+            .collect();
+        integrity_lines.push(format!(
+            "integrity: records rejected so far: {}",
+            counts.join(", ")
+        ));
+    }
     drop(store);
     let mut status = Status {
         configured: false,
@@ -118,6 +139,8 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         queue: Queue { pending, failed },
         daemon: None,
         warnings,
+        integrity: crate::sync::report::state_json(&integrity),
+        integrity_lines,
     };
     if let Some(setup) = load_setup(&paths)? {
         status.configured = true;
@@ -144,9 +167,9 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         }
         let probed = runtime()?.block_on(async {
             let session = Session::open(setup, None, opts).await?;
-            let program = session.client.program().to_string();
+            let program = session.client()?.program().to_string();
             let health: Result<Health, _> = session
-                .client
+                .client()?
                 .call(rpc::HEALTH, &NoParams {}, Duration::from_secs(10))
                 .await;
             session.close().await;
@@ -293,6 +316,15 @@ fn print(status: &Status, json: bool) -> Result<()> {
         "queue:      {} pending, {} failed",
         status.queue.pending, status.queue.failed
     )?;
+    if status.integrity_lines.is_empty() {
+        writeln!(
+            out,
+            "integrity:  no gaps, withheld records, forks or rejections"
+        )?;
+    }
+    for line in &status.integrity_lines {
+        writeln!(out, "{}", for_terminal(line))?;
+    }
     match status.daemon.as_ref() {
         Some(DaemonStatus {
             running_pid: Some(pid),
