@@ -24,10 +24,14 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 /// Starts the daemon on this installation's daemon directory, for `relay`.
 /// With `verbose` the daemon's log is copied to stderr.
 pub fn start_daemon(paths: &Paths, relay: &str, verbose: bool) -> Result<DaemonClient> {
+    start_daemon_in(&super::daemon_dir(paths), relay, verbose)
+}
+
+/// Starts a daemon on `dir` (a rotation opens the new account in a second one).
+pub fn start_daemon_in(dir: &Path, relay: &str, verbose: bool) -> Result<DaemonClient> {
     let program = locate::daemon()?;
-    let dir = super::daemon_dir(paths);
     let existed = dir.exists();
-    crate::paths::create_private_dir(&dir).with_context(|| {
+    crate::paths::create_private_dir(dir).with_context(|| {
         format!(
             "cannot create the sync daemon's directory {}",
             dir.display()
@@ -36,9 +40,9 @@ pub fn start_daemon(paths: &Paths, relay: &str, verbose: bool) -> Result<DaemonC
     let plain = relay
         .get(..5)
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("ws://"));
-    DaemonClient::spawn(&program, &dir, verbose, !plain).map_err(|err| {
+    DaemonClient::spawn(&program, dir, verbose, !plain).map_err(|err| {
         if !existed {
-            let _ = std::fs::remove_dir(&dir);
+            let _ = std::fs::remove_dir(dir);
         }
         err.into()
     })

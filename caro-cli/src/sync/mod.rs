@@ -6,8 +6,9 @@
 //! local setup ([`setup`]), entering the account ([`account`]), one sync
 //! ([`session`], with its [`push`] and [`pull`] halves, its [`report`] and
 //! its [`progress`] bar), the names of its failures ([`error`]), the
-//! long-running [`watch`] loop and the background sync that `caro history
-//! add` may start ([`auto`]).
+//! long-running [`watch`] loop, the background sync that `caro history
+//! add` may start ([`auto`]), and key rotation ([`rotate`], its state on
+//! disk in [`rotate_state`]).
 //!
 //! Only the jazz-auth key ever crosses to the daemon; every operation crosses
 //! as one sealed record whose AAD binds its kind, id, device, seq and epoch.
@@ -24,6 +25,8 @@ pub mod pull;
 pub mod push;
 pub mod records;
 pub mod report;
+pub mod rotate;
+pub mod rotate_state;
 pub mod session;
 pub mod setup;
 pub mod watch;

@@ -55,6 +55,12 @@ impl Session {
             "sealed {}",
             crate::plural::count(sealed, "record", "records")
         ));
+        self.push_outbox(report).await
+    }
+
+    /// Sends the outbox's unacknowledged records in seq order, sealing
+    /// nothing new (a rotation's notice goes alone to the old account).
+    pub async fn push_outbox(&mut self, report: &mut Report) -> Result<Pushed> {
         let pending = self.store.unacked_count()?;
         let bar = self.progress.start(pending, "pushing");
         let mut after = None;

@@ -9,20 +9,20 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use crypto_core::{
     open_record, record_hash, seal_record, Body, CryptoError, DeviceBody, EntryBody, Hints,
-    PrefBody, Record, RecordKind,
+    PrefBody, Record, RecordKind, RetiredBody,
 };
 use serde_json::{json, Value};
 
 use super::keys::SyncKeys;
 use crate::daemon::protocol::{DeviceHead, WireHead, WireRecord};
 use crate::safety;
-use crate::store::{HistoryEntry, LocalOp, OutboxRecord, Sealed, ToSeal};
-
-/// The key epoch every record is sealed under until keys rotate (issue 11).
-pub const EPOCH: u32 = 1;
+use crate::store::{HistoryEntry, LocalOp, OutboxRecord, RetiredToSeal, Sealed, ToSeal};
 
 /// The id of every head record.
 pub const HEAD_ID: &str = "head";
+
+/// The id of every retirement notice.
+pub const RETIRED_ID: &str = "retired";
 
 /// Why a pulled record was not applied: a stable name and a sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,14 +68,14 @@ pub fn seal(keys: &SyncKeys, to_seal: &ToSeal<'_>) -> Result<Sealed, CryptoError
         id: to_seal.id.to_string(),
         device_id: to_seal.device_id.to_string(),
         seq: to_seal.seq,
-        epoch: EPOCH,
+        epoch: keys.epoch,
         prev: to_seal.prev.to_string(),
         created_at: to_seal.created_at,
         body,
     };
     let envelope = seal_record(keys.for_kind(kind), &record)?;
     Ok(Sealed {
-        epoch: EPOCH,
+        epoch: keys.epoch,
         hash: record_hash(&envelope),
         envelope,
     })
@@ -94,7 +94,7 @@ pub fn seal_head(
         id: HEAD_ID.to_string(),
         device_id: device_id.to_string(),
         seq,
-        epoch: EPOCH,
+        epoch: keys.epoch,
         prev: hash.to_string(),
         created_at,
         body: json!({}),
@@ -102,7 +102,7 @@ pub fn seal_head(
     let envelope = seal_record(keys.for_kind(RecordKind::Head), &record)?;
     Ok(WireHead {
         seq,
-        epoch: EPOCH,
+        epoch: keys.epoch,
         envelope: BASE64.encode(envelope),
     })
 }
@@ -141,7 +141,59 @@ pub fn open(keys: &SyncKeys, item: &WireRecord, envelope: &[u8]) -> Result<Recor
         seq: item.seq,
         epoch: item.epoch,
     };
+    if item.epoch != keys.epoch {
+        // Another epoch's record belongs to another account's keys: one a
+        // rotation replaced, or a device of it that has not joined again.
+        return Err(Refusal {
+            reason: "wrong-epoch".into(),
+            message: format!(
+                "the record is of key epoch {}, this account's keys are epoch {}",
+                item.epoch, keys.epoch
+            ),
+        });
+    }
     Ok(open_record(keys.for_kind(kind), &hints, envelope)?)
+}
+
+/// Opens a pulled record under the epoch its hints claim, for a device that
+/// joined an account and does not know its epoch yet (the record must still
+/// authenticate under this account's keys).
+pub fn open_any_epoch(keys: &SyncKeys, item: &WireRecord) -> Result<Record, Refusal> {
+    let (bytes, _) = envelope_of(item)?;
+    let kind: RecordKind = item.kind.parse()?;
+    let hints = Hints {
+        kind,
+        id: item.id.clone(),
+        device_id: item.device_id.clone(),
+        seq: item.seq,
+        epoch: item.epoch,
+    };
+    Ok(open_record(keys.for_kind(kind), &hints, &bytes)?)
+}
+
+/// The retirement notice `to_seal` places in this home's log: why the account
+/// was retired and which devices were removed; nothing of the new keys.
+pub fn seal_retired(
+    keys: &SyncKeys,
+    to_seal: &RetiredToSeal<'_>,
+    body: &RetiredBody,
+) -> Result<Sealed, CryptoError> {
+    let record = Record {
+        kind: RecordKind::Retired,
+        id: RETIRED_ID.to_string(),
+        device_id: to_seal.device_id.to_string(),
+        seq: to_seal.seq,
+        epoch: keys.epoch,
+        prev: to_seal.prev.to_string(),
+        created_at: to_seal.created_at,
+        body: body.to_value(),
+    };
+    let envelope = seal_record(keys.for_kind(RecordKind::Retired), &record)?;
+    Ok(Sealed {
+        epoch: keys.epoch,
+        hash: record_hash(&envelope),
+        envelope,
+    })
 }
 
 /// Opens a device's head: the seq and hash of its last record.

@@ -19,7 +19,12 @@ use crate::sync::session::runtime;
 
 pub fn run(args: &JoinArgs) -> Result<()> {
     let paths = Paths::from_env()?;
-    let store = Store::open_in(&paths)?;
+    let mut store = Store::open_in(&paths)?;
+    if let Some(retired) = crate::sync::rotate_state::read_retired(&paths)? {
+        // This home's account was rotated: it leaves it (history, queue and
+        // its own entries kept) and joins the new one, no reset needed.
+        leave_retired(&paths, &mut store, &retired.key_id)?;
+    }
     prepare_fresh_setup(&paths, &store)?;
     crate::sync::check_given_relay(args.relay.as_deref(), args.insecure_transport)?;
     let relay = crate::sync::resolve_relay(args.relay.as_deref(), None);
@@ -52,6 +57,7 @@ pub fn run(args: &JoinArgs) -> Result<()> {
             opts,
         )
         .await?;
+        session.adopt_epoch().await?;
         let synced = session.sync().await;
         let key_id = session.keys.key_id.clone();
         session.close().await;
@@ -72,4 +78,18 @@ pub fn run(args: &JoinArgs) -> Result<()> {
         }
         Ok(())
     })
+}
+
+/// Forgets the retired account `key_id` here: its identity, key file and
+/// daemon store. Entries, preferences and queued changes stay, and this
+/// device's own entries are enqueued for the new account by the join.
+fn leave_retired(paths: &Paths, store: &mut Store, key_id: &str) -> Result<()> {
+    let identity = store.sync_identity()?;
+    if identity.is_some_and(|i| i.key_id != key_id) {
+        // Already in another account: the note is stale.
+        return crate::sync::rotate_state::remove_retired(paths);
+    }
+    store.leave_sync_account()?;
+    crate::sync::keys::remove(&crate::sync::key_file(paths))?;
+    crate::sync::rotate_state::remove_retired(paths)
 }

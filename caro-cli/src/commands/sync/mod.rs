@@ -10,6 +10,7 @@ mod now;
 mod phrase;
 mod relay;
 mod reset;
+mod rotate;
 mod status;
 mod watch;
 
@@ -31,6 +32,7 @@ pub fn run(args: SyncArgs) -> Result<()> {
         Some(SyncCommand::Watch(watch)) => watch::run(&watch),
         Some(SyncCommand::Status(status)) => status::run(&status),
         Some(SyncCommand::Devices(devices)) => devices::run(&devices),
+        Some(SyncCommand::Rotate(rotate)) => rotate::run(&rotate),
         Some(SyncCommand::Export(export)) => export::run(&export),
         Some(SyncCommand::Reset(reset)) => reset::run(&reset),
         Some(SyncCommand::Relay(relay)) => relay::run(&relay),
