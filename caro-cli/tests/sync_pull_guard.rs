@@ -14,31 +14,36 @@ use serde_json::{json, Value};
 
 use crate::util::{repo_root, stderr_of, Device, Relay};
 
-/// Seals `records` as a chained log of entry records under the command key
-/// in `key_file` (crypto-core's WASM build, the package's own) and pushes
-/// them as device `forger` through `SyncClient`, in a daemon of its own. A
+/// Seals `records` as a chained log of entry records with the package's
+/// `sealRecord` (the keys of `key_file`) and pushes them as device `forger`
+/// through `SyncClient`, in a daemon of its own. A
 /// record may force its `prev` (a broken link) or be `tamper`ed after
 /// sealing (the next record still follows its bytes). The keys never reach
 /// argv: the script reads the key file; the records come on stdin.
 const FORGER: &str = r#"
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 const pkg = await import(pathToFileURL(process.env.PKG_INDEX).href);
-const wasm = createRequire(import.meta.url)(process.env.PKG_WASM);
 const input = JSON.parse(readFileSync(0, "utf8"));
-const keys = JSON.parse(readFileSync(input.keyFile, "utf8"));
-const commandKey = Buffer.from(keys.commandKey, "base64");
+const file = JSON.parse(readFileSync(input.keyFile, "utf8"));
+const keys = Object.fromEntries(
+  ["commandKey", "preferenceKey", "jazzAuthKey", "deviceKey"].map((k) => [k, Buffer.from(file[k], "base64")]),
+);
 const client = pkg.SyncClient.spawn({ dataDir: input.dataDir, stderr: "inherit" });
 try {
-  await client.init({ relay: input.relay, jazzAuthKey: keys.jazzAuthKey, deviceId: "forger" });
-  let prev = "0".repeat(64);
+  await client.init({ relay: input.relay, jazzAuthKey: file.jazzAuthKey, deviceId: "forger" });
+  let prev = pkg.GENESIS_PREV;
   const items = input.records.map(({ id, createdAt, body, prev: forcedPrev, tamper }, seq) => {
     const record = { kind: "entry", id, deviceId: "forger", seq, epoch: 1, prev: forcedPrev ?? prev, createdAt, body };
-    const envelope = wasm.sealRecord(commandKey, JSON.stringify(record));
-    if (tamper) envelope[envelope.length - 1] ^= 1;
-    prev = wasm.recordHash(envelope);
-    return { deviceId: "forger", seq, kind: "entry", id, epoch: 1, envelope: Buffer.from(envelope).toString("base64") };
+    const { item, hash } = pkg.sealRecord(keys, record);
+    prev = hash;
+    if (tamper) {
+      const bytes = Buffer.from(item.envelope, "base64");
+      bytes[bytes.length - 1] ^= 1;
+      item.envelope = bytes.toString("base64");
+      prev = pkg.recordHash(bytes);
+    }
+    return item;
   });
   const r = await client.push(items);
   if (!r.acknowledged || r.accepted !== items.length) throw new Error(JSON.stringify(r));

@@ -5,7 +5,8 @@
 //! time) is rejected and the chain moves past it (its hash is known); a
 //! broken link is a fork or a forgery, and that device is applied no
 //! further. This home's own log is checked too: a record in it that this
-//! home did not write means the home was copied.
+//! home did not write means the home was copied. After the last page the
+//! devices' sealed heads say whether a tail was withheld.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -13,8 +14,9 @@ use crypto_core::{check_link, check_time, CryptoError, Record};
 
 use super::keys::SyncKeys;
 use super::records::{self, Refusal};
-use crate::daemon::protocol::WireRecord;
-use crate::store::{ChainState, GENESIS_HASH};
+use super::report::Skipped;
+use crate::daemon::protocol::{DeviceHead, WireRecord};
+use crate::store::{ChainState, Finding, FindingKind, GENESIS_HASH};
 
 /// What to do with one pulled record.
 #[derive(Debug)]
@@ -159,6 +161,49 @@ impl Chains {
             Ok(()) => Verdict::Opened(Box::new(record)),
             Err(err) => Verdict::Rejected(err.into()),
         }
+    }
+
+    /// What the devices' heads say about the verified chains: a head at or
+    /// past a device's next seq names records this home never received (a
+    /// withheld tail); a head at the last verified seq with another hash is a
+    /// fork. A head that does not open is reported as skipped.
+    pub fn head_findings(
+        &self,
+        keys: &SyncKeys,
+        heads: &[DeviceHead],
+    ) -> (Vec<Finding>, Vec<Skipped>) {
+        let mut findings = Vec::new();
+        let mut refused = Vec::new();
+        for head in heads {
+            let next = self.next_seq(&head.device_id);
+            let finding = |kind, from, to| Finding {
+                kind,
+                device_id: head.device_id.clone(),
+                from,
+                to,
+            };
+            match records::open_head(keys, head) {
+                Ok((seq, _)) if seq >= next => {
+                    findings.push(finding(FindingKind::Withheld, next, seq));
+                }
+                Ok((seq, hash)) if seq + 1 == next => {
+                    let verified = self.state(&head.device_id).map(|s| s.last_hash.as_str());
+                    if verified != Some(hash.as_str()) {
+                        findings.push(finding(FindingKind::Fork, seq, seq));
+                    }
+                }
+                Ok(_) => {}
+                Err(refusal) => refused.push(Skipped {
+                    id: records::HEAD_ID.into(),
+                    device_id: head.device_id.clone(),
+                    seq: head.seq,
+                    record_kind: records::HEAD_ID.into(),
+                    kind: refusal.reason,
+                    message: refusal.message,
+                }),
+            }
+        }
+        (findings, refused)
     }
 
     fn update(&mut self, state: ChainState) {
@@ -315,5 +360,45 @@ mod tests {
         assert_eq!(name(&chains.check(&k, &copy[1].0, own, NOW)), "Foreign");
         chains.disown();
         assert_eq!(name(&chains.check(&k, &mine[1].0, own, NOW)), "Opened");
+    }
+
+    #[test]
+    fn a_head_past_the_verified_chain_is_a_withheld_tail_and_another_hash_a_fork() {
+        let k = keys(1);
+        let records = log(&k, "dev-b", 3, NOW);
+        let mut chains = Chains::new(HashMap::new(), "me");
+        for (wire, _) in &records[..2] {
+            chains.check(&k, wire, |_| None, NOW);
+        }
+        let head = |seq: u64, hash: &str, device: &str| {
+            let sealed = records::seal_head(&k, device, seq, hash, NOW).unwrap();
+            DeviceHead {
+                device_id: device.into(),
+                seq: sealed.seq,
+                epoch: sealed.epoch,
+                envelope: sealed.envelope,
+            }
+        };
+        let (findings, refused) = chains.head_findings(
+            &k,
+            &[
+                head(2, &records[2].1, "dev-b"),
+                head(1, &records[1].1, "dev-b"),
+                head(1, &records[2].1, "dev-b"),
+                head(0, &records[0].1, "dev-b"),
+            ],
+        );
+        assert!(refused.is_empty());
+        let kinds: Vec<(FindingKind, u64, u64)> =
+            findings.iter().map(|f| (f.kind, f.from, f.to)).collect();
+        assert_eq!(
+            kinds,
+            [(FindingKind::Withheld, 2, 2), (FindingKind::Fork, 1, 1)]
+        );
+        // A device never heard of: its whole log is withheld.
+        let (findings, _) = chains.head_findings(&k, &[head(4, &records[0].1, "dev-z")]);
+        assert_eq!((findings[0].from, findings[0].to), (0, 4));
+        let (_, refused) = chains.head_findings(&keys(2), &[head(1, &records[1].1, "dev-b")]);
+        assert_eq!(refused[0].kind, "AuthenticationFailed");
     }
 }

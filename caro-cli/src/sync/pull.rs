@@ -5,7 +5,9 @@
 //! the cursor that follows it in one transaction. After the last page the
 //! heads are compared with what was verified: a head this home cannot reach
 //! is a withheld tail. Gaps and forks the daemon reports, broken chains and
-//! rejected records all go into the report; none stops a sync.
+//! rejected records all go into the report; none stops a sync. A record in
+//! this home's own log that it did not write, or a fork of that log, means
+//! another home shares its device id: this one re-registers.
 
 use anyhow::Result;
 use crypto_core::RecordKind;
@@ -14,8 +16,7 @@ use super::account::CALL_TIMEOUT;
 use super::apply::Applier;
 use super::chain::{Chains, Verdict};
 use super::guard::PullGuard;
-use super::records;
-use super::report::{Report, Skipped};
+use super::report::Report;
 use super::session::Session;
 use crate::daemon::client::PendingCall;
 use crate::daemon::protocol::{self as rpc, PullParams, PullResult, WireRecord};
@@ -58,6 +59,14 @@ impl Session {
             report.devices += counts.devices as u64;
             if !page.has_more {
                 self.record_findings(&chains, &page, report)?;
+                let own_fork = page.forks.iter().any(|f| f.device_id == self.device_id);
+                if own_fork && report.rehomed.is_none() {
+                    // Another home writes this log too, even if the daemon
+                    // delivered this home's version: both are copies now.
+                    let rehomed = self.store.rehome()?;
+                    self.device_id.clone_from(&rehomed.new_id);
+                    report.rehomed = Some(rehomed);
+                }
             }
             if bar.is_none() && page.has_more {
                 bar = self.progress.start(count * 2, "pulling");
@@ -121,8 +130,8 @@ impl Session {
         Ok(())
     }
 
-    /// After the last page: the daemon's gaps and forks, and the heads no
-    /// verified chain reaches, replace the findings of the last pull.
+    /// After the last page: the daemon's gaps and forks, and what the heads
+    /// say, replace the findings of the last pull.
     fn record_findings(
         &mut self,
         chains: &Chains,
@@ -145,37 +154,9 @@ impl Session {
                 to: fork.seq,
             });
         }
-        for head in &page.heads {
-            let next = chains.next_seq(&head.device_id);
-            match records::open_head(&self.keys, head) {
-                Ok((seq, _)) if seq >= next => report.findings.push(Finding {
-                    kind: FindingKind::Withheld,
-                    device_id: head.device_id.clone(),
-                    from: next,
-                    to: seq,
-                }),
-                Ok((seq, hash)) if seq + 1 == next => {
-                    let verified = chains.state(&head.device_id).map(|s| s.last_hash.as_str());
-                    if verified != Some(hash.as_str()) {
-                        report.findings.push(Finding {
-                            kind: FindingKind::Fork,
-                            device_id: head.device_id.clone(),
-                            from: seq,
-                            to: seq,
-                        });
-                    }
-                }
-                Ok(_) => {}
-                Err(refusal) => report.skipped.push(Skipped {
-                    id: "head".into(),
-                    device_id: head.device_id.clone(),
-                    seq: head.seq,
-                    record_kind: "head".into(),
-                    kind: refusal.reason,
-                    message: refusal.message,
-                }),
-            }
-        }
+        let (findings, refused) = chains.head_findings(&self.keys, &page.heads);
+        report.findings.extend(findings);
+        report.skipped.extend(refused);
         report.findings.sort();
         report.findings.dedup();
         self.store.replace_findings(&report.findings)?;
