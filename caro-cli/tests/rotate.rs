@@ -92,7 +92,10 @@ fn removing_a_device_rotates_the_account_and_cuts_it_off() {
     a.add("echo a2 after rotation");
     a.sync();
 
-    // B is told, keeps everything, and joins the new account directly.
+    // B is told, keeps everything, and joins the new account directly. What
+    // it records meanwhile is not pushed into the retired account.
+    b.add("echo b3 after rotation");
+    let queued = b.pending();
     let out = b.run(&["sync"]);
     assert_eq!(out.status.code(), Some(1));
     let message = stderr_of(&out);
@@ -105,7 +108,18 @@ fn removing_a_device_rotates_the_account_and_cuts_it_off() {
         "{message}"
     );
     assert!(message.contains("your local history is kept"), "{message}");
-    let b_before = set(&["echo a1", "echo b1", "echo c1", "echo b2 unpushed"]);
+    assert_eq!(
+        b.pending(),
+        queued,
+        "nothing left B's queue for the old account"
+    );
+    let b_before = set(&[
+        "echo a1",
+        "echo b1",
+        "echo c1",
+        "echo b2 unpushed",
+        "echo b3 after rotation",
+    ]);
     assert_eq!(commands(&b), b_before);
     b.join(new_phrase);
     assert_eq!(key_epoch(&b), 2, "B learnt the account's epoch");
@@ -114,6 +128,7 @@ fn removing_a_device_rotates_the_account_and_cuts_it_off() {
         "echo b1",
         "echo c1",
         "echo b2 unpushed",
+        "echo b3 after rotation",
         "echo a2 after rotation",
     ]);
     assert_eq!(commands(&b), everything);

@@ -13,7 +13,7 @@ use anyhow::Result;
 use indicatif::ProgressBar;
 
 use super::account::CALL_TIMEOUT;
-use super::records::{self, HEAD_ID};
+use super::records::{self, HEAD_ID, RETIRED_ID};
 use super::report::Report;
 use super::session::Session;
 use crate::daemon::client::PendingCall;
@@ -96,6 +96,7 @@ impl Session {
         let mut wire: Vec<WireRecord> = Vec::with_capacity(records.len());
         let mut bytes = 0;
         let mut last_hash = None;
+        let mut last_kind = "";
         for record in &records {
             let item = records::to_wire(&self.device_id, record);
             let size = serde_json::to_vec(&item)?.len();
@@ -107,12 +108,18 @@ impl Session {
             bytes += size;
             wire.push(item);
             last_hash = Some(record.hash.as_str());
+            last_kind = record.kind.as_str();
         }
         let (Some(first), Some(last), Some(hash)) = (wire.first(), wire.last(), last_hash) else {
             return Ok(None);
         };
         let (first, last) = (first.seq, last.seq);
-        let head = records::seal_head(&self.keys, &self.device_id, last, hash, now_ms())?;
+        let seal_head = if last_kind == RETIRED_ID {
+            records::seal_final_head
+        } else {
+            records::seal_head
+        };
+        let head = seal_head(&self.keys, &self.device_id, last, hash, now_ms())?;
         let call = self
             .client()?
             .send(

@@ -89,6 +89,53 @@ pub fn seal_head(
     hash: &str,
     created_at: i64,
 ) -> Result<WireHead, CryptoError> {
+    seal_head_with(keys, device_id, seq, hash, created_at, json!({}))
+}
+
+/// The head of a log that ends with the account's retirement notice says so
+/// in its body (a field readers of an older caro ignore), so that every
+/// device learns of the rotation from the heads before it pushes anything
+/// more into the retired account.
+pub fn seal_final_head(
+    keys: &SyncKeys,
+    device_id: &str,
+    seq: u64,
+    hash: &str,
+    created_at: i64,
+) -> Result<WireHead, CryptoError> {
+    seal_head_with(
+        keys,
+        device_id,
+        seq,
+        hash,
+        created_at,
+        json!({ RETIRED_ID: true }),
+    )
+}
+
+/// Whether a device's head says its log ends with a retirement notice.
+pub fn head_says_retired(keys: &SyncKeys, head: &DeviceHead) -> bool {
+    let item = WireRecord {
+        device_id: head.device_id.clone(),
+        seq: head.seq,
+        kind: RecordKind::Head.as_str().to_string(),
+        id: HEAD_ID.to_string(),
+        epoch: head.epoch,
+        envelope: head.envelope.clone(),
+    };
+    envelope_of(&item)
+        .and_then(|(bytes, _)| open(keys, &item, &bytes))
+        .is_ok_and(|record| record.body.get(RETIRED_ID) == Some(&Value::Bool(true)))
+}
+
+fn seal_head_with(
+    keys: &SyncKeys,
+    device_id: &str,
+    seq: u64,
+    hash: &str,
+    created_at: i64,
+    body: Value,
+) -> Result<WireHead, CryptoError> {
     let record = Record {
         kind: RecordKind::Head,
         id: HEAD_ID.to_string(),
@@ -97,7 +144,7 @@ pub fn seal_head(
         epoch: keys.epoch,
         prev: hash.to_string(),
         created_at,
-        body: json!({}),
+        body,
     };
     let envelope = seal_record(keys.for_kind(RecordKind::Head), &record)?;
     Ok(WireHead {
@@ -439,6 +486,39 @@ mod tests {
         assert_eq!(
             open_head(&k, &moved).unwrap_err().reason,
             "AuthenticationFailed"
+        );
+    }
+
+    #[test]
+    fn only_the_head_of_a_retired_log_says_so() {
+        let k = keys(4);
+        let as_pulled = |head: WireHead, device_id: &str| DeviceHead {
+            device_id: device_id.into(),
+            seq: head.seq,
+            epoch: head.epoch,
+            envelope: head.envelope,
+        };
+        let final_head = seal_final_head(&k, "dev-a", 7, GENESIS_PREV, 1_763_790_000_000).unwrap();
+        let plain = seal_head(&k, "dev-a", 7, GENESIS_PREV, 1_763_790_000_000).unwrap();
+        assert!(head_says_retired(
+            &k,
+            &as_pulled(final_head.clone(), "dev-a")
+        ));
+        assert!(!head_says_retired(&k, &as_pulled(plain, "dev-a")));
+        // Moved to another device, or read with other keys, it says nothing.
+        assert!(!head_says_retired(
+            &k,
+            &as_pulled(final_head.clone(), "dev-b")
+        ));
+        assert!(!head_says_retired(
+            &keys(5),
+            &as_pulled(final_head, "dev-a")
+        ));
+        // It opens as an ordinary head too: older readers see seq and hash.
+        let final_head = seal_final_head(&k, "dev-a", 7, GENESIS_PREV, 1_763_790_000_000).unwrap();
+        assert_eq!(
+            open_head(&k, &as_pulled(final_head, "dev-a")).unwrap(),
+            (7, GENESIS_PREV.to_string())
         );
     }
 }

@@ -250,6 +250,39 @@ async fn upload(paths: &Paths, opts: Options) -> Result<u64> {
 }
 
 impl Session {
+    /// Before anything is pushed: when a device's head says its log ends
+    /// with a retirement notice, the pull runs first and stops at the notice,
+    /// so nothing recorded here since the rotation goes to the retired
+    /// account (where a removed device could read it). Costs one small pull
+    /// (one record and the heads).
+    pub async fn refuse_retired(&mut self, report: &mut Report) -> Result<()> {
+        let cursor = self.store.sync_identity()?.and_then(|i| i.pull_cursor);
+        let page: PullResult = self
+            .client()?
+            .call(
+                rpc::PULL,
+                &PullParams {
+                    cursor: cursor.as_deref(),
+                    limit: 1,
+                },
+                CALL_TIMEOUT,
+            )
+            .await?;
+        let retired = page.heads.iter().any(|head| {
+            head.device_id != self.device_id && records::head_says_retired(&self.keys, head)
+        });
+        self.trace("heads checked for a retirement");
+        if !retired {
+            return Ok(());
+        }
+        self.pull(report).await?;
+        bail!(
+            "a device of this account says the account was rotated, but its notice did not \
+             arrive (see `caro sync status`); nothing was pushed. Run `caro sync` again later, \
+             or `caro sync join` with the new recovery phrase"
+        )
+    }
+
     /// A device that joined an account learns its key epoch from its first
     /// record (one that authenticates under the account's keys), so that its
     /// own records carry it.

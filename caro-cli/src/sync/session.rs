@@ -198,6 +198,7 @@ impl Session {
         }
         let mut report = Report::default();
         self.trace("account open");
+        self.refuse_retired(&mut report).await?;
         if self.push(&mut report).await? == Pushed::SeqConflict {
             // Another home wrote this device's log: this one is a copy.
             report.rehomed = Some(self.store.rehome()?);
