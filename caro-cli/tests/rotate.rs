@@ -4,7 +4,7 @@
 //! and has everything, its unpushed entries included; C is told it was
 //! removed and never receives what was recorded afterwards, not even by
 //! joining again with the old phrase; no local history shrinks. A rotation
-//! killed with SIGKILL at its steps resumes into one account with every
+//! killed with SIGKILL at each of its steps resumes into one account with every
 //! entry once.
 
 use std::collections::BTreeSet;
@@ -236,7 +236,7 @@ fn a_rotation_killed_at_each_step_resumes_into_one_account() {
     let mut phrases = BTreeSet::new();
     let mut finished = None;
     let mut killed = Vec::new();
-    for step in ["retire", "create", "swap", "upload"] {
+    for step in ["retire", "swap", "upload"] {
         let (phrase, ended) = rotate_killed_at(&a, step);
         phrases.extend(phrase);
         if let Some(out) = ended {
@@ -292,4 +292,106 @@ fn a_rotation_killed_at_each_step_resumes_into_one_account() {
     assert!(stderr_of(&out).contains("this account was rotated"));
     b.join(&new_phrase);
     assert_eq!(commands(&b), expected);
+}
+
+/// The store's half: the notice is sealed once whatever the retries, after
+/// what was sealed already and before what is still queued; the move to the
+/// new account restarts this home's log and enqueues everything live.
+#[test]
+fn the_store_seals_the_notice_once_and_moves_in_one_step() {
+    use caro::store::{EntityType, NewEntry, Store, SyncOperation, GENESIS_HASH};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("history.db")).unwrap();
+    let entry = |store: &mut Store, command: &str| {
+        store
+            .record(&NewEntry {
+                command: command.to_string(),
+                created_at: 1_700_000_000_000,
+                ..NewEntry::default()
+            })
+            .unwrap()
+    };
+    store
+        .join_sync_account("k1", "acct-1", "ws://127.0.0.1:9", true)
+        .unwrap();
+    let pushed = entry(&mut store, "echo pushed");
+    let gone = entry(&mut store, "echo deleted");
+    store.seal_queue(|s| Ok(sealed(s.seq, s.prev))).unwrap();
+    store.mark_acked(u64::MAX >> 1).unwrap();
+    store.delete(std::slice::from_ref(&gone)).unwrap();
+    let queued = entry(&mut store, "echo queued");
+    let queue_before = store.sync_queue_after(0, 100).unwrap().len();
+    let next = store.own_chain().unwrap().next_seq;
+
+    let mut places = Vec::new();
+    for _ in 0..2 {
+        store
+            .append_retired(|to_seal| {
+                places.push((to_seal.seq, to_seal.prev.to_string()));
+                Ok(sealed(to_seal.seq, to_seal.prev))
+            })
+            .unwrap();
+    }
+    assert_eq!(places.len(), 1, "sealed once");
+    assert_eq!(places[0].0, next, "the notice ends the log");
+    let outbox = store.unacked_outbox(None, 10).unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(
+        (outbox[0].kind.as_str(), outbox[0].id.as_str()),
+        ("retired", "retired")
+    );
+    assert_eq!(
+        store.sync_queue_after(0, 100).unwrap().len(),
+        queue_before,
+        "the queue waits"
+    );
+
+    let enqueued = store
+        .rotate_into("k2", "acct-2", "ws://127.0.0.1:9", &[])
+        .unwrap();
+    let identity = store.sync_identity().unwrap().unwrap();
+    assert_eq!(
+        (identity.key_id.as_str(), identity.account_id.as_deref()),
+        ("k2", Some("acct-2"))
+    );
+    assert_eq!(identity.pull_cursor, None);
+    let chain = store.own_chain().unwrap();
+    assert_eq!(
+        (chain.next_seq, chain.last_hash.as_str()),
+        (0, GENESIS_HASH)
+    );
+    assert!(store.unacked_outbox(None, 10).unwrap().is_empty());
+    let queue = store.sync_queue_after(0, 100).unwrap();
+    let has = |entity, operation, id: &str| {
+        queue
+            .iter()
+            .any(|q| q.entity_type == entity && q.operation == operation && q.entity_id == id)
+    };
+    assert!(
+        has(EntityType::Command, SyncOperation::Upsert, &pushed),
+        "{queue:?}"
+    );
+    assert!(
+        has(EntityType::Command, SyncOperation::Upsert, &queued),
+        "{queue:?}"
+    );
+    assert!(
+        has(EntityType::Command, SyncOperation::Delete, &gone),
+        "{queue:?}"
+    );
+    assert!(
+        queue.iter().any(|q| q.entity_type == EntityType::Device),
+        "{queue:?}"
+    );
+    assert_eq!(queue.len(), queue_before + enqueued, "nothing twice");
+}
+
+/// A stand-in for sealing: the store only keeps what it is given.
+fn sealed(seq: u64, prev: &str) -> caro::store::Sealed {
+    caro::store::Sealed {
+        epoch: 1,
+        envelope: format!("{seq}:{prev}").into_bytes(),
+        hash: format!("{seq:064x}"),
+    }
 }

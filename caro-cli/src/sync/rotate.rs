@@ -7,12 +7,13 @@
 //!    `retired` record (why, which devices were removed; nothing of the new
 //!    keys), pushed and acknowledged. Queued changes do not go there: they
 //!    were recorded for the new account.
-//! 2. create: the new account is made by a daemon in a second directory
-//!    (`sync-daemon.next`); an earlier run's account is loaded instead.
-//! 3. swap: that directory becomes the daemon's, then the store moves to the
+//!    At the same time, the new account is made by a daemon in a second
+//!    directory (`sync-daemon.next`); an earlier run's account is loaded
+//!    instead.
+//! 2. swap: that directory becomes the daemon's, then the store moves to the
 //!    new account in one transaction (everything live enqueued for it, the
 //!    old account's chains forgotten), then the key file is replaced.
-//! 4. upload: one sync pushes the re-sealed history in bounded batches.
+//! 3. upload: the re-sealed history is pushed in bounded batches.
 //!
 //! A device that pulls the old account and meets the notice stops with what
 //! happened ([`retired_error`]); `caro sync join` with the new phrase then
@@ -67,43 +68,65 @@ pub async fn rotate(
         Some(rotation) => (rotation, true),
         None => (begin(paths, reason, removed)?, false),
     };
-    let phrase =
-        Phrase::parse(&rotation.phrase).context("the unfinished rotation's phrase is damaged")?;
-    let mut new_keys = SyncKeys::from(KeySet::derive(&phrase)?);
-    new_keys.epoch = rotation.epoch;
-    loop {
-        match rotation.step {
-            Step::Retire => retire(paths, &rotation, opts).await?,
-            Step::Create => {
-                rotation.account_id = Some(create(paths, &new_keys, opts).await?);
-            }
-            Step::Swap => swap(paths, &rotation, &new_keys)?,
-            Step::Upload => {
-                let pushed = upload(paths, opts).await?;
-                state::remove_rotation(paths)?;
-                state::remove_retired(paths)?;
-                return Ok(Rotated {
-                    phrase: Zeroizing::new(rotation.phrase.clone()),
-                    key_id: new_keys.key_id.clone(),
-                    account_id: rotation.account_id.clone().unwrap_or_default(),
-                    epoch: rotation.epoch,
-                    pushed,
-                    resumed,
-                });
-            }
-        }
-        rotation.step = match rotation.step {
-            Step::Retire => Step::Create,
-            Step::Create => Step::Swap,
-            Step::Swap | Step::Upload => Step::Upload,
-        };
+    // Argon2id runs beside the old account's daemon starting.
+    let phrase = Zeroizing::new(rotation.phrase.clone());
+    let epoch = rotation.epoch;
+    let derive = tokio::task::spawn_blocking(move || -> Result<SyncKeys> {
+        let phrase =
+            Phrase::parse(&phrase).context("the unfinished rotation's phrase is damaged")?;
+        let mut keys = SyncKeys::from(KeySet::derive(&phrase)?);
+        keys.epoch = epoch;
+        Ok(keys)
+    });
+    let derived = async { derive.await.context("deriving the new keys stopped")? };
+    let new_keys = if rotation.step == Step::Retire {
+        // The notice and the new account do not depend on each other: both
+        // at once. A failure of either leaves the step to be done again (a
+        // notice is sealed once, an account made before is loaded).
+        let (retired, created) = tokio::join!(retire(paths, &rotation, opts), async {
+            let keys = derived.await?;
+            let account_id = create(paths, &keys, opts).await?;
+            anyhow::Ok((keys, account_id))
+        });
+        retired?;
+        let (keys, account_id) = created?;
+        rotation.account_id = Some(account_id);
+        rotation.step = Step::Swap;
+        state::write_rotation(paths, &rotation)?;
+        keys
+    } else {
+        derived.await?
+    };
+    if rotation.step == Step::Swap {
+        swap(paths, &rotation, &new_keys)?;
+        rotation.step = Step::Upload;
         state::write_rotation(paths, &rotation)?;
     }
+    let pushed = upload(paths, opts).await?;
+    state::remove_rotation(paths)?;
+    state::remove_retired(paths)?;
+    Ok(Rotated {
+        phrase: Zeroizing::new(rotation.phrase.clone()),
+        key_id: new_keys.key_id.clone(),
+        account_id: rotation.account_id.clone().unwrap_or_default(),
+        epoch: rotation.epoch,
+        pushed,
+        resumed,
+    })
 }
 
 /// A new rotation: the phrase is made and kept before anything changes.
 fn begin(paths: &Paths, reason: RetiredReason, removed: Vec<String>) -> Result<Rotation> {
     let setup = require_setup(paths)?;
+    if let Some(retired) = state::read_retired(paths)? {
+        if retired.key_id == setup.keys.key_id {
+            bail!(
+                "this account was already rotated (by {}); run `caro sync join` with its new \
+                 recovery phrase, then rotate that account if you need to; nothing was changed",
+                crate::escape::for_terminal(&retired.by_device)
+            );
+        }
+    }
     let rotation = Rotation {
         phrase: Phrase::generate()?.expose_secret().to_string(),
         epoch: setup.keys.epoch + 1,
@@ -159,7 +182,7 @@ fn next_dir(paths: &Paths) -> PathBuf {
     paths.data_dir.join("sync-daemon.next")
 }
 
-/// Step 2: the new account, made in the second daemon directory.
+/// Step 1, beside the notice: the new account, made in the second daemon directory.
 async fn create(paths: &Paths, keys: &SyncKeys, opts: Options) -> Result<String> {
     let store = Store::open_in(paths)?;
     let identity = store
@@ -180,7 +203,7 @@ async fn create(paths: &Paths, keys: &SyncKeys, opts: Options) -> Result<String>
     Ok(opened?.account_id)
 }
 
-/// Step 3: the daemon's store, the history store and the key file move to
+/// Step 2: the daemon's store, the history store and the key file move to
 /// the new account. Each part is skipped when an earlier run did it.
 fn swap(paths: &Paths, rotation: &Rotation, keys: &SyncKeys) -> Result<()> {
     let account_id = rotation
@@ -225,15 +248,18 @@ fn remove_dir(dir: &Path) -> Result<()> {
     }
 }
 
-/// Step 4: one sync of the new account pushes everything enqueued for it.
+/// Step 3: the new account gets everything enqueued for it, sealed and
+/// pushed in bounded batches. Nothing is pulled: the account holds only this
+/// home's records, which the next sync reads back as its own.
 async fn upload(paths: &Paths, opts: Options) -> Result<u64> {
     let setup = require_setup(paths)?;
     let mut session = Session::open(setup, None, opts).await?;
-    let synced = session.sync().await;
+    let mut report = Report::default();
+    let pushed = session.push(&mut report).await;
     let left = session.store.unacked_count();
     let queued = session.store.sync_queue_counts();
     session.close().await;
-    let report = synced?;
+    pushed?;
     let (queued, _) = queued?;
     if !report.rejected.is_empty() || report.unconfirmed > 0 || left? > 0 || queued > 0 {
         bail!(
@@ -338,7 +364,7 @@ pub fn retired_error(session: &Session, record: &Record) -> anyhow::Error {
     let message = if removed {
         format!(
             "this device was removed from the sync account (by {by}, {when}); it can read \
-             nothing recorded there since. Your local history is kept. To sync again, get the \
+             nothing recorded since. Your local history is kept. To sync again, get the \
              new recovery phrase from a device of the account and run `caro sync join`"
         )
     } else {
@@ -347,8 +373,9 @@ pub fn retired_error(session: &Session, record: &Record) -> anyhow::Error {
              recovery phrase to continue; your local history is kept"
         )
     };
+    let message = crate::escape::for_terminal(&message).into_owned();
     match noted {
-        Ok(()) => anyhow::anyhow!(crate::escape::for_terminal(&message).into_owned()),
+        Ok(()) => anyhow::anyhow!(message),
         Err(err) => err.context(message),
     }
 }

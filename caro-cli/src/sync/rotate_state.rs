@@ -22,10 +22,10 @@ use crate::paths::Paths;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Step {
-    /// Seal the retirement notice into the old account, pushed and acknowledged.
+    /// Seal the retirement notice into the old account, pushed and
+    /// acknowledged, and create the new account (or load the one an earlier
+    /// run created).
     Retire,
-    /// Create the new account (or load it, when an earlier run created it).
-    Create,
     /// Swap the key file, the identity and the daemon's store.
     Swap,
     /// Push the re-sealed history into the new account.
@@ -169,7 +169,7 @@ mod tests {
         let rotation = Rotation {
             phrase: "word ".repeat(24).trim_end().to_string(),
             epoch: 2,
-            step: Step::Create,
+            step: Step::Swap,
             reason: RetiredReason::DeviceRemoved,
             removed_devices: vec!["dev-c".into()],
             old_key_id: "k1".into(),
@@ -183,7 +183,7 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
         let back = read_rotation(&paths).unwrap().unwrap();
         assert_eq!(back.phrase, rotation.phrase);
-        assert_eq!(back.step, Step::Create);
+        assert_eq!(back.step, Step::Swap);
         assert_eq!(back.removed_devices, ["dev-c"]);
         remove_rotation(&paths).unwrap();
         assert!(read_rotation(&paths).unwrap().is_none());
