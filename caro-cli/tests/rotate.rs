@@ -208,6 +208,8 @@ fn rotate_killed_at(a: &Device, step: &str) -> (Option<String>, Option<Output>) 
         }
         std::thread::sleep(Duration::from_millis(2));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the rotation neither reached {step} nor ended");
 }
 
