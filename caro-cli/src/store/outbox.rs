@@ -6,6 +6,8 @@
 //! seq and hash: they prove which records this home wrote (a pulled own
 //! record that is not among them means the home was copied).
 
+use std::collections::HashMap;
+
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::rows::{queue_item_from_row, EntityType, SyncOperation, QUEUE_COLUMNS};
@@ -190,13 +192,14 @@ impl Store {
         })
     }
 
-    /// The hash this home recorded for its record `seq`, if it wrote one.
-    pub fn outbox_hash(&self, seq: u64) -> Result<Option<String>> {
+    /// The hashes this home recorded for its records `from..=to`, by seq
+    /// (a seq it did not write is absent).
+    pub fn outbox_hashes(&self, from: u64, to: u64) -> Result<HashMap<u64, String>> {
         self.read(|conn| {
-            Ok(conn
-                .prepare_cached("SELECT hash FROM sync_outbox WHERE seq = ?1")?
-                .query_row([seq], |r| r.get(0))
-                .optional()?)
+            let mut stmt = conn
+                .prepare_cached("SELECT seq, hash FROM sync_outbox WHERE seq BETWEEN ?1 AND ?2")?;
+            let rows = stmt.query_map(params![from, to], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<HashMap<_, _>>>()?)
         })
     }
 }

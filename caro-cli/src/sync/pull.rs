@@ -9,6 +9,8 @@
 //! this home's own log that it did not write, or a fork of that log, means
 //! another home shares its device id: this one re-registers.
 
+use std::collections::HashMap;
+
 use anyhow::Result;
 use crypto_core::RecordKind;
 
@@ -42,8 +44,9 @@ impl Session {
             }
             let count = page.items.len() as u64;
             let mut applier = Applier::new(&guard);
+            let own = self.own_hashes(&page.items)?;
             for item in &page.items {
-                self.check_item(&mut chains, &mut applier, item, report)?;
+                self.check_item(&mut chains, &mut applier, item, &own, report)?;
             }
             let mut applied: PulledPage = applier.finish();
             applied.chains = chains.take_changed();
@@ -87,28 +90,18 @@ impl Session {
         chains: &mut Chains,
         applier: &mut Applier<'_>,
         item: &WireRecord,
+        own: &HashMap<u64, String>,
         report: &mut Report,
     ) -> Result<()> {
-        let store = &self.store;
-        let mut verdict = chains.check(
-            &self.keys,
-            item,
-            |seq| store.outbox_hash(seq).ok().flatten(),
-            now_ms(),
-        );
+        let own_hash = |seq: u64| own.get(&seq).cloned();
+        let mut verdict = chains.check(&self.keys, item, own_hash, now_ms());
         if matches!(verdict, Verdict::Foreign) {
             // This home's log holds a record it did not write: it is a copy.
             let rehomed = self.store.rehome()?;
             self.device_id.clone_from(&rehomed.new_id);
             report.rehomed = Some(rehomed);
             chains.disown();
-            let store = &self.store;
-            verdict = chains.check(
-                &self.keys,
-                item,
-                |seq| store.outbox_hash(seq).ok().flatten(),
-                now_ms(),
-            );
+            verdict = chains.check(&self.keys, item, own_hash, now_ms());
         }
         match verdict {
             Verdict::Seen | Verdict::Stopped | Verdict::Own | Verdict::Foreign => {}
@@ -128,6 +121,18 @@ impl Session {
             Verdict::Rejected(refusal) => applier.reject(item, refusal, report),
         }
         Ok(())
+    }
+
+    /// The hashes this home recorded for the seqs of its own log in `items`.
+    fn own_hashes(&self, items: &[WireRecord]) -> Result<HashMap<u64, String>> {
+        let seqs = items
+            .iter()
+            .filter(|i| i.device_id == self.device_id)
+            .map(|i| i.seq);
+        match (seqs.clone().min(), seqs.max()) {
+            (Some(from), Some(to)) => Ok(self.store.outbox_hashes(from, to)?),
+            _ => Ok(HashMap::new()),
+        }
     }
 
     /// After the last page: the daemon's gaps and forks, and what the heads

@@ -200,8 +200,10 @@ impl Session {
         self.trace("account open");
         self.refuse_retired(&mut report).await?;
         if self.push(&mut report).await? == Pushed::SeqConflict {
-            // Another home wrote this device's log: this one is a copy.
+            // Another home wrote this device's log: this one is a copy. Its
+            // outbox goes, its contents re-enqueued: the refusals are moot.
             report.rehomed = Some(self.store.rehome()?);
+            report.rejected.clear();
         }
         let rehomed_before_pull = report.rehomed.is_some();
         if rehomed_before_pull {
