@@ -32,9 +32,10 @@ fn rotated(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// The key file's epoch (written only after a rotation: absent is 1).
 fn key_epoch(device: &Device) -> u64 {
     let key: Value = serde_json::from_slice(&std::fs::read(device.key_file()).unwrap()).unwrap();
-    key["epoch"].as_u64().unwrap()
+    key.get("epoch").map_or(1, |e| e.as_u64().unwrap())
 }
 
 fn rotation_file(device: &Device) -> std::path::PathBuf {

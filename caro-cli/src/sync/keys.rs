@@ -72,13 +72,18 @@ struct KeyFile {
     preference_key: String,
     jazz_auth_key: String,
     device_key: String,
-    /// Absent in the files of a caro from before rotation: epoch 1.
-    #[serde(default = "first_epoch")]
+    /// Written only after a rotation: a key file of epoch 1 stays the one a
+    /// caro from before rotation wrote and reads.
+    #[serde(default = "first_epoch", skip_serializing_if = "is_first_epoch")]
     epoch: u32,
 }
 
 fn first_epoch() -> u32 {
     1
+}
+
+fn is_first_epoch(epoch: &u32) -> bool {
+    *epoch == 1
 }
 
 /// Writes the key file: a private temporary file, synced, renamed over `path`.
@@ -256,6 +261,19 @@ mod tests {
                 "{kind}"
             );
         }
+    }
+
+    #[test]
+    fn the_epoch_is_written_only_after_a_rotation() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sync.key");
+        let mut k = keys();
+        write(&path, &k).unwrap();
+        assert!(!fs::read_to_string(&path).unwrap().contains("epoch"));
+        assert_eq!(read(&path).unwrap().unwrap().epoch, 1);
+        k.epoch = 3;
+        write(&path, &k).unwrap();
+        assert_eq!(read(&path).unwrap().unwrap().epoch, 3);
     }
 
     #[test]
