@@ -76,6 +76,21 @@ fn removing_a_device_rotates_the_account_and_cuts_it_off() {
     let out = a.run(&["sync", "devices", "remove", "no-such-device", "--json"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr_of(&out).contains("no device of this account is called no-such-device"));
+    let devices: Value = serde_json::from_str(&a.ok(&["sync", "devices", "--json"])).unwrap();
+    let name = devices[0]["name"].as_str().unwrap();
+    // The three share the machine's host name: a name is ambiguous.
+    assert!(devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|d| d["name"] == name));
+    let out = a.run(&["sync", "devices", "remove", name, "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr_of(&out).contains("3 devices are called"),
+        "{}",
+        stderr_of(&out)
+    );
     assert!(!rotation_file(&a).exists());
     assert_eq!(key_epoch(&a), 1);
 
