@@ -101,6 +101,17 @@ fn two_devices_share_one_history_and_the_relay_sees_no_plaintext() {
     b.sync();
     assert_eq!(a.wait_for(4, Duration::from_secs(30)), 4);
     assert!(a.commands().contains(&"echo from B via watch".to_string()));
+    // Preferences are records too: watch applies them as they arrive.
+    b.ok(&["config", "set", "retention_days", "45"]);
+    b.sync();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while a.ok(&["config", "get", "retention_days"]).trim() != "45" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "watch did not apply B's preference"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 
     // And A to B: `history add` on A while A watches reaches the relay by itself.
     a.add("echo from A while watching");

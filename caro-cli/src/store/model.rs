@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::safety::RiskLevel;
 
 /// One history entry. Serialized with camelCase names in the order the CLI's
-/// `--json` documents; the fields mirror crypto-core's `CommandRecord`.
+/// `--json` documents; the synced fields mirror crypto-core's `EntryBody`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryEntry {
