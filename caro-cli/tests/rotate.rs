@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::util::{stderr_of, Device, Relay};
 
@@ -137,8 +137,19 @@ fn removing_a_device_rotates_the_account_and_cuts_it_off() {
         "echo b3 after rotation",
     ]);
     assert_eq!(commands(&b), b_before);
+    let status: Value = serde_json::from_str(&b.ok(&["sync", "status", "--json"])).unwrap();
+    let note = status["rotation"].as_str().unwrap_or_default();
+    assert!(
+        note.starts_with("this account was rotated (by "),
+        "{status}"
+    );
     b.join(new_phrase);
     assert_eq!(key_epoch(&b), 2, "B learnt the account's epoch");
+    let status: Value = serde_json::from_str(&b.ok(&["sync", "status", "--json"])).unwrap();
+    assert_eq!(
+        (&status["epoch"], &status["rotation"]),
+        (&json!(2), &Value::Null)
+    );
     let everything = set(&[
         "echo a1",
         "echo b1",
