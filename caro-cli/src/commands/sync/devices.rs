@@ -84,6 +84,13 @@ pub fn run(args: &DevicesArgs) -> Result<()> {
 /// the account, then rotates with it left out.
 fn run_remove(args: &DevicesRemoveArgs) -> Result<()> {
     let paths = Paths::from_env()?;
+    if crate::sync::rotate::pending(&paths)? {
+        // Finishing it would not remove the device: it goes first, on its own.
+        bail!(
+            "a key rotation was interrupted; run `caro sync rotate` to finish it, then remove \
+             the device; nothing was changed"
+        );
+    }
     let setup = require_setup(&paths)?;
     let devices = setup.store.known_devices()?;
     drop(setup);
