@@ -10,10 +10,11 @@
 use std::time::Duration;
 
 use anyhow::Result;
+use crypto_core::RecordKind;
 use indicatif::ProgressBar;
 
 use super::account::CALL_TIMEOUT;
-use super::records::{self, HEAD_ID, RETIRED_ID};
+use super::records::{self, HEAD_ID};
 use super::report::Report;
 use super::session::Session;
 use crate::daemon::client::PendingCall;
@@ -114,7 +115,7 @@ impl Session {
             return Ok(None);
         };
         let (first, last) = (first.seq, last.seq);
-        let seal_head = if last_kind == RETIRED_ID {
+        let seal_head = if last_kind == RecordKind::Retired.as_str() {
             records::seal_final_head
         } else {
             records::seal_head
