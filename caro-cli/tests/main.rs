@@ -25,6 +25,7 @@ mod local_time;
 mod messages;
 mod output;
 mod prune;
+mod rotate;
 mod secret_forms;
 mod secrets;
 mod service;

@@ -87,6 +87,27 @@ pub struct DeviceBody {
     pub platform: String,
 }
 
+/// Why an account was retired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RetiredReason {
+    /// `caro sync rotate`: new keys, every device may follow.
+    Rotated,
+    /// `caro sync devices remove`: the devices named are cut off.
+    DeviceRemoved,
+}
+
+/// The body of a `retired` record: why the account's keys were replaced and
+/// which devices were removed. Nothing about the new keys or account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetiredBody {
+    /// Why.
+    pub reason: RetiredReason,
+    /// The device ids removed from the account (empty for a plain rotation).
+    pub removed_devices: Vec<String>,
+}
+
 /// The body of a `pref` record: the preference's new value, any JSON
 /// (`null` included: it is present, not absent).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,6 +160,16 @@ impl Body for DeviceBody {
     }
 }
 
+impl Body for RetiredBody {
+    const KIND: RecordKind = RecordKind::Retired;
+    fn from_value(body: &Value) -> Result<Self, CryptoError> {
+        from_json(Self::KIND, body)
+    }
+    fn to_value(&self) -> Value {
+        to_json(self)
+    }
+}
+
 impl Body for PrefBody {
     const KIND: RecordKind = RecordKind::Pref;
     fn from_value(body: &Value) -> Result<Self, CryptoError> {
@@ -170,6 +201,7 @@ pub(crate) fn check_body(kind: RecordKind, body: &Value) -> Result<(), CryptoErr
         RecordKind::Entry => EntryBody::from_value(body).map(drop),
         RecordKind::Device => DeviceBody::from_value(body).map(drop),
         RecordKind::Pref => PrefBody::from_value(body).map(drop),
+        RecordKind::Retired => RetiredBody::from_value(body).map(drop),
         RecordKind::Delete | RecordKind::Head => Ok(()),
     }
 }

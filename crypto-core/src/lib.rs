@@ -32,7 +32,7 @@ pub mod record;
 mod wasm;
 
 pub use aad::{command_aad, device_aad, preference_aad, record_aad};
-pub use body::{Body, DeviceBody, EntryBody, PrefBody};
+pub use body::{Body, DeviceBody, EntryBody, PrefBody, RetiredBody, RetiredReason};
 #[cfg(feature = "testing")]
 pub use command::seal_command_with_nonce;
 pub use command::{decode_record, encode_record, open_command, seal_command, CommandRecord};

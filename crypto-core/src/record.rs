@@ -69,16 +69,21 @@ pub enum RecordKind {
     Device,
     /// The latest seq and hash of a log; `id` is `head`. Not itself in the chain.
     Head,
+    /// The account's retirement notice (its keys were rotated, issue 11): the
+    /// last record of its author's log; `id` is `retired`. Says why and which
+    /// devices were removed, nothing of the new keys.
+    Retired,
 }
 
 impl RecordKind {
     /// Every kind, in the order of the protocol.
-    pub const ALL: [RecordKind; 5] = [
+    pub const ALL: [RecordKind; 6] = [
         RecordKind::Entry,
         RecordKind::Delete,
         RecordKind::Pref,
         RecordKind::Device,
         RecordKind::Head,
+        RecordKind::Retired,
     ];
 
     /// The kind's name on the wire and in the plaintext.
@@ -89,6 +94,7 @@ impl RecordKind {
             Self::Pref => "pref",
             Self::Device => "device",
             Self::Head => "head",
+            Self::Retired => "retired",
         }
     }
 }
@@ -299,6 +305,9 @@ fn check_fields(record: &Record) -> Result<(), CryptoError> {
     if record.kind == RecordKind::Head && record.id != "head" {
         return Err(invalid("a head record's id is \"head\""));
     }
+    if record.kind == RecordKind::Retired && record.id != "retired" {
+        return Err(invalid("a retired record's id is \"retired\""));
+    }
     if record.kind == RecordKind::Device && record.id != record.device_id {
         return Err(invalid("a device record's id is its author's device id"));
     }
@@ -389,13 +398,13 @@ pub fn check_link(record: &Record, next_seq: u64, last_hash: &str) -> Result<(),
 }
 
 /// The key a kind is sealed under: entries and deletions under the command
-/// key, preferences under the preference key, device records and heads under
-/// the device key.
+/// key, preferences under the preference key, device records, heads and the
+/// retirement notice under the device key.
 pub fn key_for(kind: RecordKind, keys: &KeySet) -> &SecretKey {
     match kind {
         RecordKind::Entry | RecordKind::Delete => &keys.command_key,
         RecordKind::Pref => &keys.preference_key,
-        RecordKind::Device | RecordKind::Head => &keys.device_key,
+        RecordKind::Device | RecordKind::Head | RecordKind::Retired => &keys.device_key,
     }
 }
 

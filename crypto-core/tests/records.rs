@@ -205,6 +205,7 @@ fn each_kind_has_its_key() {
     );
     assert_eq!(expose(RecordKind::Device), keys.device_key.expose_secret());
     assert_eq!(expose(RecordKind::Head), keys.device_key.expose_secret());
+    assert_eq!(expose(RecordKind::Retired), keys.device_key.expose_secret());
 }
 
 #[test]

@@ -42,7 +42,7 @@ const I64_MIN = -(2n ** 63n);
 const I64_MAX = 2n ** 63n - 1n;
 const U64_MAX = 2n ** 64n - 1n;
 const SAFE = 2n ** 53n - 1n;
-const KINDS = ["entry", "delete", "pref", "device", "head"];
+const KINDS = ["entry", "delete", "pref", "device", "head", "retired"];
 const FIELDS = ["body", "createdAt", "deviceId", "epoch", "id", "kind", "pad", "prev", "seq", "v"];
 
 /** Strict JSON to plain values: integers become bigints; duplicates and non-integers are refused. */
@@ -122,11 +122,13 @@ function decode(plaintext: Uint8Array, hints: Obj): Obj {
   if (!/^[0-9a-f]{64}$/.test(r.prev as string)) invalid("prev is not a hash");
   if (r.kind === "head" && r.id !== "head") invalid("head id");
   if (r.kind === "device" && r.id !== r.deviceId) invalid("device id");
+  if (r.kind === "retired" && r.id !== "retired") invalid("retired id");
   const body = r.body;
   if (!isObject(body)) return invalid("body is not an object");
   if (r.kind === "entry") entryBody(body);
   if (r.kind === "device" && (typeof body.name !== "string" || typeof body.platform !== "string")) invalid("device body");
   if (r.kind === "pref" && !("value" in body)) invalid("pref body without value");
+  if (r.kind === "retired") retiredBody(body);
   for (const field of ["deviceId", "epoch", "id", "kind", "seq"]) {
     const hint = typeof r[field] === "bigint" ? BigInt(hints[field] as number) : hints[field];
     if (r[field] !== hint) refuse("HintMismatch", `${field} differs`, field);
@@ -134,12 +136,19 @@ function decode(plaintext: Uint8Array, hints: Obj): Obj {
   return r;
 }
 
+/** A retirement notice says why (one of two reasons) and lists the removed device ids. */
+function retiredBody(body: Obj): void {
+  if (body.reason !== "rotated" && body.reason !== "device-removed") invalid("retired reason");
+  const removed = body.removedDevices;
+  if (!Array.isArray(removed) || !removed.every((id) => typeof id === "string")) invalid("retired removedDevices");
+}
+
 const hintsOf = (o: Obj): Obj => ({ kind: o.kind, id: o.id, deviceId: o.deviceId, seq: o.seq, epoch: o.epoch });
 const aadOf = (hints: Obj): Buffer => Buffer.from(canonical({ ...hintsOf(hints), v: 2 }));
 
 /** The whole decision of a reader: open under the hints with the kind's key, decode, the clock. */
 function decide(group: Group, hints: Obj, envelope: Uint8Array): Obj {
-  const keyName = { entry: "commandKey", delete: "commandKey", pref: "preferenceKey", device: "deviceKey", head: "deviceKey" }[
+  const keyName = { entry: "commandKey", delete: "commandKey", pref: "preferenceKey", device: "deviceKey", head: "deviceKey", retired: "deviceKey" }[
     hints.kind as string
   ];
   const opened = nodeOpen(hex(group[keyName as string]), envelope, aadOf(hints));

@@ -75,6 +75,7 @@ describe("sealRecord and openRecord", () => {
     expect(keyFor("pref", keys)).toBe(keys.preferenceKey);
     expect(keyFor("device", keys)).toBe(keys.deviceKey);
     expect(keyFor("head", keys)).toBe(keys.deviceKey);
+    expect(keyFor("retired", keys)).toBe(keys.deviceKey);
     const pref = sealRecord(keys, { ...entry(A, 0, GENESIS_PREV), kind: "pref", id: "theme", body: { value: "dark" } } as NewRecord).item;
     expect(nameOf(() => openRecord({ ...keys, preferenceKey: keys.commandKey }, pref))).toBe("AuthenticationFailed");
     expect(openRecord({ ...keys, commandKey: other.commandKey }, pref).body).toEqual({ value: "dark" });

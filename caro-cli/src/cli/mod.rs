@@ -15,8 +15,8 @@ pub use history::{
     StatsArgs,
 };
 pub use sync::{
-    DevicesArgs, ExportArgs, JoinArgs, NowArgs, RelayArgs, ResetArgs, StatusArgs, SyncArgs,
-    SyncCommand, SyncInitArgs, WatchArgs,
+    DevicesArgs, DevicesCommand, DevicesRemoveArgs, ExportArgs, JoinArgs, NowArgs, RelayArgs,
+    ResetArgs, RotateArgs, StatusArgs, SyncArgs, SyncCommand, SyncInitArgs, WatchArgs,
 };
 pub use sync::{ServiceArgs, ServiceCommand, ServiceStatusArgs};
 

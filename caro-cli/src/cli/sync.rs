@@ -31,8 +31,10 @@ pub enum SyncCommand {
     Stop,
     /// Key id, account, this device, relay, last sync, pending queue, daemon health
     Status(StatusArgs),
-    /// The devices of the account
+    /// The devices of the account; `devices remove` cuts one off (and rotates the keys)
     Devices(DevicesArgs),
+    /// New recovery phrase and keys: the history moves to a new account, the old one is retired
+    Rotate(RotateArgs),
     /// Write history, preferences and devices, decrypted, as JSON
     Export(ExportArgs),
     /// Remove this device's sync keys and identity (history stays unless --purge)
@@ -140,8 +142,41 @@ pub struct StatusArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct DevicesArgs {
+    #[command(subcommand)]
+    pub command: Option<DevicesCommand>,
     /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Show the sync daemon's log
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevicesCommand {
+    /// Remove a device: the keys rotate (a new recovery phrase, shown once) and
+    /// the removed device can read nothing recorded afterwards
+    Remove(DevicesRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DevicesRemoveArgs {
+    /// The device's id or name (`caro sync devices` lists them)
+    #[arg(value_name = "ID|NAME")]
+    pub device: String,
+    /// Print {phrase, keyId, accountId} as JSON (for scripts that keep the phrase safe)
+    #[arg(long)]
+    pub json: bool,
+    /// Show the sync daemon's log
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// Print {phrase, keyId, accountId} as JSON (for scripts that keep the phrase safe)
     #[arg(long)]
     pub json: bool,
     /// Show the sync daemon's log

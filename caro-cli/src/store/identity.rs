@@ -58,51 +58,7 @@ impl Store {
         relay_url: &str,
         all_devices: bool,
     ) -> Result<usize> {
-        self.write(|tx| {
-            let now = now_ms();
-            // This home's log in another account starts over; in the same
-            // account (a join after `sync reset`) it goes on where it was.
-            let other_account = tx.execute(
-                "DELETE FROM sync_own_chain WHERE account_id IS NOT ?1",
-                [account_id],
-            )?;
-            if other_account > 0 {
-                tx.execute("DELETE FROM sync_outbox", [])?;
-            }
-            tx.execute("UPDATE sync_own_chain SET account_id = ?1", [account_id])?;
-            tx.execute(
-                "INSERT OR REPLACE INTO sync_identity
-                     (id, key_id, account_id, relay_url, pull_cursor, last_sync_at,
-                      created_at, updated_at)
-                 VALUES (1, ?1, ?2, ?3, NULL, NULL, ?4, ?4)",
-                params![key_id, account_id, relay_url, now],
-            )?;
-            let commands = tx.execute(
-                "INSERT INTO sync_queue (operation, entity_type, entity_id, created_at)
-                 SELECT 'upsert', 'command', h.id, ?1 FROM command_history h
-                 WHERE h.deleted_at IS NULL
-                   AND (?2 OR h.device_id = (SELECT id FROM devices WHERE is_current = 1))
-                   AND NOT EXISTS (
-                     SELECT 1 FROM sync_queue q
-                     WHERE q.entity_type = 'command' AND q.entity_id = h.id)
-                 ORDER BY h.created_at",
-                params![now, all_devices],
-            )?;
-            let prefs = tx.execute(
-                "INSERT INTO sync_queue (operation, entity_type, entity_id, created_at)
-                 SELECT 'upsert', 'preference', p.key, ?1 FROM sync_preferences p
-                 WHERE NOT EXISTS (
-                     SELECT 1 FROM sync_queue q
-                     WHERE q.entity_type = 'preference' AND q.entity_id = p.key)",
-                [now],
-            )?;
-            let device = tx.execute(
-                "INSERT INTO sync_queue (operation, entity_type, entity_id, created_at)
-                 SELECT 'upsert', 'device', id, ?1 FROM devices WHERE is_current = 1",
-                [now],
-            )?;
-            Ok(commands + prefs + device)
-        })
+        self.write(|tx| link_account(tx, key_id, account_id, relay_url, all_devices))
     }
 
     /// Remembers the relay the user chose with `--relay`.
@@ -193,4 +149,58 @@ impl Store {
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
+}
+
+/// [`Store::join_sync_account`] inside a transaction (a rotation links the
+/// new account in the same transaction that forgets the old one).
+pub(super) fn link_account(
+    tx: &rusqlite::Transaction<'_>,
+    key_id: &str,
+    account_id: &str,
+    relay_url: &str,
+    all_devices: bool,
+) -> Result<usize> {
+    let now = now_ms();
+    // This home's log in another account starts over; in the same
+    // account (a join after `sync reset`) it goes on where it was.
+    let other_account = tx.execute(
+        "DELETE FROM sync_own_chain WHERE account_id IS NOT ?1",
+        [account_id],
+    )?;
+    if other_account > 0 {
+        tx.execute("DELETE FROM sync_outbox", [])?;
+    }
+    tx.execute("UPDATE sync_own_chain SET account_id = ?1", [account_id])?;
+    tx.execute(
+        "INSERT OR REPLACE INTO sync_identity
+             (id, key_id, account_id, relay_url, pull_cursor, last_sync_at,
+              created_at, updated_at)
+         VALUES (1, ?1, ?2, ?3, NULL, NULL, ?4, ?4)",
+        params![key_id, account_id, relay_url, now],
+    )?;
+    let commands = tx.execute(
+        "INSERT INTO sync_queue (operation, entity_type, entity_id, created_at)
+         SELECT 'upsert', 'command', h.id, ?1 FROM command_history h
+         WHERE h.deleted_at IS NULL
+           AND (?2 OR h.device_id = (SELECT id FROM devices WHERE is_current = 1))
+           AND NOT EXISTS (
+             SELECT 1 FROM sync_queue q
+             WHERE q.entity_type = 'command' AND q.entity_id = h.id)
+         ORDER BY h.created_at",
+        params![now, all_devices],
+    )?;
+    let prefs = tx.execute(
+        "INSERT INTO sync_queue (operation, entity_type, entity_id, created_at)
+         SELECT 'upsert', 'preference', p.key, ?1 FROM sync_preferences p
+         WHERE NOT EXISTS (
+             SELECT 1 FROM sync_queue q
+             WHERE q.entity_type = 'preference' AND q.entity_id = p.key)",
+        [now],
+    )?;
+    let device = tx.execute(
+        "INSERT INTO sync_queue (operation, entity_type, entity_id, created_at)
+         SELECT 'upsert', 'device', id, ?1 FROM devices WHERE is_current = 1",
+        [now],
+    )?;
+    Ok(commands + prefs + device)
 }

@@ -15,6 +15,7 @@ mod query;
 mod queue;
 mod rehome;
 mod remote;
+mod rotation;
 mod rows;
 pub mod schema;
 
@@ -34,6 +35,7 @@ pub use preferences::StoredPreference;
 pub use query::{fuzzy_like_patterns, like_escape, CompactRow, EntryFilter, SearchMode};
 pub use rehome::Rehomed;
 pub use remote::{PageCounts, PulledPage, RemoteDevice, RemoteTombstone};
+pub use rotation::RetiredToSeal;
 pub use rows::{EntityType, KnownDevice, SyncOperation, SyncQueueItem};
 
 use crate::paths;

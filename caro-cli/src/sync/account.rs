@@ -34,10 +34,20 @@ pub fn start_daemon(paths: &Paths, relay: &str, verbose: bool) -> Result<DaemonC
         }
     }
     let socket = agent.then(|| super::agent::socket_path(paths));
+    start_daemon_in(&super::daemon_dir(paths), relay, verbose, socket.as_deref())
+}
+
+/// Starts a daemon on `dir` (a rotation opens the new account in a second
+/// one), serving `socket` too when given.
+pub fn start_daemon_in(
+    dir: &Path,
+    relay: &str,
+    verbose: bool,
+    socket: Option<&Path>,
+) -> Result<DaemonClient> {
     let program = locate::daemon()?;
-    let dir = super::daemon_dir(paths);
     let existed = dir.exists();
-    crate::paths::create_private_dir(&dir).with_context(|| {
+    crate::paths::create_private_dir(dir).with_context(|| {
         format!(
             "cannot create the sync daemon's directory {}",
             dir.display()
@@ -46,9 +56,9 @@ pub fn start_daemon(paths: &Paths, relay: &str, verbose: bool) -> Result<DaemonC
     let plain = relay
         .get(..5)
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("ws://"));
-    DaemonClient::spawn_serving(&program, &dir, socket.as_deref(), verbose, !plain).map_err(|err| {
+    DaemonClient::spawn_serving(&program, dir, socket, verbose, !plain).map_err(|err| {
         if !existed {
-            let _ = std::fs::remove_dir(&dir);
+            let _ = std::fs::remove_dir(dir);
         }
         err.into()
     })

@@ -223,12 +223,13 @@ pub fn detach() {
 pub const AGENT_ENV: &str = "CARO_SYNC_AGENT";
 
 /// Whether the home wants an agent: sync is set up (its key file exists),
-/// `auto_sync` is on, and `CARO_SYNC_AGENT` is not `off`.
+/// no key rotation is under way or waiting for a `join`, `auto_sync` is on,
+/// and `CARO_SYNC_AGENT` is not `off`.
 pub fn wanted(paths: &Paths, store: &Store) -> bool {
     if std::env::var_os(AGENT_ENV).is_some_and(|v| v == "off") {
         return false;
     }
-    if !super::key_file(paths).is_file() {
+    if !super::key_file(paths).is_file() || super::rotate_state::account_in_flux(paths) {
         return false;
     }
     let auto_sync = store

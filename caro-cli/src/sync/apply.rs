@@ -68,6 +68,8 @@ impl<'a> Applier<'a> {
                     created_at: record.created_at,
                 })
             }),
+            // The pull stops at a retirement notice before applying (`rotate.rs`).
+            RecordKind::Retired => Ok(()),
             RecordKind::Head => Err(Refusal {
                 reason: "head-in-log".into(),
                 message: "a head is not a record of a device's log".into(),

@@ -1,6 +1,7 @@
 //! The key file: the phrase's derived key set, never the phrase or the master
 //! key, in `<data dir>/sync.key` (JSON, base64 keys), mode 0600, replaced
-//! atomically. A key file that other users could read is refused.
+//! atomically, with the key epoch its records carry (1 until a rotation,
+//! issue 11). A key file that other users could read is refused.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
@@ -25,6 +26,10 @@ pub struct SyncKeys {
     pub preference_key: SecretKey,
     pub jazz_auth_key: SecretKey,
     pub device_key: SecretKey,
+    /// The key epoch this home's records carry: 1 for an account made by
+    /// `init`, one more than the account it replaced for one made by
+    /// `rotate` (a joining device learns it from the account's records).
+    pub epoch: u32,
 }
 
 impl From<KeySet> for SyncKeys {
@@ -35,6 +40,7 @@ impl From<KeySet> for SyncKeys {
             preference_key: set.preference_key,
             jazz_auth_key: set.jazz_auth_key,
             device_key: set.device_key,
+            epoch: 1,
         }
     }
 }
@@ -47,7 +53,7 @@ impl SyncKeys {
         match kind {
             RecordKind::Entry | RecordKind::Delete => &self.command_key,
             RecordKind::Pref => &self.preference_key,
-            RecordKind::Device | RecordKind::Head => &self.device_key,
+            RecordKind::Device | RecordKind::Head | RecordKind::Retired => &self.device_key,
         }
     }
 
@@ -66,6 +72,18 @@ struct KeyFile {
     preference_key: String,
     jazz_auth_key: String,
     device_key: String,
+    /// Written only after a rotation: a key file of epoch 1 stays the one a
+    /// caro from before rotation wrote and reads.
+    #[serde(default = "first_epoch", skip_serializing_if = "is_first_epoch")]
+    epoch: u32,
+}
+
+fn first_epoch() -> u32 {
+    1
+}
+
+fn is_first_epoch(epoch: &u32) -> bool {
+    *epoch == 1
 }
 
 /// Writes the key file: a private temporary file, synced, renamed over `path`.
@@ -77,6 +95,7 @@ pub fn write(path: &Path, keys: &SyncKeys) -> Result<()> {
         preference_key: BASE64.encode(keys.preference_key.expose_secret()),
         jazz_auth_key: BASE64.encode(keys.jazz_auth_key.expose_secret()),
         device_key: BASE64.encode(keys.device_key.expose_secret()),
+        epoch: keys.epoch,
     };
     let mut json = Zeroizing::new(serde_json::to_vec_pretty(&contents)?);
     json.push(b'\n');
@@ -153,6 +172,7 @@ pub fn read(path: &Path) -> Result<Option<SyncKeys>> {
         preference_key: key(&contents.preference_key)?,
         jazz_auth_key: key(&contents.jazz_auth_key)?,
         device_key: key(&contents.device_key)?,
+        epoch: contents.epoch.max(1),
     }))
 }
 
@@ -241,6 +261,19 @@ mod tests {
                 "{kind}"
             );
         }
+    }
+
+    #[test]
+    fn the_epoch_is_written_only_after_a_rotation() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sync.key");
+        let mut k = keys();
+        write(&path, &k).unwrap();
+        assert!(!fs::read_to_string(&path).unwrap().contains("epoch"));
+        assert_eq!(read(&path).unwrap().unwrap().epoch, 1);
+        k.epoch = 3;
+        write(&path, &k).unwrap();
+        assert_eq!(read(&path).unwrap().unwrap().epoch, 3);
     }
 
     #[test]

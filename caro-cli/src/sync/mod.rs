@@ -7,8 +7,9 @@
 //! ([`session`], with its [`push`] and [`pull`] halves, its [`report`] and
 //! its [`progress`] bar), the names of its failures ([`error`]), the
 //! background [`agent`] with its long-running [`watch`] loop, the turns the
-//! home's processes take at pushing and pulling ([`turn`]), and the login
-//! service that keeps the agent running ([`service`]).
+//! home's processes take at pushing and pulling ([`turn`]), the login
+//! service that keeps the agent running ([`service`]), and key rotation
+//! ([`rotate`], its state on disk in [`rotate_state`]).
 //!
 //! Only the jazz-auth key ever crosses to the daemon; every operation crosses
 //! as one sealed record whose AAD binds its kind, id, device, seq and epoch.
@@ -25,6 +26,8 @@ pub mod pull;
 pub mod push;
 pub mod records;
 pub mod report;
+pub mod rotate;
+pub mod rotate_state;
 pub mod service;
 pub mod session;
 pub mod setup;

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 
 use anyhow::Result;
+use crypto_core::RecordKind;
 
 use super::account::CALL_TIMEOUT;
 use super::apply::Applier;
@@ -112,6 +113,11 @@ impl Session {
                 to,
             }),
             Verdict::Broken => report.broken.push((item.device_id.clone(), item.seq)),
+            Verdict::Opened(record) if record.kind == RecordKind::Retired => {
+                // The account was rotated: nothing of this page is stored, so
+                // every later sync stops here too.
+                return Err(super::rotate::retired_error(self, &record));
+            }
             Verdict::Opened(record) => applier.apply(*record, report),
             Verdict::Rejected(refusal) => applier.reject(item, refusal, report),
         }

@@ -10,6 +10,7 @@
 use std::time::Duration;
 
 use anyhow::Result;
+use crypto_core::RecordKind;
 use indicatif::ProgressBar;
 
 use super::account::CALL_TIMEOUT;
@@ -56,6 +57,12 @@ impl Session {
             "sealed {}",
             crate::plural::count(sealed, "record", "records")
         ));
+        self.push_outbox(report).await
+    }
+
+    /// Sends the outbox's unacknowledged records in seq order, sealing
+    /// nothing new (a rotation's notice goes alone to the old account).
+    pub async fn push_outbox(&mut self, report: &mut Report) -> Result<Pushed> {
         let pending = self.store.unacked_count()?;
         let bar = self.progress.start(pending, "pushing");
         let mut after = None;
@@ -91,6 +98,7 @@ impl Session {
         let mut wire: Vec<WireRecord> = Vec::with_capacity(records.len());
         let mut bytes = 0;
         let mut last_hash = None;
+        let mut last_kind = "";
         for record in &records {
             let item = records::to_wire(&self.device_id, record);
             let size = serde_json::to_vec(&item)?.len();
@@ -102,12 +110,18 @@ impl Session {
             bytes += size;
             wire.push(item);
             last_hash = Some(record.hash.as_str());
+            last_kind = record.kind.as_str();
         }
         let (Some(first), Some(last), Some(hash)) = (wire.first(), wire.last(), last_hash) else {
             return Ok(None);
         };
         let (first, last) = (first.seq, last.seq);
-        let head = records::seal_head(&self.keys, &self.device_id, last, hash, now_ms())?;
+        let seal_head = if last_kind == RecordKind::Retired.as_str() {
+            records::seal_final_head
+        } else {
+            records::seal_head
+        };
+        let head = seal_head(&self.keys, &self.device_id, last, hash, now_ms())?;
         let call = self
             .client()?
             .send(

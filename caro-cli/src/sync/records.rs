@@ -9,20 +9,20 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use crypto_core::{
     open_record, record_hash, seal_record, Body, CryptoError, DeviceBody, EntryBody, Hints,
-    PrefBody, Record, RecordKind,
+    PrefBody, Record, RecordKind, RetiredBody,
 };
 use serde_json::{json, Value};
 
 use super::keys::SyncKeys;
 use crate::daemon::protocol::{DeviceHead, WireHead, WireRecord};
 use crate::safety;
-use crate::store::{HistoryEntry, LocalOp, OutboxRecord, Sealed, ToSeal};
-
-/// The key epoch every record is sealed under until keys rotate (issue 11).
-pub const EPOCH: u32 = 1;
+use crate::store::{HistoryEntry, LocalOp, OutboxRecord, RetiredToSeal, Sealed, ToSeal};
 
 /// The id of every head record.
 pub const HEAD_ID: &str = "head";
+
+/// The id of every retirement notice.
+pub const RETIRED_ID: &str = "retired";
 
 /// Why a pulled record was not applied: a stable name and a sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,14 +68,14 @@ pub fn seal(keys: &SyncKeys, to_seal: &ToSeal<'_>) -> Result<Sealed, CryptoError
         id: to_seal.id.to_string(),
         device_id: to_seal.device_id.to_string(),
         seq: to_seal.seq,
-        epoch: EPOCH,
+        epoch: keys.epoch,
         prev: to_seal.prev.to_string(),
         created_at: to_seal.created_at,
         body,
     };
     let envelope = seal_record(keys.for_kind(kind), &record)?;
     Ok(Sealed {
-        epoch: EPOCH,
+        epoch: keys.epoch,
         hash: record_hash(&envelope),
         envelope,
     })
@@ -89,20 +89,67 @@ pub fn seal_head(
     hash: &str,
     created_at: i64,
 ) -> Result<WireHead, CryptoError> {
+    seal_head_with(keys, device_id, seq, hash, created_at, json!({}))
+}
+
+/// The head of a log that ends with the account's retirement notice says so
+/// in its body (a field readers of an older caro ignore), so that every
+/// device learns of the rotation from the heads before it pushes anything
+/// more into the retired account.
+pub fn seal_final_head(
+    keys: &SyncKeys,
+    device_id: &str,
+    seq: u64,
+    hash: &str,
+    created_at: i64,
+) -> Result<WireHead, CryptoError> {
+    seal_head_with(
+        keys,
+        device_id,
+        seq,
+        hash,
+        created_at,
+        json!({ RETIRED_ID: true }),
+    )
+}
+
+/// Whether a device's head says its log ends with a retirement notice.
+pub fn head_says_retired(keys: &SyncKeys, head: &DeviceHead) -> bool {
+    let item = WireRecord {
+        device_id: head.device_id.clone(),
+        seq: head.seq,
+        kind: RecordKind::Head.as_str().to_string(),
+        id: HEAD_ID.to_string(),
+        epoch: head.epoch,
+        envelope: head.envelope.clone(),
+    };
+    envelope_of(&item)
+        .and_then(|(bytes, _)| open(keys, &item, &bytes))
+        .is_ok_and(|record| record.body.get(RETIRED_ID) == Some(&Value::Bool(true)))
+}
+
+fn seal_head_with(
+    keys: &SyncKeys,
+    device_id: &str,
+    seq: u64,
+    hash: &str,
+    created_at: i64,
+    body: Value,
+) -> Result<WireHead, CryptoError> {
     let record = Record {
         kind: RecordKind::Head,
         id: HEAD_ID.to_string(),
         device_id: device_id.to_string(),
         seq,
-        epoch: EPOCH,
+        epoch: keys.epoch,
         prev: hash.to_string(),
         created_at,
-        body: json!({}),
+        body,
     };
     let envelope = seal_record(keys.for_kind(RecordKind::Head), &record)?;
     Ok(WireHead {
         seq,
-        epoch: EPOCH,
+        epoch: keys.epoch,
         envelope: BASE64.encode(envelope),
     })
 }
@@ -141,7 +188,59 @@ pub fn open(keys: &SyncKeys, item: &WireRecord, envelope: &[u8]) -> Result<Recor
         seq: item.seq,
         epoch: item.epoch,
     };
+    if item.epoch != keys.epoch {
+        // Another epoch's record belongs to another account's keys: one a
+        // rotation replaced, or a device of it that has not joined again.
+        return Err(Refusal {
+            reason: "wrong-epoch".into(),
+            message: format!(
+                "the record is of key epoch {}, this account's keys are epoch {}",
+                item.epoch, keys.epoch
+            ),
+        });
+    }
     Ok(open_record(keys.for_kind(kind), &hints, envelope)?)
+}
+
+/// Opens a pulled record under the epoch its hints claim, for a device that
+/// joined an account and does not know its epoch yet (the record must still
+/// authenticate under this account's keys).
+pub fn open_any_epoch(keys: &SyncKeys, item: &WireRecord) -> Result<Record, Refusal> {
+    let (bytes, _) = envelope_of(item)?;
+    let kind: RecordKind = item.kind.parse()?;
+    let hints = Hints {
+        kind,
+        id: item.id.clone(),
+        device_id: item.device_id.clone(),
+        seq: item.seq,
+        epoch: item.epoch,
+    };
+    Ok(open_record(keys.for_kind(kind), &hints, &bytes)?)
+}
+
+/// The retirement notice `to_seal` places in this home's log: why the account
+/// was retired and which devices were removed; nothing of the new keys.
+pub fn seal_retired(
+    keys: &SyncKeys,
+    to_seal: &RetiredToSeal<'_>,
+    body: &RetiredBody,
+) -> Result<Sealed, CryptoError> {
+    let record = Record {
+        kind: RecordKind::Retired,
+        id: RETIRED_ID.to_string(),
+        device_id: to_seal.device_id.to_string(),
+        seq: to_seal.seq,
+        epoch: keys.epoch,
+        prev: to_seal.prev.to_string(),
+        created_at: to_seal.created_at,
+        body: body.to_value(),
+    };
+    let envelope = seal_record(keys.for_kind(RecordKind::Retired), &record)?;
+    Ok(Sealed {
+        epoch: keys.epoch,
+        hash: record_hash(&envelope),
+        envelope,
+    })
 }
 
 /// Opens a device's head: the seq and hash of its last record.
@@ -387,6 +486,39 @@ mod tests {
         assert_eq!(
             open_head(&k, &moved).unwrap_err().reason,
             "AuthenticationFailed"
+        );
+    }
+
+    #[test]
+    fn only_the_head_of_a_retired_log_says_so() {
+        let k = keys(4);
+        let as_pulled = |head: WireHead, device_id: &str| DeviceHead {
+            device_id: device_id.into(),
+            seq: head.seq,
+            epoch: head.epoch,
+            envelope: head.envelope,
+        };
+        let final_head = seal_final_head(&k, "dev-a", 7, GENESIS_PREV, 1_763_790_000_000).unwrap();
+        let plain = seal_head(&k, "dev-a", 7, GENESIS_PREV, 1_763_790_000_000).unwrap();
+        assert!(head_says_retired(
+            &k,
+            &as_pulled(final_head.clone(), "dev-a")
+        ));
+        assert!(!head_says_retired(&k, &as_pulled(plain, "dev-a")));
+        // Moved to another device, or read with other keys, it says nothing.
+        assert!(!head_says_retired(
+            &k,
+            &as_pulled(final_head.clone(), "dev-b")
+        ));
+        assert!(!head_says_retired(
+            &keys(5),
+            &as_pulled(final_head, "dev-a")
+        ));
+        // It opens as an ordinary head too: older readers see seq and hash.
+        let final_head = seal_final_head(&k, "dev-a", 7, GENESIS_PREV, 1_763_790_000_000).unwrap();
+        assert_eq!(
+            open_head(&k, &as_pulled(final_head, "dev-a")).unwrap(),
+            (7, GENESIS_PREV.to_string())
         );
     }
 }

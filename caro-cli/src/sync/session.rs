@@ -203,6 +203,7 @@ impl Session {
         let _turn = self.turns.take().await?;
         let mut report = Report::default();
         self.trace("account open");
+        self.refuse_retired(&mut report).await?;
         if self.push(&mut report).await? == Pushed::SeqConflict {
             // Another home wrote this device's log: this one is a copy. Its
             // outbox goes, its contents re-enqueued: the refusals are moot.

@@ -9,7 +9,7 @@ use crypto_core::record::encode;
 use crypto_core::{
     check_link, check_time, key_for, open_record, record_aad, record_hash, seal_record_with_nonce,
     seal_with_nonce, Body, CryptoError, DeviceBody, EntryBody, Hints, KeySet, PrefBody, Record,
-    RecordKind, GENESIS_PREV,
+    RecordKind, RetiredBody, RetiredReason, GENESIS_PREV,
 };
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -86,7 +86,7 @@ fn key_name(kind: RecordKind) -> &'static str {
     match kind {
         RecordKind::Entry | RecordKind::Delete => "commandKey",
         RecordKind::Pref => "preferenceKey",
-        RecordKind::Device | RecordKind::Head => "deviceKey",
+        RecordKind::Device | RecordKind::Head | RecordKind::Retired => "deviceKey",
     }
 }
 
@@ -1021,6 +1021,100 @@ fn invalid_cases(g: &mut Gen) -> Vec<RecordTest> {
     tests
 }
 
+/// Key rotation (issue 11): the retirement notice and a record of a later
+/// epoch. Generated after every other case, so their nonces stay as they were.
+fn rotation_cases(g: &mut Gen) -> (Vec<RecordTest>, Vec<RecordTest>) {
+    let retired = |reason, removed_devices| Record {
+        kind: RecordKind::Retired,
+        id: "retired".into(),
+        body: RetiredBody {
+            reason,
+            removed_devices,
+        }
+        .to_value(),
+        ..short_entry(9)
+    };
+    let removed = retired(RetiredReason::DeviceRemoved, vec![DEVICE_B.into()]);
+    let valid = vec![
+        g.valid(
+            "retired: a plain rotation, no device removed",
+            "Retired",
+            &retired(RetiredReason::Rotated, vec![]),
+        ),
+        g.valid("retired: device B removed", "Retired", &removed),
+        g.valid(
+            "an entry of epoch 2 (the account after one rotation)",
+            "Epoch",
+            &Record {
+                epoch: 2,
+                ..short_entry(8)
+            },
+        ),
+    ];
+    let bad: Vec<(&str, Vec<u8>, Hints)> = vec![
+        (
+            "retired record whose id is not \"retired\"",
+            edit(&removed, r#""id":"retired""#, r#""id":"rotated""#),
+            Hints {
+                id: "rotated".into(),
+                ..removed.hints()
+            },
+        ),
+        (
+            "retired body with an unknown reason",
+            edit(
+                &removed,
+                r#""reason":"device-removed""#,
+                r#""reason":"lost""#,
+            ),
+            removed.hints(),
+        ),
+        (
+            "retired body without removedDevices",
+            edit(
+                &removed,
+                &format!(r#","removedDevices":["{DEVICE_B}"]"#),
+                "",
+            ),
+            removed.hints(),
+        ),
+        (
+            "retired body whose removedDevices holds a number",
+            edit(&removed, &format!(r#""{DEVICE_B}""#), "7"),
+            removed.hints(),
+        ),
+    ];
+    let mut invalid: Vec<RecordTest> = bad
+        .into_iter()
+        .map(|(comment, text, hints)| {
+            g.invalid(
+                &format!("{comment} (sealed correctly)"),
+                "BadBody",
+                &text,
+                hints.kind,
+                &hints,
+                &hints,
+            )
+        })
+        .collect();
+    let epoch_2 = Record {
+        epoch: 2,
+        ..short_entry(8)
+    };
+    invalid.push(g.invalid(
+        "a record of epoch 2 read as epoch 1 (an old device's hints)",
+        "WrongAad",
+        &encode(&epoch_2).unwrap_or_default(),
+        RecordKind::Entry,
+        &epoch_2.hints(),
+        &Hints {
+            epoch: 1,
+            ..epoch_2.hints()
+        },
+    ));
+    (valid, invalid)
+}
+
 pub(super) fn records_v2_file() -> VectorFile<Group<RecordTest>> {
     let (_, phrase_text) = BIP39_REFERENCE[0];
     let keys = KeySet::derive(&phrase(phrase_text)).unwrap_or_else(|e| panic!("{e}"));
@@ -1038,6 +1132,7 @@ pub(super) fn records_v2_file() -> VectorFile<Group<RecordTest>> {
     let valid = valid_cases(&mut g);
     let chains = chain_cases(&mut g);
     let invalid = invalid_cases(&mut g);
+    let (rotation_valid, rotation_invalid) = rotation_cases(&mut g);
     let group = |group_type, tests| Group {
         group_type,
         params: params.clone(),
@@ -1047,6 +1142,8 @@ pub(super) fn records_v2_file() -> VectorFile<Group<RecordTest>> {
         group("RecordTest", valid),
         group("RecordChainTest", chains),
         group("RecordOpenTest", invalid),
+        group("RecordTest", rotation_valid),
+        group("RecordOpenTest", rotation_invalid),
     ];
     number(&mut groups, |t, id| t.tc_id = id);
     VectorFile {
@@ -1066,6 +1163,8 @@ pub(super) fn records_v2_file() -> VectorFile<Group<RecordTest>> {
             ("Pref", "Functionality", "A preference record."),
             ("Device", "Functionality", "A device record."),
             ("Head", "Functionality", "A head record."),
+            ("Retired", "Functionality", "An account's retirement notice (key rotation): why, and the devices removed."),
+            ("Epoch", "Functionality", "A record of a later key epoch."),
             ("Integers", "EdgeCase", "Integer bounds: seq and createdAt within ±(2^53 - 1), epoch 1 to 2^32 - 1."),
             ("Lengths", "EdgeCase", "id 1–256 and deviceId 1–128 characters (Unicode scalar values)."),
             ("TimeEdge", "EdgeCase", "createdAt at the edges of the time policy."),

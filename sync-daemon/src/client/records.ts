@@ -10,11 +10,11 @@
 import { cryptoCore, type KeySet } from "../crypto.js";
 
 /** What a record is; each kind is sealed under one key of the `KeySet`. */
-export type RecordKind = "entry" | "delete" | "pref" | "device" | "head";
+export type RecordKind = "entry" | "delete" | "pref" | "device" | "head" | "retired";
 
 /** The fields every record has. */
 interface RecordFields {
-  /** entry: the entry's UUIDv7; delete: the deleted entry's; pref: the preference's name; device: the device id; head: "head". */
+  /** entry: the entry's UUIDv7; delete: the deleted entry's; pref: the preference's name; device: the device id; head: "head"; retired: "retired". */
   id: string;
   /** The author, whose log holds the record. */
   deviceId: string;
@@ -77,7 +77,17 @@ export interface HeadRecord extends RecordFields {
   id: "head";
   body: Record<string, unknown>;
 }
-export type SyncRecord = EntryRecord | DeleteRecord | PrefRecord | DeviceRecord | HeadRecord;
+/**
+ * The account's retirement notice (its keys were rotated): the last record of
+ * its author's log. Says why and which device ids were removed, nothing of the
+ * new keys; a reader stops syncing this account when it meets one.
+ */
+export interface RetiredRecord extends RecordFields {
+  kind: "retired";
+  id: "retired";
+  body: { reason: "rotated" | "device-removed"; removedDevices: string[]; [field: string]: unknown };
+}
+export type SyncRecord = EntryRecord | DeleteRecord | PrefRecord | DeviceRecord | HeadRecord | RetiredRecord;
 
 type WithoutHash<R> = R extends unknown ? Omit<R, "hash"> : never;
 /** A record to seal: a `SyncRecord` without the `hash` of an envelope that does not exist yet. */
@@ -110,6 +120,7 @@ const KEY_OF: Record<RecordKind, keyof KeySet> = {
   pref: "preferenceKey",
   device: "deviceKey",
   head: "deviceKey",
+  retired: "deviceKey",
 };
 
 function error(name: string, message: string): Error {
@@ -122,7 +133,7 @@ function error(name: string, message: string): Error {
 export function keyFor(kind: string, keys: KeySet): Uint8Array {
   const name = Object.hasOwn(KEY_OF, kind) ? KEY_OF[kind as RecordKind] : undefined;
   if (name === undefined) {
-    throw error("UnknownRecordKind", `unknown record kind "${kind}" (this build knows entry, delete, pref, device and head)`);
+    throw error("UnknownRecordKind", `unknown record kind "${kind}" (this build knows entry, delete, pref, device, head and retired)`);
   }
   return keys[name] as Uint8Array;
 }

@@ -1,13 +1,15 @@
 //! `caro sync devices`: the account's devices, names decrypted (a pull
-//! applies their device records first).
+//! applies their device records first); `caro sync devices remove` cuts one
+//! off by rotating the keys without it.
 
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
+use crypto_core::RetiredReason;
 use serde::Serialize;
 
 use super::options;
-use crate::cli::DevicesArgs;
+use crate::cli::{DevicesArgs, DevicesCommand, DevicesRemoveArgs};
 use crate::commands::output;
 use crate::daemon::lock::daemon_pid;
 use crate::escape::for_terminal;
@@ -28,6 +30,9 @@ struct DeviceJson {
 }
 
 pub fn run(args: &DevicesArgs) -> Result<()> {
+    if let Some(DevicesCommand::Remove(remove)) = &args.command {
+        return run_remove(remove);
+    }
     let paths = Paths::from_env()?;
     let setup = require_setup(&paths)?;
     let opts = options(args.verbose, true);
@@ -76,4 +81,62 @@ pub fn run(args: &DevicesArgs) -> Result<()> {
         )?;
     }
     Ok(out.flush()?)
+}
+
+/// Removes the device named by id or name: checks it is another device of
+/// the account, then rotates with it left out.
+fn run_remove(args: &DevicesRemoveArgs) -> Result<()> {
+    let paths = Paths::from_env()?;
+    if crate::sync::rotate::pending(&paths)? {
+        // Finishing it would not remove the device: it goes first, on its own.
+        bail!(
+            "a key rotation was interrupted; run `caro sync rotate` to finish it, then remove \
+             the device; nothing was changed"
+        );
+    }
+    let setup = require_setup(&paths)?;
+    let devices = setup.store.known_devices()?;
+    drop(setup);
+    let wanted = args.device.trim();
+    let by_id: Vec<_> = devices.iter().filter(|d| d.id == wanted).collect();
+    let matches = if by_id.is_empty() {
+        devices.iter().filter(|d| d.name == wanted).collect()
+    } else {
+        by_id
+    };
+    let known = || {
+        devices
+            .iter()
+            .map(|d| format!("{} ({})", d.name, d.id))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let device = match matches.as_slice() {
+        [device] => *device,
+        [] => bail!(
+            "no device of this account is called {}; the devices it knows: {} (run `caro sync \
+             devices` to refresh the list); nothing was changed",
+            for_terminal(wanted),
+            for_terminal(&known())
+        ),
+        _ => bail!(
+            "{} devices are called {}; give the id of the one to remove: {}; nothing was changed",
+            matches.len(),
+            for_terminal(wanted),
+            for_terminal(&known())
+        ),
+    };
+    if device.is_current {
+        bail!(
+            "{} is this device; remove it from another device of the account (or leave the \
+             account here with `caro sync reset`); nothing was changed",
+            for_terminal(&device.name)
+        );
+    }
+    super::rotate::rotate_and_show(
+        RetiredReason::DeviceRemoved,
+        vec![device.id.clone()],
+        args.json,
+        args.verbose,
+    )
 }

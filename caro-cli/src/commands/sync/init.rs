@@ -154,7 +154,7 @@ pub fn run(args: &SyncInitArgs) -> Result<()> {
 /// The phrase in a numbered grid read row by row (1 2 3 4 / 5 6 7 8 / …), so
 /// rows copied in order give the words in order; with the warning that goes
 /// with it.
-fn write_phrase(out: &mut impl Write, phrase: &Phrase) -> Result<()> {
+pub(super) fn write_phrase(out: &mut impl Write, phrase: &Phrase) -> Result<()> {
     writeln!(out, "Your recovery phrase (shown only this once):\n")?;
     let words: Vec<&str> = phrase.expose_secret().split_whitespace().collect();
     for row in 0..words.len().div_ceil(4) {

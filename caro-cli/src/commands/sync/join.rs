@@ -19,16 +19,29 @@ use crate::sync::session::runtime;
 
 pub fn run(args: &JoinArgs) -> Result<()> {
     let paths = Paths::from_env()?;
-    let store = Store::open_in(&paths)?;
-    prepare_fresh_setup(&paths, &store)?;
+    let mut store = Store::open_in(&paths)?;
+    // A home whose account was rotated joins the new one without a reset,
+    // on the relay it used; it leaves the old one once the phrase is read.
+    let retired = crate::sync::rotate_state::read_retired(&paths)?;
+    let stored_relay = match &retired {
+        Some(_) => store.sync_identity()?.and_then(|i| i.relay_url),
+        None => {
+            prepare_fresh_setup(&paths, &store)?;
+            None
+        }
+    };
     crate::sync::check_given_relay(args.relay.as_deref(), args.insecure_transport)?;
-    let relay = crate::sync::resolve_relay(args.relay.as_deref(), None);
+    let relay = crate::sync::resolve_relay(args.relay.as_deref(), stored_relay.as_deref());
     // A mistyped word is caught here, before any network call.
     let phrase = match &args.phrase_file {
         Some(path) => phrase::from_file(path)?,
         None if std::io::stdin().is_terminal() => phrase::prompt_on_terminal()?,
         None => phrase::from_stdin()?,
     };
+    if let Some(retired) = retired {
+        leave_retired(&paths, &mut store, &retired.key_id)?;
+        prepare_fresh_setup(&paths, &store)?;
+    }
     // The summary gives the whole join's time (keys, account, sync), not the typing.
     let started = std::time::Instant::now();
     let opts = options(args.verbose, false);
@@ -52,6 +65,7 @@ pub fn run(args: &JoinArgs) -> Result<()> {
             opts,
         )
         .await?;
+        session.adopt_epoch().await?;
         let synced = session.sync().await;
         let key_id = session.keys.key_id.clone();
         session.close().await;
@@ -74,4 +88,19 @@ pub fn run(args: &JoinArgs) -> Result<()> {
         }
         Ok(())
     })
+}
+
+/// Forgets the retired account `key_id` here: its identity and key file
+/// (`prepare_fresh_setup` then clears its daemon store). Entries,
+/// preferences and queued changes stay, and this device's own entries are
+/// enqueued for the new account by the join.
+fn leave_retired(paths: &Paths, store: &mut Store, key_id: &str) -> Result<()> {
+    let identity = store.sync_identity()?;
+    if identity.is_some_and(|i| i.key_id != key_id) {
+        // Already in another account: the note is stale.
+        return crate::sync::rotate_state::remove_retired(paths);
+    }
+    store.leave_sync_account()?;
+    crate::sync::keys::remove(&crate::sync::key_file(paths))?;
+    crate::sync::rotate_state::remove_retired(paths)
 }

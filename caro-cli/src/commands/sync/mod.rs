@@ -11,6 +11,7 @@ mod now;
 mod phrase;
 mod relay;
 mod reset;
+mod rotate;
 mod service;
 mod status;
 mod watch;
@@ -35,6 +36,7 @@ pub fn run(args: SyncArgs) -> Result<()> {
         Some(SyncCommand::Stop) => agent::stop(),
         Some(SyncCommand::Status(status)) => status::run(&status),
         Some(SyncCommand::Devices(devices)) => devices::run(&devices),
+        Some(SyncCommand::Rotate(rotate)) => rotate::run(&rotate),
         Some(SyncCommand::Export(export)) => export::run(&export),
         Some(SyncCommand::Reset(reset)) => reset::run(&reset),
         Some(SyncCommand::Relay(relay)) => relay::run(&relay),

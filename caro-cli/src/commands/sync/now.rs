@@ -18,6 +18,19 @@ pub fn run(args: &NowArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let paths = Paths::from_env()?;
     crate::sync::check_given_relay(args.relay.as_deref(), args.insecure_transport)?;
+    if crate::sync::rotate::pending(&paths)? {
+        // A background sync cannot show the new phrase: the rotation waits.
+        if args.quiet {
+            return Ok(());
+        }
+        eprintln!("caro: a key rotation was interrupted; finishing it first");
+        return super::rotate::rotate_and_show(
+            crypto_core::RetiredReason::Rotated,
+            Vec::new(),
+            args.json,
+            args.verbose,
+        );
+    }
     let setup = require_setup(&paths)?;
     if args.relay.is_some() {
         // The agent's daemon is on the old relay: it stops, and the agent

@@ -38,6 +38,10 @@ struct Status {
     /// Live entries in this device's history.
     entries: u64,
     key_id: Option<String>,
+    /// The key epoch of this device's records (1 until a rotation).
+    epoch: Option<u32>,
+    /// An interrupted key rotation, or the rotation of this account a pull met.
+    rotation: Option<String>,
     account_id: Option<String>,
     device_id: String,
     device_name: String,
@@ -142,6 +146,8 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         reason: None,
         entries,
         key_id: None,
+        epoch: None,
+        rotation: rotation_note(&paths)?,
         account_id: None,
         device_id: device.id,
         device_name: device.name,
@@ -163,6 +169,7 @@ pub fn run(args: &StatusArgs) -> Result<()> {
     if let Some(setup) = load_setup(&paths)? {
         status.configured = true;
         status.key_id = Some(setup.identity.key_id.clone());
+        status.epoch = Some(setup.keys.epoch);
         status.account_id.clone_from(&setup.identity.account_id);
         status.last_sync_at = setup.identity.last_sync_at;
         let relay = crate::sync::resolve_relay(None, setup.identity.relay_url.as_deref());
@@ -253,6 +260,29 @@ pub fn run(args: &StatusArgs) -> Result<()> {
     print(&status, args.json)
 }
 
+/// What `status` says of a rotation: one waiting to be finished here, or
+/// one of this home's account that a pull met.
+fn rotation_note(paths: &Paths) -> Result<Option<String>> {
+    use crate::sync::rotate_state::{read_retired, read_rotation};
+    if read_rotation(paths)?.is_some() {
+        return Ok(Some(
+            "a key rotation was interrupted: run `caro sync rotate` to finish it".into(),
+        ));
+    }
+    Ok(read_retired(paths)?.map(|retired| {
+        let what = if retired.removed {
+            "this device was removed from the account"
+        } else {
+            "this account was rotated"
+        };
+        format!(
+            "{what} (by {}, {}): run `caro sync join` with the new recovery phrase",
+            retired.by_device,
+            crate::time::local_time(retired.at)
+        )
+    }))
+}
+
 fn print(status: &Status, json: bool) -> Result<()> {
     let mut out = output::stdout();
     if json {
@@ -274,6 +304,9 @@ fn print(status: &Status, json: bool) -> Result<()> {
         )?;
         writeln!(out, "entries:    {} stored", status.entries)?;
         writeln!(out, "queue:      {} pending", status.queue.pending)?;
+        if let Some(rotation) = &status.rotation {
+            writeln!(out, "rotation:   {}", for_terminal(rotation))?;
+        }
         return Ok(out.flush()?);
     };
     writeln!(
@@ -286,6 +319,9 @@ fn print(status: &Status, json: bool) -> Result<()> {
         "account:    {}",
         for_terminal(status.account_id.as_deref().unwrap_or("-"))
     )?;
+    if let Some(rotation) = &status.rotation {
+        writeln!(out, "rotation:   {}", for_terminal(rotation))?;
+    }
     writeln!(
         out,
         "device:     {} ({})",
