@@ -26,7 +26,7 @@ $(DAEMON)/node_modules/.installed: $(DAEMON)/package.json $(DAEMON)/package-lock
 	touch $@
 
 wasm: rust-setup
-	@# `testing` exports sealWithNonce/sealCommandWithNonce for the daemon's
+	@# `testing` exports sealWithNonce/sealRecordWithNonce for the daemon's
 	@# caro-sync-daemon/testing subpath (its vector tests); the package root hides them.
 	cargo build --release --lib -p crypto-core --features testing --target $(WASM_TARGET)
 	wasm-bindgen --target nodejs --out-dir $(WASM_OUT) target/$(WASM_TARGET)/release/crypto_core.wasm

@@ -1,7 +1,7 @@
 //! Associated data that binds each envelope to its place, so a relay cannot
-//! swap ciphertexts between entries, or between kinds of thing. v1 names the
-//! place with a path; a v2 record with its hints, the fields the wire carries
-//! in the clear beside the envelope.
+//! swap ciphertexts between entries, or between kinds of thing. A v2 record
+//! names its place with its hints, the fields the wire carries in the clear
+//! beside the envelope.
 
 use serde_json::Value;
 
@@ -22,23 +22,4 @@ pub fn record_aad(hints: &Hints) -> Vec<u8> {
         hints.seq,
     )
     .into_bytes()
-}
-
-/// AAD of a command entry: `caro-sync/v1/command/<entry id>`.
-pub fn command_aad(entry_id: &str) -> Vec<u8> {
-    aad("command", entry_id)
-}
-
-/// AAD of a preference: `caro-sync/v1/preference/<key>`.
-pub fn preference_aad(key: &str) -> Vec<u8> {
-    aad("preference", key)
-}
-
-/// AAD of a device record: `caro-sync/v1/device/<device id>`.
-pub fn device_aad(device_id: &str) -> Vec<u8> {
-    aad("device", device_id)
-}
-
-fn aad(kind: &str, id: &str) -> Vec<u8> {
-    format!("caro-sync/v1/{kind}/{id}").into_bytes()
 }

@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use crate::{CryptoError, RecordKind};
 
-/// The body of an `entry` record: one command of history (v1's
-/// `CommandRecord` without `createdAt`, which is the record's, plus `hostname`).
+/// The body of an `entry` record: one command of history. Its time is the
+/// record's `createdAt`, not a body field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EntryBody {

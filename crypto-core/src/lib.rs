@@ -8,10 +8,8 @@
 //! - [`aad`]: the associated data that binds an envelope to its place.
 //! - [`record`]: sync protocol v2's record: padded canonical plaintext, AAD
 //!   from hints, hash chain, time policy, key per kind; [`body`] its typed bodies.
-//! - [`command`]: sync protocol v1's command entry, which the v1 CLI still writes.
 //!
-//! The nonce-choosing functions (`seal_with_nonce`, `seal_command_with_nonce`,
-//! `seal_record_with_nonce`)
+//! The nonce-choosing functions (`seal_with_nonce`, `seal_record_with_nonce`)
 //! exist only with the `testing` feature: the vector tests and the WASM build
 //! (for the daemon's `caro-sync-daemon/testing` subpath) turn it on.
 //!
@@ -20,7 +18,6 @@
 pub mod aad;
 pub mod body;
 mod canonical;
-pub mod command;
 pub mod envelope;
 mod error;
 pub mod kdf;
@@ -31,11 +28,8 @@ pub mod record;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
-pub use aad::{command_aad, device_aad, preference_aad, record_aad};
+pub use aad::record_aad;
 pub use body::{Body, DeviceBody, EntryBody, PrefBody, RetiredBody, RetiredReason};
-#[cfg(feature = "testing")]
-pub use command::seal_command_with_nonce;
-pub use command::{decode_record, encode_record, open_command, seal_command, CommandRecord};
 #[cfg(feature = "testing")]
 pub use envelope::seal_with_nonce;
 pub use envelope::{open, parse_envelope, seal, EnvelopeInfo};

@@ -14,13 +14,11 @@ use wasm_bindgen::prelude::*;
 #[cfg(feature = "testing")]
 use crate::envelope::nonce_from_slice;
 use crate::{
-    check_time, command_aad, decode_record, derive_master_key, device_aad, encode_record, open,
-    open_command, open_record, parse_envelope, phrase_salt, preference_aad, record_aad,
-    record_hash, seal, seal_command, seal_record, CryptoError, Hints, KeySet, Phrase, Record,
-    SecretKey,
+    check_time, derive_master_key, open, open_record, parse_envelope, phrase_salt, record_aad,
+    record_hash, seal, seal_record, CryptoError, Hints, KeySet, Phrase, Record, SecretKey,
 };
 #[cfg(feature = "testing")]
-use crate::{seal_command_with_nonce, seal_record_with_nonce, seal_with_nonce};
+use crate::{seal_record_with_nonce, seal_with_nonce};
 
 fn to_js(error: CryptoError) -> JsValue {
     let js_error = js_sys::Error::new(&error.to_string());
@@ -57,11 +55,6 @@ fn object(fields: &[(&str, JsValue)]) -> Result<JsValue, JsValue> {
 
 fn bytes(value: &[u8]) -> JsValue {
     Uint8Array::from(value).into()
-}
-
-fn record_json(record: &crate::CommandRecord) -> Result<String, JsValue> {
-    let canonical = encode_record(record).map_err(to_js)?;
-    String::from_utf8(canonical).map_err(|e| to_js(CryptoError::InvalidRecord(e.to_string())))
 }
 
 /// A new 24-word phrase from `crypto.getRandomValues`.
@@ -180,73 +173,6 @@ pub fn parse_envelope_js(envelope: &[u8]) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(js_name = validateEnvelope)]
 pub fn validate_envelope_js(envelope: &[u8]) -> Result<(), JsValue> {
     parse_envelope(envelope).map(drop).map_err(to_js)
-}
-
-/// `caro-sync/v1/command/<entry id>` as bytes.
-#[wasm_bindgen(js_name = commandAad)]
-pub fn command_aad_js(entry_id: &str) -> Vec<u8> {
-    command_aad(entry_id)
-}
-
-/// `caro-sync/v1/preference/<key>` as bytes.
-#[wasm_bindgen(js_name = preferenceAad)]
-pub fn preference_aad_js(key: &str) -> Vec<u8> {
-    preference_aad(key)
-}
-
-/// `caro-sync/v1/device/<device id>` as bytes.
-#[wasm_bindgen(js_name = deviceAad)]
-pub fn device_aad_js(device_id: &str) -> Vec<u8> {
-    device_aad(device_id)
-}
-
-/// Canonical bytes of a record given as JSON text.
-#[wasm_bindgen(js_name = encodeRecord)]
-pub fn encode_record_js(record_json: &str) -> Result<Vec<u8>, JsValue> {
-    let record = decode_record(record_json.as_bytes()).map_err(to_js)?;
-    encode_record(&record).map_err(to_js)
-}
-
-/// A record's bytes, decoded and returned as canonical JSON text.
-#[wasm_bindgen(js_name = decodeRecord)]
-pub fn decode_record_js(plaintext: &[u8]) -> Result<String, JsValue> {
-    record_json(&decode_record(plaintext).map_err(to_js)?)
-}
-
-/// Encodes a record (JSON text) and seals it for its entry id.
-#[wasm_bindgen(js_name = sealCommand)]
-pub fn seal_command_js(
-    command_key: &[u8],
-    entry_id: &str,
-    record_json: &str,
-) -> Result<Vec<u8>, JsValue> {
-    let record = decode_record(record_json.as_bytes()).map_err(to_js)?;
-    seal_command(&key(command_key)?, entry_id, &record).map_err(to_js)
-}
-
-/// [`seal_command_js`] under a given nonce (test vectors only: the `testing`
-/// feature).
-#[cfg(feature = "testing")]
-#[wasm_bindgen(js_name = sealCommandWithNonce)]
-pub fn seal_command_with_nonce_js(
-    command_key: &[u8],
-    nonce: &[u8],
-    entry_id: &str,
-    record_json: &str,
-) -> Result<Vec<u8>, JsValue> {
-    let nonce = nonce_from_slice(nonce).map_err(to_js)?;
-    let record = decode_record(record_json.as_bytes()).map_err(to_js)?;
-    seal_command_with_nonce(&key(command_key)?, &nonce, entry_id, &record).map_err(to_js)
-}
-
-/// Opens an entry's envelope; returns the record as canonical JSON text.
-#[wasm_bindgen(js_name = openCommand)]
-pub fn open_command_js(
-    command_key: &[u8],
-    entry_id: &str,
-    envelope: &[u8],
-) -> Result<String, JsValue> {
-    record_json(&open_command(&key(command_key)?, entry_id, envelope).map_err(to_js)?)
 }
 
 /// A v2 record as JS writes and reads it: the plaintext's fields without `v`

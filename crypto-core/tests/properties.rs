@@ -3,10 +3,7 @@
 
 use crypto_core::envelope::MIN_ENVELOPE_LEN;
 use crypto_core::mnemonic::normalize;
-use crypto_core::{
-    decode_record, encode_record, open, parse_envelope, seal, CommandRecord, CryptoError, Phrase,
-    SecretKey,
-};
+use crypto_core::{open, parse_envelope, seal, CryptoError, Phrase, SecretKey};
 use crypto_core::{open_record, seal_record, Body, EntryBody, Record, RecordKind, GENESIS_PREV};
 use proptest::prelude::*;
 
@@ -101,26 +98,6 @@ proptest! {
         let theirs = bip39::Mnemonic::from_entropy(&entropy).expect("32 bytes");
         prop_assert_eq!(ours.expose_secret(), theirs.to_string());
         prop_assert_eq!(*Phrase::parse(ours.expose_secret()).expect("valid").to_entropy(), entropy);
-    }
-
-    #[test]
-    fn record_decoding_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
-        let _ = decode_record(&bytes);
-    }
-
-    #[test]
-    fn records_round_trip_canonically(
-        command in "\\PC{0,40}",
-        created_at in any::<i64>(),
-        exit_code in prop::option::of(any::<i64>()),
-        tags in prop::option::of(prop::collection::vec("\\PC{0,8}", 0..4)),
-        prompt in prop::option::of("\\PC{0,20}"),
-    ) {
-        let record = CommandRecord { exit_code, tags, prompt, ..CommandRecord::new(command, created_at) };
-        let bytes = encode_record(&record).expect("encodes");
-        let decoded = decode_record(&bytes).expect("decodes");
-        prop_assert_eq!(&decoded, &record);
-        prop_assert_eq!(encode_record(&decoded).expect("encodes"), bytes);
     }
 }
 

@@ -12,9 +12,8 @@ use std::path::{Path, PathBuf};
 
 use crypto_core::envelope::nonce_from_slice;
 use crypto_core::{
-    check_link, check_time, command_aad, decode_record, derive_master_key, encode_record, key_for,
-    open, open_command, open_record, parse_envelope, phrase_salt, record_aad, record_hash,
-    seal_command_with_nonce, seal_record_with_nonce, seal_with_nonce, CommandRecord, CryptoError,
+    check_link, check_time, derive_master_key, key_for, open, open_record, parse_envelope,
+    phrase_salt, record_aad, record_hash, seal_record_with_nonce, seal_with_nonce, CryptoError,
     Hints, KeySet, Phrase, Record, SecretKey, GENESIS_PREV,
 };
 use serde_json::Value;
@@ -92,7 +91,12 @@ fn committed_vectors_are_what_the_generator_writes() {
 
 #[test]
 fn vector_counts_meet_the_bar() {
-    let files = ["mnemonic.json", "kdf.json", "envelope.json", "record.json"];
+    let files = [
+        "mnemonic.json",
+        "kdf.json",
+        "envelope.json",
+        "records-v2.json",
+    ];
     let all: Vec<_> = files.iter().flat_map(|f| tests(f)).collect();
     let invalid = all.iter().filter(|(id, _, t)| !is_valid(id, t)).count();
     assert!(all.len() >= 100, "{} cases", all.len());
@@ -213,44 +217,6 @@ fn envelope_vectors() {
             let result = SecretKey::from_bytes(&bytes(&test, "key"))
                 .and_then(|k| seal_with_nonce(&k, &nonce_from_slice(&nonce)?, &plaintext, &aad));
             assert_error(&id, &test, result);
-        }
-    }
-}
-
-#[test]
-fn record_vectors() {
-    for (id, group, test) in tests("record.json") {
-        let entry = || -> CommandRecord {
-            serde_json::from_value(test["entry"].clone()).unwrap_or_else(|e| panic!("{id}: {e}"))
-        };
-        match (text(&group, "type"), is_valid(&id, &test)) {
-            ("CommandRecordTest", true) => {
-                let (key, entry_id, record) = (key(&test, "key"), text(&test, "entryId"), entry());
-                assert_eq!(
-                    hex::encode(command_aad(entry_id)),
-                    text(&test, "aad"),
-                    "{id}"
-                );
-                let plaintext = encode_record(&record).expect(&id);
-                assert_eq!(hex::encode(&plaintext), text(&test, "plaintext"), "{id}");
-                let nonce = nonce_from_slice(&bytes(&test, "nonce")).expect(&id);
-                let sealed = seal_command_with_nonce(&key, &nonce, entry_id, &record).expect(&id);
-                assert_eq!(hex::encode(sealed), text(&test, "envelope"), "{id}");
-                let opened = open_command(&key, entry_id, &bytes(&test, "envelope")).expect(&id);
-                assert_eq!(opened, record, "{id}");
-            }
-            ("CommandRecordDecodeTest", true) => {
-                let decoded = decode_record(&bytes(&test, "plaintext")).expect(&id);
-                assert_eq!(decoded, entry(), "{id}");
-                let canonical = encode_record(&decoded).expect(&id);
-                assert_eq!(hex::encode(canonical), text(&test, "canonical"), "{id}");
-            }
-            ("CommandRecordTest", false) => {
-                let (key, entry_id) = (key(&test, "key"), text(&test, "entryId"));
-                let result = open_command(&key, entry_id, &bytes(&test, "envelope"));
-                assert_error(&id, &test, result);
-            }
-            (kind, valid) => panic!("{id}: unexpected {kind} valid={valid}"),
         }
     }
 }

@@ -28,7 +28,7 @@ for (let i = 0; i < 5; i++) {
 }
 
 const key = new Uint8Array(32).fill(9);
-const aad = crypto.commandAad("0190f0a1-7c2e-7b3a-9f10-5d6c7e8f9a0b");
+const aad = new TextEncoder().encode("caro-sync/v1/command/0190f0a1-7c2e-7b3a-9f10-5d6c7e8f9a0b");
 const small = new Uint8Array(256).fill(0x5a);
 const large = new Uint8Array(1 << 20).fill(0x5a);
 const smallSealed = crypto.seal(key, small, aad);

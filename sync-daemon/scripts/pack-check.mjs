@@ -28,7 +28,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as root from "caro-sync-daemon";
 import { cryptoTesting } from "caro-sync-daemon/testing";
-const { SyncClient, startRelay, deriveKeys, generatePhrase, sealCommand, openCommand, parseEnvelope } = root;
+const { SyncClient, startRelay, deriveKeys, generatePhrase, sealRecord, openRecord, parseEnvelope, GENESIS_PREV } = root;
+if ("sealCommand" in root) throw new Error("the package root still exports sync v1's sealCommand");
 
 // The nonce-choosing functions come from ./testing only.
 if ("cryptoTesting" in root) throw new Error("cryptoTesting is exported from the package root");
@@ -46,8 +47,9 @@ const keys = deriveKeys(generatePhrase());
 const jazzAuthKey = Buffer.from(keys.jazzAuthKey).toString("base64");
 const a = SyncClient.spawn({ dataDir: mkdtempSync(join(tmpdir(), "a-")) });
 await a.init({ relay: url, jazzAuthKey, deviceId: "a", create: true });
-const env = Buffer.from(sealCommand(keys.commandKey, "e1", { command: "echo packed", createdAt: 1 })).toString("base64");
-const pushed = await a.push([{ id: "e1", deviceId: "a", createdAt: 1, envelope: env }]);
+const { item } = sealRecord(keys, { kind: "entry", id: "0190f0a1-0000-7000-8000-000000000001", deviceId: "a", seq: 0, epoch: 1,
+  prev: GENESIS_PREV, createdAt: Date.now(), body: { command: "echo packed" } });
+const pushed = await a.push([item]);
 if (!pushed.acknowledged) throw new Error("not acknowledged");
 
 // A second relay through the in-process API too.
@@ -56,11 +58,11 @@ await relay2.close();
 
 const b = SyncClient.spawn({ dataDir: mkdtempSync(join(tmpdir(), "b-")) });
 await b.init({ relay: url, jazzAuthKey, deviceId: "b" });
-const { entries } = await b.pullAll();
-const cmd = openCommand(keys.commandKey, entries[0].id, Buffer.from(entries[0].envelope, "base64"));
+const { items } = await b.pullAll(null);
+const record = openRecord(keys, items[0]);
 await Promise.all([a.close(), b.close()]);
 relayProc.kill("SIGTERM");
-console.log("RESULT " + cmd.command);
+console.log("RESULT " + record.body.command);
 `;
 
 const out = mkdtempSync(join(tmpdir(), "caro-pack-"));

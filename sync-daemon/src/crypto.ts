@@ -32,13 +32,13 @@ export type CryptoErrorName =
 
 /** Every key a device needs, derived from the recovery phrase. */
 export interface KeySet {
-  /** Seals command entries (AAD `caro-sync/v1/command/<entry id>`). */
+  /** Seals `entry` and `delete` records. */
   commandKey: Uint8Array;
-  /** Seals preferences (AAD `caro-sync/v1/preference/<key>`). */
+  /** Seals `pref` records. */
   preferenceKey: Uint8Array;
   /** Seed of the sync (Jazz) account. */
   jazzAuthKey: Uint8Array;
-  /** Seals device records (AAD `caro-sync/v1/device/<device id>`). */
+  /** Seals `device` and `head` records. */
   deviceKey: Uint8Array;
   /** 16 lowercase hex characters, safe to show: equal on devices that share a phrase. */
   keyId: string;
@@ -52,27 +52,6 @@ export interface EnvelopeInfo {
   nonce: Uint8Array;
   /** Ciphertext length without the tag, equal to the plaintext's length. */
   ciphertextLength: number;
-}
-
-/** One command history entry as it travels between devices (crypto-core's `CommandRecord`). */
-export interface CommandEntry {
-  command: string;
-  /** Milliseconds since the Unix epoch. */
-  createdAt: number;
-  prompt?: string;
-  explanation?: string;
-  executed?: boolean;
-  success?: boolean;
-  /** An integer. */
-  exitCode?: number;
-  /** An integer. */
-  durationMs?: number;
-  cwd?: string;
-  shell?: string;
-  platform?: string;
-  safetyLevel?: string;
-  safetyWarnings?: string[];
-  tags?: string[];
 }
 
 /** Bytes, or text taken as its UTF-8 bytes. */
@@ -127,41 +106,6 @@ export function validateEnvelope(bytes: Uint8Array): void {
   wasm.validateEnvelope(bytes);
 }
 
-/** Seals a command entry under the command key, bound to its entry id. */
-export function sealCommand(commandKey: Uint8Array, entryId: string, entry: CommandEntry): Uint8Array {
-  return wasm.sealCommand(commandKey, entryId, JSON.stringify(entry));
-}
-
-/** Opens a command entry sealed for `entryId`. Fields it does not know are dropped. */
-export function openCommand(commandKey: Uint8Array, entryId: string, envelope: Uint8Array): CommandEntry {
-  return JSON.parse(wasm.openCommand(commandKey, entryId, envelope)) as CommandEntry;
-}
-
-/** `caro-sync/v1/command/<entry id>` as bytes. */
-export function commandAad(entryId: string): Uint8Array {
-  return wasm.commandAad(entryId);
-}
-
-/** `caro-sync/v1/preference/<key>` as bytes. */
-export function preferenceAad(key: string): Uint8Array {
-  return wasm.preferenceAad(key);
-}
-
-/** `caro-sync/v1/device/<device id>` as bytes. */
-export function deviceAad(deviceId: string): Uint8Array {
-  return wasm.deviceAad(deviceId);
-}
-
-/** An entry's canonical JSON bytes: what `sealCommand` encrypts. */
-export function encodeCommand(entry: CommandEntry): Uint8Array {
-  return wasm.encodeRecord(JSON.stringify(entry));
-}
-
-/** Decodes an entry's plaintext bytes; throws `InvalidRecord`. */
-export function decodeCommand(plaintext: Uint8Array): CommandEntry {
-  return JSON.parse(wasm.decodeRecord(plaintext)) as CommandEntry;
-}
-
 /**
  * Deterministic entry points for test vectors, exported only through the
  * `caro-sync-daemon/testing` subpath (src/testing.ts), never the package root.
@@ -175,6 +119,4 @@ export const cryptoTesting = {
   keySetFromMasterKey: (masterKey: Uint8Array): KeySet => wasm.keySetFromMasterKey(masterKey) as KeySet,
   sealWithNonce: (key: Uint8Array, nonce: Uint8Array, plaintext: BytesLike, aad: BytesLike): Uint8Array =>
     wasm.sealWithNonce(key, nonce, toBytes(plaintext), toBytes(aad)),
-  sealCommandWithNonce: (commandKey: Uint8Array, nonce: Uint8Array, entryId: string, entry: CommandEntry): Uint8Array =>
-    wasm.sealCommandWithNonce(commandKey, nonce, entryId, JSON.stringify(entry)),
 };

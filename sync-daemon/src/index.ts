@@ -10,15 +10,8 @@ export {
   open,
   parseEnvelope,
   validateEnvelope,
-  sealCommand,
-  openCommand,
-  commandAad,
-  preferenceAad,
-  deviceAad,
-  encodeCommand,
-  decodeCommand,
 } from "./crypto.js";
-export type { CryptoErrorName, KeySet, EnvelopeInfo, CommandEntry, BytesLike } from "./crypto.js";
+export type { CryptoErrorName, KeySet, EnvelopeInfo, BytesLike } from "./crypto.js";
 export {
   sealRecord,
   openRecord,

@@ -1,6 +1,6 @@
 // The independent implementations' shared parts: AES-256-GCM envelopes over
 // node:crypto, a strict JSON reader that shows what JSON.parse hides, and
-// canonical JSON, all written without crypto-core. Used by the v1 suite
+// canonical JSON, all written without crypto-core. Used by the envelope suite
 // (crypto-independent.test.ts) and the v2 records suite
 // (crypto-independent-records.test.ts).
 import { createCipheriv, createDecipheriv } from "node:crypto";

@@ -4,18 +4,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 
-import {
-  decodeCommand,
-  deriveKeys,
-  encodeCommand,
-  normalizePhrase,
-  open,
-  openCommand,
-  parseEnvelope,
-  validatePhrase,
-  type CommandEntry,
-  type KeySet,
-} from "../src/crypto.js";
+import { deriveKeys, normalizePhrase, open, parseEnvelope, validatePhrase, type KeySet } from "../src/crypto.js";
 import { cryptoTesting } from "../src/testing.js";
 
 type Test = Record<string, unknown> & { tcId: number; comment: string; result: "valid" | "invalid"; error?: string };
@@ -130,24 +119,3 @@ describe("envelope.json via WASM", () => {
   }
 });
 
-describe("record.json via WASM", () => {
-  for (const { group, test, label } of load("record.json")) {
-    it(label, () => {
-      const entry = test.entry as CommandEntry;
-      if (group.type === "CommandRecordDecodeTest") {
-        expect(decodeCommand(hex(test, "plaintext"))).toEqual(entry);
-        expect(toHex(encodeCommand(entry))).toBe(test.canonical);
-        return;
-      }
-      const [key, nonce, envelope] = ["key", "nonce", "envelope"].map((f) => hex(test, f));
-      const entryId = str(test, "entryId");
-      if (test.result === "valid") {
-        expect(toHex(encodeCommand(entry))).toBe(test.plaintext);
-        expect(toHex(cryptoTesting.sealCommandWithNonce(key, nonce, entryId, entry))).toBe(test.envelope);
-        expect(openCommand(key, entryId, envelope)).toEqual(entry);
-      } else {
-        expectThrowsKind(test, () => openCommand(key, entryId, envelope));
-      }
-    });
-  }
-});

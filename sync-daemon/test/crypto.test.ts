@@ -4,21 +4,13 @@ import { describe, expect, it } from "vitest";
 
 import * as pkg from "../src/index.js";
 import {
-  commandAad,
-  decodeCommand,
   deriveKeys,
-  deviceAad,
-  encodeCommand,
   generatePhrase,
   open,
-  openCommand,
   parseEnvelope,
   validateEnvelope,
-  preferenceAad,
   seal,
-  sealCommand,
   validatePhrase,
-  type CommandEntry,
 } from "../src/crypto.js";
 
 const ABANDON_ART = `${"abandon ".repeat(23)}art`;
@@ -43,11 +35,20 @@ describe("package entry", () => {
       "deriveKeys",
       "seal",
       "open",
-      "sealCommand",
-      "openCommand",
       "parseEnvelope",
+      "sealRecord",
+      "openRecord",
+      "openHead",
+      "verifyChain",
     ]) {
       expect(typeof (pkg as Record<string, unknown>)[name], name).toBe("function");
+    }
+  });
+
+  it("no longer exports sync v1's command record API", () => {
+    const names = Object.keys(pkg);
+    for (const name of ["sealCommand", "openCommand", "encodeCommand", "decodeCommand", "commandAad", "preferenceAad", "deviceAad"]) {
+      expect(names, name).not.toContain(name);
     }
   });
 
@@ -104,7 +105,7 @@ describe("keys", () => {
 });
 
 describe("envelopes", () => {
-  const aad = commandAad("0190f0a1-0000-7000-8000-000000000001");
+  const aad = new TextEncoder().encode("caro-sync test place 0190f0a1-0000-7000-8000-000000000001");
 
   it("round-trips, with a fresh nonce every time", () => {
     const plaintext = new TextEncoder().encode("ls -la");
@@ -126,7 +127,7 @@ describe("envelopes", () => {
   it("names each failure", () => {
     const envelope = seal(key, new Uint8Array(40), aad);
     expect(thrown(() => open(otherKey, envelope, aad)).name).toBe("AuthenticationFailed");
-    expect(thrown(() => open(key, envelope, deviceAad("x"))).name).toBe("AuthenticationFailed");
+    expect(thrown(() => open(key, envelope, "another place")).name).toBe("AuthenticationFailed");
     expect(thrown(() => open(key, envelope.subarray(0, 28), aad)).name).toBe("EnvelopeTooShort");
     expect(thrown(() => parseEnvelope(new Uint8Array())).name).toBe("EnvelopeTooShort");
     const v2 = Uint8Array.from(envelope);
@@ -147,42 +148,5 @@ describe("envelopes", () => {
       expect(() => open(key, new Uint8Array(i), aad)).toThrow();
     }
     expect(open(key, seal(key, "still fine", aad), aad)).toHaveLength(10);
-  });
-
-  it("builds the AAD of each place", () => {
-    const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-    expect(text(commandAad("id-1"))).toBe("caro-sync/v1/command/id-1");
-    expect(text(preferenceAad("theme"))).toBe("caro-sync/v1/preference/theme");
-    expect(text(deviceAad("dev-9"))).toBe("caro-sync/v1/device/dev-9");
-  });
-});
-
-describe("command entries", () => {
-  const entry: CommandEntry = {
-    command: "git status",
-    createdAt: 1_763_800_000_000,
-    exitCode: 0,
-    tags: ["git", "日本語"],
-    safetyWarnings: [],
-  };
-
-  it("seals for one entry id only", () => {
-    const envelope = sealCommand(key, "id-a", entry);
-    expect(openCommand(key, "id-a", envelope)).toEqual(entry);
-    expect(thrown(() => openCommand(key, "id-b", envelope)).name).toBe("AuthenticationFailed");
-    expect(sealCommand(key, "id-a", entry)).not.toEqual(envelope);
-  });
-
-  it("encodes canonical JSON and rejects what is not a record", () => {
-    expect(new TextDecoder().decode(encodeCommand(entry))).toBe(
-      '{"command":"git status","createdAt":1763800000000,"exitCode":0,"safetyWarnings":[],"tags":["git","日本語"]}',
-    );
-    expect(decodeCommand(new TextEncoder().encode('{"createdAt":1,"command":"x","fromTheFuture":true}'))).toEqual({
-      command: "x",
-      createdAt: 1,
-    });
-    expect(thrown(() => sealCommand(key, "id", { ...entry, exitCode: 1.5 })).name).toBe("InvalidRecord");
-    expect(thrown(() => sealCommand(key, "id", { createdAt: 1 } as CommandEntry)).name).toBe("InvalidRecord");
-    expect(thrown(() => decodeCommand(Uint8Array.of(0xff, 0xfe))).name).toBe("InvalidRecord");
   });
 });

@@ -14,8 +14,7 @@ use crypto_core::kdf::{
     INFO_JAZZ_AUTH_KEY, INFO_KEY_ID, INFO_PREFERENCE_KEY,
 };
 use crypto_core::{
-    command_aad, derive_master_key, device_aad, encode_record, phrase_salt, preference_aad,
-    seal_with_nonce, CommandRecord, CryptoError, KeySet, Phrase, SecretKey,
+    derive_master_key, phrase_salt, seal_with_nonce, CryptoError, KeySet, Phrase, SecretKey,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -63,7 +62,6 @@ pub fn vector_files() -> Vec<(&'static str, String)> {
         ("mnemonic.json", render(&mnemonic_file())),
         ("kdf.json", render(&kdf_file())),
         ("envelope.json", render(&envelope_file())),
-        ("record.json", render(&record_file())),
         ("records-v2.json", render(&records_v2::records_v2_file())),
     ]
 }
@@ -704,6 +702,24 @@ fn flip(bytes: &mut [u8], index: usize, bit: u8) {
     bytes[index] ^= 1 << bit;
 }
 
+/// The path-style AAD sync v1 bound an envelope with, `caro-sync/v1/<kind>/<id>`.
+/// The envelope takes any AAD; these keep envelope.json's published bytes.
+fn path_aad(kind: &str, id: &str) -> Vec<u8> {
+    format!("caro-sync/v1/{kind}/{id}").into_bytes()
+}
+
+fn command_aad(entry_id: &str) -> Vec<u8> {
+    path_aad("command", entry_id)
+}
+
+fn preference_aad(key: &str) -> Vec<u8> {
+    path_aad("preference", key)
+}
+
+fn device_aad(device_id: &str) -> Vec<u8> {
+    path_aad("device", device_id)
+}
+
 fn envelope_file() -> VectorFile<Group<EnvelopeTest>> {
     let entry_id = "0190f0a1-7c2e-7b3a-9f10-5d6c7e8f9a0b";
     let mut valid = Vec::new();
@@ -938,368 +954,6 @@ fn envelope_file() -> VectorFile<Group<EnvelopeTest>> {
             ("WrongKey", "ModifiedInput", "Opened with another key."),
             ("KeyLength", "EdgeCase", "A key that is not 32 bytes."),
             ("NonceLength", "EdgeCase", "Sealing with a nonce that is not 12 bytes."),
-        ]),
-        test_groups: groups,
-    }
-}
-
-// ---------------------------------------------------------------- record.json
-
-#[derive(Serialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct RecordTest {
-    tc_id: usize,
-    comment: String,
-    flags: Vec<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    nonce: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    entry_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    aad: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    entry: Option<Value>,
-    plaintext: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    canonical: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    envelope: Option<String>,
-    result: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'static str>,
-}
-
-/// The entry as a JSON object with sorted keys, whatever serde_json's map type.
-fn entry_value(record: &CommandRecord) -> Value {
-    let canonical = encode_record(record).unwrap_or_else(|e| panic!("{e}"));
-    serde_json::from_slice(&canonical).unwrap_or_default()
-}
-
-fn record_file() -> VectorFile<Group<RecordTest>> {
-    let key = bytes_from("caro-sync record key", 32);
-    let secret = SecretKey::from_bytes(&key).unwrap_or_else(|e| panic!("{e}"));
-    let entry_id = |n: usize| format!("0190f0a1-7c2e-7b3a-9f10-{n:012x}");
-    let seal_plaintext = |n: usize, id: &str, plaintext: &[u8]| {
-        let nonce = bytes_from(&format!("caro-sync record nonce {n}"), 12);
-        let envelope = seal_with_nonce(&secret, &array(&nonce), plaintext, &command_aad(id))
-            .unwrap_or_else(|e| panic!("{e}"));
-        (nonce, envelope)
-    };
-
-    let full = CommandRecord {
-        command: "find . -name '*.rs' -newer Cargo.toml".into(),
-        created_at: 1_763_800_000_123,
-        prompt: Some("rust files changed since the manifest".into()),
-        explanation: Some("Lists .rs files modified after Cargo.toml.".into()),
-        executed: Some(true),
-        success: Some(true),
-        exit_code: Some(0),
-        duration_ms: Some(42),
-        cwd: Some("/home/ada/caro".into()),
-        shell: Some("zsh".into()),
-        platform: Some("linux".into()),
-        safety_level: Some("safe".into()),
-        safety_warnings: Some(vec![]),
-        tags: Some(vec!["rust".into(), "find".into()]),
-    };
-    let records: Vec<(&str, &'static str, CommandRecord)> = vec![
-        ("every field", "Full", full.clone()),
-        ("required fields only", "Minimal", CommandRecord::new("ls", 0)),
-        (
-            "unicode: accents, CJK, emoji, right-to-left, combining marks",
-            "Unicode",
-            CommandRecord {
-                prompt: Some("liste les fichiers de l'été 📁".into()),
-                explanation: Some("列出文件 — قائمة الملفات — e\u{301}te\u{301}".into()),
-                tags: Some(vec!["日本語".into(), "🚀".into()]),
-                ..CommandRecord::new("ls ~/été/写真", 1_700_000_000_000)
-            },
-        ),
-        (
-            "empty strings and empty lists are present, not absent",
-            "EmptyStrings",
-            CommandRecord {
-                prompt: Some(String::new()),
-                explanation: Some(String::new()),
-                cwd: Some(String::new()),
-                safety_warnings: Some(vec![String::new()]),
-                tags: Some(vec![]),
-                ..CommandRecord::new("", 1)
-            },
-        ),
-        (
-            "quotes, backslashes, control characters, U+2028, DEL",
-            "Escapes",
-            CommandRecord::new(
-                "printf \"a\\tb\\n\" | grep '\\\\' \t\n\r\u{8}\u{c}\u{1}\u{1f}\u{7f}\u{2028}\u{2029} </script>",
-                2,
-            ),
-        ),
-        (
-            "failed run: negative exit code, success false",
-            "Full",
-            CommandRecord {
-                executed: Some(true),
-                success: Some(false),
-                exit_code: Some(-1),
-                duration_ms: Some(0),
-                safety_level: Some("moderate".into()),
-                safety_warnings: Some(vec!["deletes files".into(), "recursive".into()]),
-                ..CommandRecord::new("rm -rf ./build", 1_763_800_000_000)
-            },
-        ),
-        (
-            "not executed",
-            "Minimal",
-            CommandRecord {
-                executed: Some(false),
-                ..CommandRecord::new("shutdown -h now", 1_763_800_000_001)
-            },
-        ),
-        (
-            "largest integers JS numbers hold exactly (2^53 - 1)",
-            "Integers",
-            CommandRecord {
-                exit_code: Some(255),
-                duration_ms: Some(9_007_199_254_740_991),
-                ..CommandRecord::new("sleep infinity", 9_007_199_254_740_991)
-            },
-        ),
-        (
-            "negative timestamp (before 1970)",
-            "Integers",
-            CommandRecord::new("date", -86_400_000),
-        ),
-        (
-            "long command (4 KiB)",
-            "Full",
-            CommandRecord::new("echo ".to_owned() + &"x".repeat(4096), 3),
-        ),
-    ];
-
-    let valid = records
-        .into_iter()
-        .enumerate()
-        .map(|(n, (comment, flag, record))| {
-            let id = entry_id(n + 1);
-            let plaintext = encode_record(&record).unwrap_or_else(|e| panic!("{e}"));
-            let (nonce, envelope) = seal_plaintext(n + 1, &id, &plaintext);
-            RecordTest {
-                comment: comment.into(),
-                flags: vec![flag],
-                key: Some(hex::encode(&key)),
-                nonce: Some(hex::encode(nonce)),
-                aad: Some(hex::encode(command_aad(&id))),
-                entry_id: Some(id),
-                entry: Some(entry_value(&record)),
-                plaintext: hex::encode(plaintext),
-                envelope: Some(hex::encode(envelope)),
-                result: "valid",
-                ..Default::default()
-            }
-        })
-        .collect();
-
-    let decode = [
-        (
-            "keys in another order",
-            r#"{"createdAt":5,"command":"pwd"}"#,
-        ),
-        (
-            "insignificant whitespace",
-            "{ \"command\" : \"pwd\" ,\n  \"createdAt\" : 5 }\n",
-        ),
-        (
-            "unknown fields of a newer device are ignored",
-            r#"{"command":"pwd","createdAt":5,"deviceColor":"teal","v2":{"nested":[1,2.5,null]}}"#,
-        ),
-        (
-            "null optional fields are absent",
-            r#"{"command":"pwd","createdAt":5,"prompt":null,"tags":null,"exitCode":null}"#,
-        ),
-        (
-            "escaped characters decode to the same string",
-            r#"{"command":"\u0070\u0077\u0064","createdAt":5,"cwd":"\/tmp"}"#,
-        ),
-    ]
-    .into_iter()
-    .map(|(comment, text)| {
-        let record = crypto_core::decode_record(text.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-        RecordTest {
-            comment: comment.into(),
-            flags: vec!["Decode"],
-            entry: Some(entry_value(&record)),
-            plaintext: hex::encode(text),
-            canonical: Some(hex::encode(encode_record(&record).unwrap_or_default())),
-            result: "valid",
-            ..Default::default()
-        }
-    })
-    .collect();
-
-    let bad_plaintexts: Vec<(&str, &'static str, Vec<u8>)> = vec![
-        (
-            "missing command",
-            "MissingField",
-            br#"{"createdAt":1}"#.to_vec(),
-        ),
-        (
-            "missing createdAt",
-            "MissingField",
-            br#"{"command":"ls"}"#.to_vec(),
-        ),
-        (
-            "fractional exitCode",
-            "NotInteger",
-            br#"{"command":"ls","createdAt":1,"exitCode":1.5}"#.to_vec(),
-        ),
-        (
-            "createdAt in exponent notation",
-            "NotInteger",
-            br#"{"command":"ls","createdAt":1e3}"#.to_vec(),
-        ),
-        (
-            "createdAt beyond 64 bits",
-            "NotInteger",
-            br#"{"command":"ls","createdAt":18446744073709551616}"#.to_vec(),
-        ),
-        (
-            "createdAt as a string",
-            "WrongType",
-            br#"{"command":"ls","createdAt":"1"}"#.to_vec(),
-        ),
-        (
-            "command as a number",
-            "WrongType",
-            br#"{"command":7,"createdAt":1}"#.to_vec(),
-        ),
-        (
-            "tags as a string",
-            "WrongType",
-            br#"{"command":"ls","createdAt":1,"tags":"a,b"}"#.to_vec(),
-        ),
-        (
-            "success as 1",
-            "WrongType",
-            br#"{"command":"ls","createdAt":1,"success":1}"#.to_vec(),
-        ),
-        ("a JSON array", "WrongType", br#"["ls",1]"#.to_vec()),
-        (
-            "command given twice",
-            "NotJson",
-            br#"{"command":"ls","command":"rm","createdAt":1}"#.to_vec(),
-        ),
-        ("empty plaintext", "NotJson", Vec::new()),
-        (
-            "truncated JSON",
-            "NotJson",
-            br#"{"command":"ls","createdAt":1"#.to_vec(),
-        ),
-        (
-            "invalid UTF-8 in a string",
-            "NotJson",
-            b"{\"command\":\"l\xffs\",\"createdAt\":1}".to_vec(),
-        ),
-    ];
-    let mut invalid: Vec<RecordTest> = bad_plaintexts
-        .into_iter()
-        .enumerate()
-        .map(|(n, (comment, flag, plaintext))| {
-            let id = entry_id(100 + n);
-            let (nonce, envelope) = seal_plaintext(100 + n, &id, &plaintext);
-            let error = crypto_core::open_command(&secret, &id, &envelope);
-            RecordTest {
-                comment: format!("{comment} (sealed correctly)"),
-                flags: vec![flag],
-                key: Some(hex::encode(&key)),
-                nonce: Some(hex::encode(nonce)),
-                aad: Some(hex::encode(command_aad(&id))),
-                entry_id: Some(id),
-                plaintext: hex::encode(plaintext),
-                envelope: Some(hex::encode(envelope)),
-                result: "invalid",
-                error: Some(error_kind(error)),
-                ..Default::default()
-            }
-        })
-        .collect();
-    let moved = encode_record(&full).unwrap_or_default();
-    for (n, (comment, sealed_for)) in [
-        (
-            "entry sealed for another entry id",
-            command_aad(&entry_id(201)),
-        ),
-        (
-            "sealed as a preference, not a command",
-            preference_aad(&entry_id(200)),
-        ),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let id = entry_id(200);
-        let nonce = bytes_from(&format!("caro-sync record nonce {}", 200 + n), 12);
-        let envelope = seal_with_nonce(&secret, &array(&nonce), &moved, &sealed_for)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let error = crypto_core::open_command(&secret, &id, &envelope);
-        invalid.push(RecordTest {
-            comment: comment.into(),
-            flags: vec!["WrongPlace"],
-            key: Some(hex::encode(&key)),
-            nonce: Some(hex::encode(nonce)),
-            aad: Some(hex::encode(command_aad(&id))),
-            entry_id: Some(id),
-            entry: Some(entry_value(&full)),
-            plaintext: hex::encode(&moved),
-            envelope: Some(hex::encode(envelope)),
-            result: "invalid",
-            error: Some(error_kind(error)),
-            ..Default::default()
-        });
-    }
-
-    let mut groups = vec![
-        Group {
-            group_type: "CommandRecordTest",
-            params: BTreeMap::new(),
-            tests: valid,
-        },
-        Group {
-            group_type: "CommandRecordDecodeTest",
-            params: BTreeMap::new(),
-            tests: decode,
-        },
-        Group {
-            group_type: "CommandRecordTest",
-            params: BTreeMap::new(),
-            tests: invalid,
-        },
-    ];
-    number(&mut groups, |t, id| t.tc_id = id);
-    VectorFile {
-        algorithm: "caro-sync-command-record-v1",
-        schema: "README.md#recordjson",
-        number_of_tests: count(&groups, |g| &g.tests),
-        header: vec![
-            "A command entry's plaintext is canonical JSON (UTF-8, keys sorted, no insignificant whitespace, integers only, absent optional fields omitted), sealed in an envelope v1 with the command key and aad = caro-sync/v1/command/<entryId>.",
-            "CommandRecordTest valid: encode(entry) = plaintext, sealCommandWithNonce(key, nonce, entryId, entry) = envelope, openCommand(key, entryId, envelope) = entry.",
-            "CommandRecordDecodeTest: decode(plaintext) = entry, encode(entry) = canonical. Invalid: openCommand(key, entryId, envelope) fails with error.",
-        ],
-        notes: notes(&[
-            ("Full", "Functionality", "Many fields present."),
-            ("Minimal", "Functionality", "Few optional fields."),
-            ("Unicode", "Functionality", "Non-ASCII text, written as raw UTF-8."),
-            ("EmptyStrings", "EdgeCase", "Empty strings and lists, which are present, not absent."),
-            ("Escapes", "EdgeCase", "Characters JSON escapes, and some it must not."),
-            ("Integers", "EdgeCase", "Integer edge values."),
-            ("Decode", "Functionality", "Non-canonical but valid JSON, and unknown fields."),
-            ("MissingField", "ModifiedInput", "A required field is absent."),
-            ("NotInteger", "ModifiedInput", "A number that is not a 64-bit integer."),
-            ("WrongType", "ModifiedInput", "A field of the wrong JSON type."),
-            ("NotJson", "ModifiedInput", "Not a single valid JSON object."),
-            ("WrongPlace", "ModifiedInput", "A valid entry opened for another place than it was sealed for."),
         ]),
         test_groups: groups,
     }
