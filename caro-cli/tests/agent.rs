@@ -180,6 +180,45 @@ fn with_nothing_run_after_init_and_join_an_entry_recorded_on_a_reaches_b() {
 }
 
 #[test]
+fn an_exclude_pattern_set_on_a_is_applied_by_bs_agent_before_b_records_again() {
+    let relay = Relay::start();
+    let (a, b) = pair(&relay);
+    a.ok(&["config", "set", "exclude_patterns", "^deploy-secret"]);
+    let applied = wait_until(ARRIVES_WITHIN, || {
+        b.ok(&["config", "get", "exclude_patterns"])
+            .contains("^deploy-secret")
+            .then_some(())
+    });
+    assert!(
+        applied.is_some(),
+        "B's agent did not apply A's pattern; B's log:\n{}",
+        b.log()
+    );
+    // B records nothing the pattern excludes, so nothing of it leaves B.
+    let _ = b.run(&[
+        "history",
+        "add",
+        "--command",
+        "deploy-secret --prod",
+        "--exit-code",
+        "0",
+    ]);
+    b.add("echo after the pattern");
+    let arrived = wait_until(ARRIVES_WITHIN, || {
+        a.holds("echo after the pattern").then_some(())
+    });
+    assert!(arrived.is_some(), "A's log:\n{}", a.log());
+    assert!(
+        !b.holds("deploy-secret --prod"),
+        "B recorded an excluded command"
+    );
+    assert!(
+        !a.holds("deploy-secret --prod"),
+        "an excluded command reached A"
+    );
+}
+
+#[test]
 fn sync_stop_leaves_nothing_and_says_so_when_nothing_runs() {
     let relay = Relay::start();
     let a = AgentDevice::new("A", &relay);
