@@ -191,6 +191,23 @@ fn removing_a_device_rotates_the_account_and_cuts_it_off() {
     assert_eq!(entries.len(), everything.len(), "nothing twice");
     assert_eq!(commands(&d), everything);
     assert!(entries.iter().any(|e| e.id == a1), "entry ids are kept");
+    // And each keeps the device that recorded it, though A's log carries all.
+    let recorded_by = |device: &Device| {
+        let mut pairs: Vec<(String, String)> = device
+            .entries()
+            .into_iter()
+            .map(|e| (e.id, e.device_id))
+            .collect();
+        pairs.sort();
+        pairs
+    };
+    assert_eq!(recorded_by(&d), recorded_by(&a), "who recorded what");
+    assert!(
+        recorded_by(&d)
+            .iter()
+            .any(|(_, by)| *by != a.store().current_device_id().unwrap()),
+        "some entries were recorded by other devices"
+    );
     let report = d.sync();
     assert_eq!(
         report["integrity"]["forks"],

@@ -54,6 +54,10 @@ pub struct EntryBody {
     /// User tags.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
+    /// The device that recorded it, when that is not the record's author (a
+    /// key rotation re-seals every device's entries into one log).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_by: Option<String>,
 }
 
 impl EntryBody {
@@ -74,6 +78,7 @@ impl EntryBody {
             safety_level: None,
             safety_warnings: None,
             tags: None,
+            recorded_by: None,
         }
     }
 }

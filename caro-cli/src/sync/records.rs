@@ -18,6 +18,9 @@ use crate::daemon::protocol::{DeviceHead, WireHead, WireRecord};
 use crate::safety;
 use crate::store::{HistoryEntry, LocalOp, OutboxRecord, RetiredToSeal, Sealed, ToSeal};
 
+/// The longest device id the wire carries (the daemon's `MAX_DEVICE_ID_CHARS`).
+const MAX_DEVICE_ID_LEN: usize = 128;
+
 /// The id of every head record.
 pub const HEAD_ID: &str = "head";
 
@@ -45,7 +48,10 @@ impl From<CryptoError> for Refusal {
 /// Seals one queued change as the record `to_seal` places in this home's log.
 pub fn seal(keys: &SyncKeys, to_seal: &ToSeal<'_>) -> Result<Sealed, CryptoError> {
     let (kind, body) = match to_seal.op {
-        LocalOp::Entry(entry) => (RecordKind::Entry, entry_body(entry).to_value()),
+        LocalOp::Entry(entry) => (
+            RecordKind::Entry,
+            entry_body(entry, to_seal.device_id).to_value(),
+        ),
         LocalOp::Delete { .. } => (RecordKind::Delete, json!({})),
         LocalOp::Preference(pref) => (
             RecordKind::Pref,
@@ -258,8 +264,9 @@ pub fn open_head(keys: &SyncKeys, head: &DeviceHead) -> Result<(u64, String), Re
     Ok((record.seq, record.prev))
 }
 
-/// An entry's synced fields. Session ids stay local.
-fn entry_body(entry: &HistoryEntry) -> EntryBody {
+/// An entry's synced fields, sealed into `author`'s log. Session ids stay
+/// local.
+fn entry_body(entry: &HistoryEntry, author: &str) -> EntryBody {
     let mut body = EntryBody::new(entry.command.clone());
     body.prompt.clone_from(&entry.prompt);
     body.explanation.clone_from(&entry.explanation);
@@ -274,6 +281,7 @@ fn entry_body(entry: &HistoryEntry) -> EntryBody {
     body.safety_level = Some(entry.safety_level.as_str().to_string());
     body.safety_warnings =
         (!entry.safety_warnings.is_empty()).then(|| entry.safety_warnings.clone());
+    body.recorded_by = (entry.device_id != author).then(|| entry.device_id.clone());
     body
 }
 
@@ -283,6 +291,12 @@ fn entry_body(entry: &HistoryEntry) -> EntryBody {
 pub fn entry_from_record(record: &Record) -> Result<HistoryEntry, Refusal> {
     let body: EntryBody = record.body_as()?;
     let assessment = safety::assess(&body.command);
+    // Who recorded it, if another device did; an id no device could have is
+    // ignored.
+    let recorded_by = body
+        .recorded_by
+        .filter(|id| (1..=MAX_DEVICE_ID_LEN).contains(&id.len()))
+        .unwrap_or_else(|| record.device_id.clone());
     Ok(HistoryEntry {
         id: record.id.clone(),
         command: body.command,
@@ -294,7 +308,7 @@ pub fn entry_from_record(record: &Record) -> Result<HistoryEntry, Refusal> {
         duration_ms: body.duration_ms,
         cwd: body.cwd,
         shell: body.shell,
-        device_id: record.device_id.clone(),
+        device_id: recorded_by,
         created_at: record.created_at,
         executed: body.executed.unwrap_or(false),
         success: body.success,
@@ -391,6 +405,28 @@ mod tests {
             ..entry()
         };
         assert_eq!(entry_from_record(&record).unwrap(), expected);
+    }
+
+    #[test]
+    fn an_entry_another_device_recorded_keeps_its_device_through_anothers_log() {
+        // A key rotation seals dev-b's entry into dev-a's log.
+        let k = keys(1);
+        let recorded_on_b = HistoryEntry {
+            device_id: "dev-b".into(),
+            ..entry()
+        };
+        let op = LocalOp::Entry(Box::new(recorded_on_b));
+        let (wire, _) = sealed(&k, &op, &entry().id, 0, GENESIS_PREV);
+        let (bytes, _) = envelope_of(&wire).unwrap();
+        let record = open(&k, &wire, &bytes).unwrap();
+        assert_eq!(record.device_id, "dev-a", "the author is the log's device");
+        assert_eq!(entry_from_record(&record).unwrap().device_id, "dev-b");
+        // Its own entries carry no such field.
+        let own = LocalOp::Entry(Box::new(entry()));
+        let (wire, _) = sealed(&k, &own, &entry().id, 1, GENESIS_PREV);
+        let (bytes, _) = envelope_of(&wire).unwrap();
+        let body: EntryBody = open(&k, &wire, &bytes).unwrap().body_as().unwrap();
+        assert_eq!(body.recorded_by, None);
     }
 
     #[test]

@@ -49,6 +49,8 @@ export interface EntryBody {
   safetyLevel?: string;
   safetyWarnings?: string[];
   tags?: string[];
+  /** The device that recorded it, when another device's log carries it (a key rotation). */
+  recordedBy?: string;
   [field: string]: unknown;
 }
 
