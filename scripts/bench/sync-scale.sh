@@ -23,6 +23,9 @@ export CARO ATUIN="${ATUIN:-/opt/atuin/bin/atuin}" ATUIN_SERVER="${ATUIN_SERVER:
 export SIZES="${SIZES:-1000 100000}" RUNS="${RUNS:-5}"
 export CARO_SYNC_DAEMON="${CARO_SYNC_DAEMON:-node $ROOT/sync-daemon/dist/caro-sync-daemon.cjs}"
 export CARO_SYNC_LOG_LEVEL=warn
+# Cold one-shot processes, as the comparison asks: no background agent answers
+# `caro sync` (scripts/bench/agent.sh measures that).
+export CARO_SYNC_AGENT=off
 python3 - <<'PY'
 import json, os, signal, socket, sqlite3, statistics, subprocess, sys, tempfile, time
 
