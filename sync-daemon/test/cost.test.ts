@@ -1,7 +1,9 @@
 // A sync costs what changed: a cold History (a fresh node on an existing store)
 // that pushes one record and pulls with an up-to-date cursor loads each log's map,
 // head map and newest chunk, never an older chunk; a pull after an old cursor
-// reads the chunks from there on and releases other devices' delivered ones.
+// reads the chunks from there on and releases other devices' delivered ones, and
+// a long push then its pull-back keep only a few own chunks in memory (those the
+// relay has not acknowledged stay, as the acknowledgement is checked on them).
 // Gaps and forks written below the daemon (straight into a chunk) are reported.
 import { join } from "node:path";
 import { type AgentSecret, LocalNode, type RawAccount, type RawAccountID, type RawCoID } from "cojson";
@@ -95,6 +97,43 @@ describe("cost independent of history", () => {
       h.close();
     } finally {
       await cold.close();
+    }
+  });
+
+  it("a long push and its pull-back hold a bounded number of own chunks; unacknowledged ones stay", async () => {
+    const crypto = await jazzCrypto();
+    const opened = await openNode(join(tempDir(), "jazz.sqlite"), crypto.newRandomAgentSecret());
+    try {
+      const h = await History.open(opened.node, opened.account, "dev-a");
+      const view = h.own.view;
+      const total = 10_000;
+      let held = 0;
+      // As the daemon does: after each push, the relay acknowledges all but the last batch.
+      for (let i = 0; i < total; i += 500) {
+        await h.own.push(records("dev-a", i, 500), head(i + 499));
+        h.own.releaseAcked(Math.max(0, i - 500));
+        held = Math.max(held, view.chunks.size);
+      }
+      expect(held).toBeLessThanOrEqual(3);
+      // The relay holds all but the newest 1,500 records: chunks 8 and 9 are unacknowledged.
+      h.own.releaseAcked(total - 1_500);
+      const ids = [...view.chunkIds().entries()].sort(([a], [b]) => a - b).map(([, id]) => id);
+      let positions: Record<string, number> = {};
+      const seqs: number[] = [];
+      for (;;) {
+        const page = await readAfter(h.logs, positions, 1000, MAX_PULL_BYTES);
+        seqs.push(...page.items.map((x) => x.seq));
+        positions = page.positions;
+        held = Math.max(held, view.chunks.size);
+        if (!page.hasMore) break;
+      }
+      expect(seqs).toEqual([...Array(total).keys()]);
+      expect(held).toBeLessThanOrEqual(4);
+      expect(ids.map((id) => inMemory(opened.node, id))).toEqual([...Array(8).fill(false), true, true]);
+      expect([...view.chunks.keys()].sort((a, b) => a - b)).toEqual([8, 9]);
+      h.close();
+    } finally {
+      await opened.close();
     }
   });
 

@@ -91,6 +91,12 @@ export class DeviceLogView {
   /** Forks seen in any chunk of this log, kept when the chunk is released. */
   readonly forks = new Set<number>();
   headMap: AnyMap | undefined;
+  /**
+   * Chunks below this index may be released. Another device's log: any (it is
+   * read only). The own log: those the relay has acknowledged (OwnLog), as the
+   * ones after are still checked for its acknowledgement.
+   */
+  releasableBelow = Infinity;
 
   constructor(
     readonly deviceId: string,
@@ -154,7 +160,7 @@ export class DeviceLogView {
    */
   release(k: number): void {
     const c = this.chunks.get(k);
-    if (!c || !c.full || k === this.newestIndex()) return;
+    if (!c || !c.full || k >= this.releasableBelow || k === this.newestIndex()) return;
     if (!this.node.internalUnmountCoValue(c.id)) return;
     this.chunks.delete(k);
     noteReleased();

@@ -82,7 +82,7 @@ export class History {
         .map(([k, id]) => loadValue<ChunkList>(node, id, "own chunk").then((list) => view.adopt(k, list))),
     );
     const nextSeq = last >= 0 ? view.chunks.get(last)!.nextSeq() : 0;
-    const h = new History(logs, new OwnLog(account, view, nextSeq), changes);
+    const h = new History(logs, new OwnLog(account, view, nextSeq, ackedSeq), changes);
     changes.watchRoot(logsMap);
     // Every other device's log, head and newest chunk, so their changes are
     // noticed and a pull that is up to date costs nothing more. Deferred one

@@ -29,7 +29,10 @@ export class OwnLog {
     private readonly account: RawAccount,
     readonly view: DeviceLogView,
     private next: number,
-  ) {}
+    ackedSeq: number,
+  ) {
+    view.releasableBelow = Math.floor(ackedSeq / CHUNK_SIZE);
+  }
 
   get deviceId(): string {
     return this.view.deviceId;
@@ -163,6 +166,7 @@ export class OwnLog {
    */
   releaseAcked(ackedSeq: number): void {
     const below = Math.floor(ackedSeq / CHUNK_SIZE);
+    this.view.releasableBelow = below;
     for (const k of [...this.view.chunks.keys()]) if (k < below) this.view.release(k);
   }
 

@@ -2,8 +2,9 @@
 // of each device were delivered", i.e. the next seq: exact and clock-free), per
 // device in seq order, never past a hole (reported as a gap), the first record
 // of a forked seq (the fork reported), and every device's latest head. It reads
-// only the chunks from the cursor on and releases other devices' full chunks once
-// delivered, so a full join's memory stays that of a few chunks.
+// only the chunks from the cursor on and releases full chunks once delivered
+// (the own log's only once the relay holds them), so a full join's memory, or
+// the pull-back of a long push, stays that of a few chunks.
 import type { DeviceHead, Fork, Gap, RecordItem } from "../protocol/types.js";
 import { CHUNK_SIZE, type StoredRecord } from "./chunks.js";
 import type { DeviceLogs } from "./logs.js";
@@ -47,7 +48,7 @@ export async function readAfter(logs: DeviceLogs, positions: Record<string, numb
       items.push(item);
       bytes += size;
       pos++;
-      if (pos % CHUNK_SIZE === 0 && deviceId !== logs.ownDeviceId) view.release(k);
+      if (pos % CHUNK_SIZE === 0) view.release(k);
     }
     if (pos > 0) next[deviceId] = pos;
   }
