@@ -5,7 +5,7 @@
 #   scripts/bench/history.sh            # builds release first
 #   CARO=/path/to/caro scripts/bench/history.sh
 #
-# Uses hyperfine when present (apt-get install hyperfine), else a timing loop;
+# Uses hyperfine when present (apt-get install hyperfine), else Python timing each run;
 # peak RSS comes from GNU time (/usr/bin/time, package `time`).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,22 +36,28 @@ gen_history() {
 }
 gen_history > "$work/zsh_history"
 
-have_hyperfine=0
-command -v hyperfine >/dev/null 2>&1 && have_hyperfine=1
-
 # median_ms NAME CMD... : median wall time of a whole process, in ms.
 median_ms() {
-    local name=$1; shift
-    if [[ $have_hyperfine == 1 ]]; then
-        hyperfine -N --style none --warmup 3 --runs "$RUNS" --export-json "$work/$name.json" \
+    shift
+    # hyperfine when present; else Python around each run (a `date` before and
+    # after, as a shell loop would take, adds two process starts to every run).
+    if command -v hyperfine >/dev/null 2>&1; then
+        local json
+        json=$(mktemp)
+        hyperfine -N --style none --warmup 3 --runs "$RUNS" --export-json "$json" \
             -- "$(printf '%q ' "$@")" >/dev/null
-        python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$work/$name.json"
+        python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$json"
+        rm -f "$json"
     else
-        local i t0 t1
-        for ((i = 0; i < RUNS; i++)); do
-            t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N)
-            echo $(( (t1 - t0) / 1000 ))
-        done | sort -n | awk '{a[NR]=$1} END {printf "%.1f\n", a[int((NR+1)/2)] / 1000}'
+        python3 -c '
+import statistics, subprocess, sys, time
+runs, cmd = int(sys.argv[1]), sys.argv[2:]
+times = []
+for _ in range(runs):
+    t = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
+    times.append(time.perf_counter() - t)
+print("%.1f" % (statistics.median(times) * 1000))' "$RUNS" "$@"
     fi
 }
 

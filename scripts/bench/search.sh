@@ -158,11 +158,26 @@ PY
 
 # median_ms CMD... : median wall time of a whole process over RUNS_PROC runs.
 median_ms() {
-    local i t0 t1
-    for ((i = 0; i < ${RUNS_PROC:-200}; i++)); do
-        t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N)
-        echo $(( (t1 - t0) / 1000 ))
-    done | sort -n | awk '{a[NR]=$1} END {printf "%.1f\n", a[int((NR+1)/2)] / 1000}'
+    # hyperfine when present; else Python around each run (a `date` before and
+    # after, as a shell loop would take, adds two process starts to every run).
+    if command -v hyperfine >/dev/null 2>&1; then
+        local json
+        json=$(mktemp)
+        hyperfine -N --style none --warmup 3 --runs "${RUNS_PROC:-200}" --export-json "$json" \
+            -- "$(printf '%q ' "$@")" >/dev/null
+        python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$json"
+        rm -f "$json"
+    else
+        python3 -c '
+import statistics, subprocess, sys, time
+runs, cmd = int(sys.argv[1]), sys.argv[2:]
+times = []
+for _ in range(runs):
+    t = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
+    times.append(time.perf_counter() - t)
+print("%.1f" % (statistics.median(times) * 1000))' "${RUNS_PROC:-200}" "$@"
+    fi
 }
 
 have_atuin=0

@@ -67,6 +67,9 @@ enum End {
     Stopped,
     /// No local change for `agent_idle` (background only).
     Idle,
+    /// The home's history database is gone (the home was deleted): there is
+    /// nothing left to sync.
+    HomeGone,
     /// The daemon died or stopped answering: start another.
     DaemonFailed(anyhow::Error),
 }
@@ -112,6 +115,10 @@ pub async fn run(
             End::Stopped => break,
             End::Idle => {
                 log.say("idle: no local change for a while; stopping (the next command starts the agent again)")?;
+                return Ok(());
+            }
+            End::HomeGone => {
+                log.say("the home's history database is gone; stopping")?;
                 return Ok(());
             }
             End::DaemonFailed(err) => {
@@ -266,6 +273,9 @@ async fn watch(
                 }
                 if last_health.elapsed() >= HEALTH_EVERY {
                     last_health = Instant::now();
+                    if !session.paths.history_db().exists() {
+                        return Ok(End::HomeGone);
+                    }
                     let ping: Result<Value, DaemonError> =
                         step!(session.client()).call(rpc::PING, &NoParams {}, HEALTH_TIMEOUT).await;
                     if let Err(err) = ping {
