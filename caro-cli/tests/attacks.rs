@@ -12,7 +12,6 @@
 //! (1,000 commands of ~9 KB in one sync: tests/sync_batches.rs.)
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -25,7 +24,7 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use serde_json::{json, Value};
 
-use crate::util::{repo_root, stderr_of, stdout_of, Device, Relay};
+use crate::util::{repo_root, run_node_script, stderr_of, stdout_of, Device, Relay};
 
 /// A device id the attacker claims for a log of its own.
 const FORGER: &str = "0190ffff-0000-7000-8000-0000000000f0";
@@ -65,26 +64,9 @@ impl Attacker {
         request["jazzAuthKey"] = json!(self.jazz_auth_key);
         request["dataDir"] = json!(data_dir.path());
         let script = repo_root().join("caro-cli/tests/fixtures/attacker.mjs");
-        let mut child = Command::new("node")
-            .arg(script)
-            .env("CARO_SYNC_LOG_LEVEL", "warn")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("node runs");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(request.to_string().as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "the attacker's {op} failed: {}",
-            stderr_of(&out)
-        );
+        let mut node = Command::new("node");
+        node.arg(script);
+        let out = run_node_script(node, &request, &format!("the attacker's {op}"));
         serde_json::from_slice(&out.stdout).unwrap()
     }
 

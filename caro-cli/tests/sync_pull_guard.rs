@@ -6,13 +6,12 @@
 //! empty, too long, far-future or pre-1990 time), reports each refusal, and applies the rest
 //! of the same pull.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use caro::safety::{self, RiskLevel};
 use serde_json::{json, Value};
 
-use crate::util::{repo_root, stderr_of, Device, Relay};
+use crate::util::{repo_root, run_node_script, stderr_of, Device, Relay};
 
 /// Seals `records` as a chained log of entry records with the package's
 /// `sealRecord` (the keys of `key_file`) and pushes them as device `forger`
@@ -70,31 +69,14 @@ pub fn forge_log(a: &Device, relay: &Relay, records: &[Value]) {
         "relay": relay.url,
         "records": records,
     });
-    let mut child = Command::new("node")
-        .args(["--input-type=module", "-e", FORGER])
+    let mut node = Command::new("node");
+    node.args(["--input-type=module", "-e", FORGER])
         .env("PKG_INDEX", repo_root().join("sync-daemon/dist/index.js"))
         .env(
             "PKG_WASM",
             repo_root().join("sync-daemon/wasm/crypto_core.js"),
-        )
-        .env("CARO_SYNC_LOG_LEVEL", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "the forger failed: {}",
-        stderr_of(&out)
-    );
+        );
+    run_node_script(node, &input, "the forger");
 }
 
 fn id(n: u32) -> String {

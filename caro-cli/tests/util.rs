@@ -156,6 +156,28 @@ impl Home {
     }
 }
 
+/// Runs a node script (`node` with the caller's arguments and environment)
+/// that reads its request as JSON on stdin, never argv, since it holds keys;
+/// fails the test with the script's stderr unless it succeeds, naming `what`.
+pub fn run_node_script(mut node: Command, input: &Value, what: &str) -> Output {
+    let mut child = node
+        .env("CARO_SYNC_LOG_LEVEL", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{what} failed: {}", stderr_of(&out));
+    out
+}
+
 /// A file of the daemon package's build, relative to `sync-daemon/dist`.
 fn built(script: &str) -> PathBuf {
     let path = repo_root().join("sync-daemon/dist").join(script);
