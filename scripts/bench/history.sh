@@ -36,30 +36,7 @@ gen_history() {
 }
 gen_history > "$work/zsh_history"
 
-# median_ms NAME CMD... : median wall time of a whole process, in ms.
-median_ms() {
-    shift
-    # hyperfine when present; else Python around each run (a `date` before and
-    # after, as a shell loop would take, adds two process starts to every run).
-    if command -v hyperfine >/dev/null 2>&1; then
-        local json
-        json=$(mktemp)
-        hyperfine -N --style none --warmup 3 --runs "$RUNS" --export-json "$json" \
-            -- "$(printf '%q ' "$@")" >/dev/null
-        python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$json"
-        rm -f "$json"
-    else
-        python3 -c '
-import statistics, subprocess, sys, time
-runs, cmd = int(sys.argv[1]), sys.argv[2:]
-times = []
-for _ in range(runs):
-    t = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
-    times.append(time.perf_counter() - t)
-print("%.1f" % (statistics.median(times) * 1000))' "$RUNS" "$@"
-    fi
-}
+source scripts/lib/median.sh
 
 # Import: three fresh homes, the median; the last one stays as the seed.
 import_runs=()
@@ -73,10 +50,10 @@ done
 import_ms=$(printf '%s\n' "${import_runs[@]}" | sort -n | sed -n 2p)
 count=$("$CARO" history stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
 
-add_ms=$(median_ms add "$CARO" history add --command "git commit -m 'bench'" --exit-code 0 \
+add_ms=$(median_ms "$RUNS" "$CARO" history add --command "git commit -m 'bench'" --exit-code 0 \
     --duration-ms 12 --cwd /tmp --shell zsh)
-search_ms=$(median_ms search "$CARO" history search docker logs)
-list_ms=$(median_ms list "$CARO" history list --limit 20)
+search_ms=$(median_ms "$RUNS" "$CARO" history search docker logs)
+list_ms=$(median_ms "$RUNS" "$CARO" history list --limit 20)
 
 rss_kb=0
 if [[ -x /usr/bin/time ]]; then

@@ -156,29 +156,8 @@ PY
     tmux -S "$1" kill-server 2>/dev/null || true
 }
 
-# median_ms CMD... : median wall time of a whole process over RUNS_PROC runs.
-median_ms() {
-    # hyperfine when present; else Python around each run (a `date` before and
-    # after, as a shell loop would take, adds two process starts to every run).
-    if command -v hyperfine >/dev/null 2>&1; then
-        local json
-        json=$(mktemp)
-        hyperfine -N --style none --warmup 3 --runs "${RUNS_PROC:-200}" --export-json "$json" \
-            -- "$(printf '%q ' "$@")" >/dev/null
-        python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$json"
-        rm -f "$json"
-    else
-        python3 -c '
-import statistics, subprocess, sys, time
-runs, cmd = int(sys.argv[1]), sys.argv[2:]
-times = []
-for _ in range(runs):
-    t = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
-    times.append(time.perf_counter() - t)
-print("%.1f" % (statistics.median(times) * 1000))' "${RUNS_PROC:-200}" "$@"
-    fi
-}
+# median_ms RUNS CMD...: a whole process's median wall time (scripts/lib).
+source scripts/lib/median.sh
 
 have_atuin=0
 [[ -x $ATUIN ]] && have_atuin=1
@@ -208,11 +187,11 @@ for n in $SIZES; do
         env $aenv HISTFILE="$work/zsh_history.$n" "$ATUIN" import zsh >/dev/null 2>&1
         read -r a_launch a_key a_cpu _ < <(tui_ms "$work/sock-atuin-$n" "env $aenv $ATUIN search --interactive")
     fi
-    cwd_ms=$(RUNS_PROC=50 median_ms "$CARO" history search --cwd /home/me/projects/repo-7 --exit 0 docker logs)
+    cwd_ms=$(median_ms 50 "$CARO" history search --cwd /home/me/projects/repo-7 --exit 0 docker logs)
     rows+=("| $n | $c_launch ms | $a_launch ms | $c_key ms | $a_key ms | $c_common ms | $c_cpu ms | $a_cpu ms | $cwd_ms ms |")
 done
 export CARO_HOME=$work/caro.${SIZES%% *}
-add_ms=$(median_ms "$CARO" history add --command "git commit -m 'bench'" --exit-code 0 \
+add_ms=$(median_ms "${RUNS_PROC:-200}" "$CARO" history add --command "git commit -m 'bench'" --exit-code 0 \
     --duration-ms 12 --cwd /tmp --shell zsh)
 
 atuin_version=$([[ $have_atuin == 1 ]] && "$ATUIN" --version | head -1 || echo "Atuin: not installed")
